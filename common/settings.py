@@ -1,0 +1,77 @@
+"""Settings from the environment (pydantic-settings). A leaf module: anyone may import it.
+
+Secrets come only from the environment. A channel whose credentials are absent is simply off.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people write (postgres://, postgresql://) and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    # "development" allows the insecure default secret key; any other value refuses it.
+    hotline_env: str = Field(default="development")
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'hotline.db'}")
+    hotline_public_url: str = "http://127.0.0.1:8000"
+    hotline_secret_key: str = DEV_SECRET_KEY
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_phone_number: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_messages_per_second: float = 1.0
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_messages_per_second: float = 30.0
+    telegram_per_chat_per_second: float = 1.0
+
+    # Disclosure policy defaults (SPEC section 5); configurable per deployment.
+    lookup_limit_persons: int = 5
+    lookup_limit_window_hours: int = 24
+    followup_interval_hours: float = 12.0
+    retention_days: int = 90
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.hotline_env != "development" and self.hotline_secret_key == DEV_SECRET_KEY:
+            raise ValueError("HOTLINE_SECRET_KEY must be set outside development")
+        self.database_url = normalise_database_url(self.database_url)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_phone_number)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

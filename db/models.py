@@ -1,0 +1,317 @@
+"""The data model of SPEC section 3 (SQLAlchemy 2, typed ``Mapped``).
+
+Status reports are append-only: the current status of a person is the latest report. ``Person``
+keeps ``current_status`` and ``status_version`` as a cache of that latest report, written only in
+the same transaction that appends a report (``db.repositories.status.append_report``); the unique
+``(person_id, version)`` constraint on reports is what makes optimistic concurrency hold even if
+two processes race.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, UTCDateTime, utcnow
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+STATUSES = (
+    "unconfirmed",
+    "safe",
+    "hospitalized",
+    "transferred",
+    "released",
+    "returned",
+    "deceased",
+)
+ROLES = ("admin", "operator", "viewer")
+CASE_PRIORITIES = ("normal", "high", "urgent")
+CASE_STATUSES = ("open", "in_progress", "waiting", "resolved")
+CASE_REASONS = (
+    "no_match",
+    "ambiguous",
+    "unconfirmed",
+    "conflicting_details",
+    "restricted",
+    "death_notification",
+    "asked_for_person",
+    "abuse_limit",
+    "unreadable_media",
+    "other",
+)
+CHANNELS = ("telegram", "sms", "whatsapp", "local")
+OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "dead", "cancelled")
+
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "external_id"),
+        Index("ix_persons_surname_key", "surname_key"),
+        Index("ix_persons_given_key", "given_key"),
+        Index("ix_persons_name_key", "name_key"),
+        Index("ix_persons_phonetic_key", "phonetic_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="RESTRICT"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    given_names: Mapped[str] = mapped_column(String(200))
+    surnames: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    nationality: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    approx_age: Mapped[int | None] = mapped_column(Integer)
+    document_number: Mapped[str | None] = mapped_column(String(100))  # never disclosed
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)  # internal, never disclosed
+
+    # Accent-folded search keys (bot.matching.keys computes them); indexed for retrieval.
+    name_key: Mapped[str] = mapped_column(String(400), default="")
+    given_key: Mapped[str] = mapped_column(String(200), default="")
+    surname_key: Mapped[str] = mapped_column(String(200), default="")
+    phonetic_key: Mapped[str] = mapped_column(String(400), default="")
+
+    # Cache of the latest status report (see module docstring).
+    current_status: Mapped[str] = mapped_column(String(20), default="unconfirmed", index=True)
+    status_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    incident: Mapped[Incident] = relationship()
+    reports: Mapped[list[StatusReport]] = relationship(
+        back_populates="person", order_by="StatusReport.version"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.surnames}".strip()
+
+
+class StatusReport(Base):
+    """Append-only: rows are never updated or deleted."""
+
+    __tablename__ = "status_reports"
+    __table_args__ = (UniqueConstraint("person_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(300))
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))  # "token:3", "user:ana", "import"
+
+    person: Mapped[Person] = relationship(back_populates="reports")
+
+    @property
+    def is_verified(self) -> bool:
+        return bool(self.source and self.source.strip())
+
+
+class User(Base):
+    """An operator account for the console."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """Bearer tokens for people and integrations; only a SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Conversation(Base):
+    """One relative on one channel. Dialogue state lives here, never in process memory."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(100))  # chat id, phone number, local id
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboundMessage(Base):
+    """What a relative wrote. Unique per provider id so that a redelivered webhook does nothing."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    provider_id: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str | None] = mapped_column(Text)
+    media_kind: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Inquiry(Base):
+    """A relative's request about one person; linked to a record when matched."""
+
+    __tablename__ = "inquiries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Case(Base):
+    """What a human must handle (an escalation)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    channel: Mapped[str | None] = mapped_column(String(20))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    death_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    death_notified_by: Mapped[str | None] = mapped_column(String(200))
+
+    conversation: Mapped[Conversation | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
+class Subscription(Base):
+    """A relative asked to be told when a person's status changes."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("conversation_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    # Null while the relative's person is not yet matched to a record (subscribed via a case).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboundMessage(Base):
+    """The durable outbox: every message the system sends is a row here first."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_due", "status", "priority", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="reply")  # reply, operator, notification, followup
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # lower goes first: replies 0, bulk 10
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Append-only: who did or learned what, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # "user:ana", "token:3", "bot", "import", "system"
+    action: Mapped[str] = mapped_column(String(50), index=True)  # disclosure, status_change, person_read...
+    subject_type: Mapped[str | None] = mapped_column(String(30))
+    subject_id: Mapped[str | None] = mapped_column(String(50))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImportRun(Base):
+    """One roster import (for the console's history and the audit trail)."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="RESTRICT"))
+    filename: Mapped[str] = mapped_column(String(300))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
