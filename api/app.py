@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,15 +18,27 @@ from common.settings import Settings, get_settings
 from db.session import make_engine
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        worker_task = None
+        if run_worker:
+            from api.composition import build_limits, build_senders
+            from bot.outbox.worker import OutboxWorker
+
+            worker = OutboxWorker(app.state.sessionmaker, build_senders(settings), build_limits(settings))
+            worker_task = asyncio.create_task(worker.run())
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                worker.stop()
+                await worker_task
+            engine.dispose()
 
     app = FastAPI(
         title="Línea de información para familiares",

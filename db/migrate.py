@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,10 @@ from alembic.config import Config
 
 from common.settings import get_settings, normalise_database_url
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# In a checkout the migrations sit beside the packages; an installed image says where (Dockerfile).
+MIGRATIONS_DIR = Path(
+    os.environ.get("HOTLINE_MIGRATIONS_DIR") or Path(__file__).resolve().parent.parent / "migrations"
+)
 
 
 def alembic_config(url: str | None = None) -> Config:

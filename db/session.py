@@ -21,8 +21,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # Autocommit off at the driver level, and we issue BEGIN ourselves so that
-            # "BEGIN IMMEDIATE" can take the write lock up front (see db.locking).
+            # The driver's own transaction handling off: we issue BEGIN ourselves (below).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
@@ -32,7 +31,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+            # Every transaction takes the write lock up front. A deferred transaction that reads
+            # and then writes fails at once with "database is locked" when another process wrote
+            # meanwhile; an immediate one waits its turn (busy timeout). This is what makes claiming
+            # outbox rows and locking a conversation safe on SQLite. Readers still use WAL.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

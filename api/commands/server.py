@@ -1,4 +1,4 @@
-"""``hotline serve``, ``hotline demo`` (and, later, ``hotline worker``)."""
+"""``hotline serve``, ``hotline demo`` and ``hotline worker``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,31 @@ def register(app: typer.Typer) -> None:
         """Run the API, console and webhooks."""
         from api.app import create_app
 
-        uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(get_settings(), run_worker=not no_worker), host=host, port=port,
+                    log_level="warning")
+
+    @app.command()
+    def worker() -> None:
+        """Run the outbox worker alone (start several for scaled deployments)."""
+        import asyncio
+        import signal
+
+        from api.composition import build_limits, build_senders
+        from bot.outbox.worker import OutboxWorker
+        from common.logging import configure_logging
+        from db.session import get_sessionmaker
+
+        settings = get_settings()
+        configure_logging(settings.log_level)
+        outbox_worker = OutboxWorker(get_sessionmaker(), build_senders(settings), build_limits(settings))
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, outbox_worker.stop)
+            await outbox_worker.run()
+
+        asyncio.run(main())
 
     @app.command()
     def demo(
@@ -36,4 +60,4 @@ def register(app: typer.Typer) -> None:
         loaded = ensure_demo_roster(get_sessionmaker())
         typer.echo(f"demo roster: {loaded} fictional persons loaded" if loaded else "demo roster already loaded")
         typer.echo(f"hotline on http://{host}:{port}  (API docs /docs, web chat /chat, console /console)")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings, run_worker=True), host=host, port=port, log_level="warning")

@@ -1,0 +1,37 @@
+"""Wiring channels to services: which senders and limits a worker gets from the settings.
+
+Only composition roots (the app factory, the CLI, the worker) import this.
+"""
+
+from __future__ import annotations
+
+from bot.outbox.ratelimit import ChannelLimits
+from bot.outbox.senders import LocalSender, Sender
+from common.settings import Settings
+
+
+def build_senders(settings: Settings) -> dict[str, Sender]:
+    senders: dict[str, Sender] = {"local": LocalSender()}
+    if settings.telegram_enabled:
+        from bot.channels.telegram_sender import TelegramSender
+
+        senders["telegram"] = TelegramSender.from_settings(settings)
+    if settings.twilio_enabled:
+        from bot.channels.twilio_sender import TwilioSender
+
+        twilio = TwilioSender.from_settings(settings)
+        senders["sms"] = twilio
+        senders["whatsapp"] = twilio.for_channel("whatsapp")
+    return senders
+
+
+def build_limits(settings: Settings) -> dict[str, ChannelLimits]:
+    return {
+        "telegram": ChannelLimits(
+            per_second=settings.telegram_messages_per_second,
+            per_recipient_interval=1.0 / settings.telegram_per_chat_per_second
+            if settings.telegram_per_chat_per_second > 0 else 0.0,
+        ),
+        "sms": ChannelLimits(per_second=settings.twilio_messages_per_second),
+        "whatsapp": ChannelLimits(per_second=settings.twilio_messages_per_second),
+    }

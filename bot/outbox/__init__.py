@@ -1,0 +1,1 @@
+"""Sending what the outbox holds: senders per channel, rate limits, retries, the worker loop."""

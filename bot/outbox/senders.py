@@ -1,0 +1,44 @@
+"""What a channel sender is, and the errors it may raise. Adapters live in bot/channels/."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class SendError(Exception):
+    """A failed send that may succeed later (network error, provider 5xx, timeout)."""
+
+
+class RateLimited(SendError):
+    """The provider asked us to wait (Telegram 429 retry_after, Twilio 20429)."""
+
+    def __init__(self, retry_after: float, message: str = "rate limited") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(SendError):
+    """Never retried: the recipient blocked the bot, opted out, or the address is invalid."""
+
+    def __init__(self, message: str, *, opted_out: bool = False) -> None:
+        super().__init__(message)
+        self.opted_out = opted_out
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, recipient: str, text: str) -> str | None:
+        """Send ``text``; return the provider's message id."""
+        ...
+
+
+class LocalSender:
+    """The local channels (terminal and web chat) read their replies from the outbox rows
+    themselves; "sending" only records that the row reached its reader."""
+
+    def __init__(self, channel: str = "local") -> None:
+        self.channel = channel
+
+    async def send(self, recipient: str, text: str) -> str | None:
+        return None
