@@ -1,0 +1,428 @@
+"""A fake Twilio Programmable Messaging REST API: a real HTTP server on 127.0.0.1.
+
+Point the twilio SDK at it with ``RedirectingHttpClient(fake.url)`` (``TWILIO_API_BASE_URL``).
+Served, with HTTP basic auth (account SID / auth token):
+
+- ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form: To, From or MessagingServiceSid,
+  Body, MediaUrl, StatusCallback) -> 201 and the Message resource, as in Twilio's OpenAPI
+  description (``api.v2010.account.message``; a test checks it against that file);
+- ``GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` -> 200 or 404.
+
+Errors in Twilio's JSON format (``code``, ``message``, ``more_info``, ``status``): 20003 bad
+credentials, 21211 invalid To, 21610 recipient opted out (texted STOP), 20429 rate limited, 20500...
+Test-side helpers build correctly signed requests in the other direction: status callbacks
+(``deliver_status``) and inbound SMS/WhatsApp webhooks (``signed_inbound``).
+
+All numbers, SIDs and texts here are fictional.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import secrets
+import threading
+import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from tests.fakes._http import FakeRequest, FakeResponse, FakeServer, Fault
+
+DEFAULT_ACCOUNT_SID = "AC" + "f4ce" * 8
+DEFAULT_AUTH_TOKEN = "fa4e" * 8
+DEFAULT_PHONE_NUMBER = "+50255500000"  # fictional Guatemalan number
+API_VERSION = "2010-04-01"
+MAX_BODY = 1600
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$")
+FINAL_STATUSES = {"delivered", "undelivered", "failed", "read", "canceled"}
+
+# GSM 03.38: a message made only of these is sent in 7-bit encoding (160 per segment, 153 when
+# split); anything else, e.g. "á", "í", "ó", "ú", switches the whole message to UCS-2 (70 / 67).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def segments(body: str) -> int:
+    """Number of SMS segments Twilio bills for ``body``."""
+    if not body:
+        return 1
+    if all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in body):
+        septets = sum(2 if c in _GSM_EXTENDED else 1 for c in body)
+        return 1 if septets <= 160 else math.ceil(septets / 153)
+    units = len(body.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else math.ceil(units / 67)
+
+
+def new_sid(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex
+
+
+def rfc2822(dt: datetime) -> str:
+    return format_datetime(dt.astimezone(UTC))
+
+
+def twilio_error(code: int, message: str, status: int) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+def signed_request(auth_token: str, url: str, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers (with ``X-Twilio-Signature``) and form for a Twilio webhook POST of ``form`` to ``url``."""
+    signature = RequestValidator(auth_token).compute_signature(url, form)
+    headers = {
+        "X-Twilio-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "User-Agent": "TwilioProxy/1.1",
+        "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+    }
+    return headers, dict(form)
+
+
+class FakeTwilio(FakeServer):
+    """The fake Twilio REST API. ``url`` is what ``TWILIO_API_BASE_URL`` should be set to."""
+
+    def __init__(
+        self,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        auth_token: str = DEFAULT_AUTH_TOKEN,
+        phone_number: str = DEFAULT_PHONE_NUMBER,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(host, port)
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.phone_number = phone_number
+        self.owned_numbers = {phone_number, f"whatsapp:{phone_number}"}
+        self.messaging_service_sid = "MG" + "5e4f" * 8
+        self._messages: dict[str, dict[str, Any]] = {}
+        self._status_callbacks: dict[str, str] = {}
+        self._rejections: dict[str, tuple[int, str, int]] = {}
+        self._msg_lock = threading.Lock()
+
+    # -- test-side API ---------------------------------------------------------------------
+    def opt_out(self, number: str) -> None:
+        """``number`` texted STOP: Twilio refuses to message it (21610) until it texts START."""
+        self.reject_to(number, 21610, "Attempt to send to unsubscribed recipient")
+
+    def opt_in(self, number: str) -> None:
+        self._rejections.pop(number, None)
+
+    def reject_to(self, number: str, code: int, message: str, status: int = 400) -> None:
+        """Creating a message to ``number`` fails synchronously with this Twilio error."""
+        self._rejections[number] = (code, message, status)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Message resources created, oldest first."""
+        with self._msg_lock:
+            return [dict(m) for m in self._messages.values()]
+
+    def bodies_to(self, number: str) -> list[str]:
+        return [m["body"] for m in self.messages if m["to"] == number]
+
+    def message(self, sid: str) -> dict[str, Any]:
+        with self._msg_lock:
+            return dict(self._messages[sid])
+
+    def status_callback_request(
+        self, sid: str, status: str, url: str | None = None, error_code: int | None = None
+    ) -> tuple[str, dict[str, str], dict[str, str]]:
+        """(url, headers, form) of the signed status callback Twilio would POST for ``sid``.
+
+        Also moves the stored message to ``status``, as Twilio does before calling back.
+        """
+        with self._msg_lock:
+            message = self._messages[sid]
+            target = url or self._status_callbacks.get(sid)
+            if not target:
+                raise ValueError(f"message {sid} has no StatusCallback; pass url")
+            now = datetime.now(UTC)
+            message["status"] = status
+            message["date_updated"] = rfc2822(now)
+            if status in {"sent", "delivered", "undelivered", "read"} and message["date_sent"] is None:
+                message["date_sent"] = rfc2822(now)
+            if error_code is not None:
+                message["error_code"] = error_code
+            form = {
+                "SmsSid": sid,
+                "SmsStatus": status,
+                "MessageStatus": status,
+                "To": message["to"],
+                "MessageSid": sid,
+                "AccountSid": self.account_sid,
+                "From": message["from"] or "",
+                "ApiVersion": API_VERSION,
+            }
+            if message["messaging_service_sid"]:
+                form["MessagingServiceSid"] = message["messaging_service_sid"]
+            if error_code is not None:
+                form["ErrorCode"] = str(error_code)
+        headers, form = signed_request(self.auth_token, target, form)
+        return target, headers, form
+
+    def deliver_status(
+        self,
+        sid: str,
+        status: str,
+        callback_url: str | None = None,
+        *,
+        error_code: int | None = None,
+        timeout: float = 10.0,
+    ) -> httpx.Response:
+        """POST a signed status callback for ``sid`` over HTTP (to its StatusCallback by default)."""
+        target, headers, form = self.status_callback_request(sid, status, callback_url, error_code)
+        return httpx.post(target, data=form, headers=headers, timeout=timeout)
+
+    def deliver_pending(self, status: str = "delivered") -> list[httpx.Response]:
+        """Call back ``status`` for every message with a StatusCallback that is not final yet."""
+        with self._msg_lock:
+            sids = [
+                sid
+                for sid, m in self._messages.items()
+                if sid in self._status_callbacks and m["status"] not in FINAL_STATUSES
+            ]
+        return [self.deliver_status(sid, status) for sid in sids]
+
+    def signed_inbound(self, url: str, params: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """(headers, form) of an inbound-message webhook to ``url``, signed with the auth token.
+
+        ``params`` needs at least From and Body; Twilio's other fields are filled in (To, MessageSid,
+        AccountSid, NumMedia...). Pass MediaContentType0/MediaUrl0 and NumMedia for MMS or voice.
+        """
+        return signed_request(self.auth_token, url, self.inbound_params(params))
+
+    def inbound_params(self, params: dict[str, str]) -> dict[str, str]:
+        sender = params.get("From", "")
+        whatsapp = sender.startswith("whatsapp:")
+        to = params.get("To") or (f"whatsapp:{self.phone_number}" if whatsapp else self.phone_number)
+        sid = params.get("MessageSid") or new_sid("MM" if int(params.get("NumMedia", "0") or 0) else "SM")
+        body = params.get("Body", "")
+        form = {
+            "ToCountry": "GT",
+            "ToState": "",
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ToCity": "",
+            "FromZip": "",
+            "SmsSid": sid,
+            "FromState": "",
+            "SmsStatus": "received",
+            "FromCity": "",
+            "Body": body,
+            "FromCountry": "GT",
+            "To": to,
+            "ToZip": "",
+            "NumSegments": str(segments(body)),
+            "MessageSid": sid,
+            "AccountSid": self.account_sid,
+            "From": sender,
+            "ApiVersion": API_VERSION,
+        }
+        if whatsapp:
+            # WhatsApp webhooks carry the profile name and WhatsApp id instead of geography.
+            for key in (
+                "ToCountry",
+                "ToState",
+                "ToCity",
+                "FromZip",
+                "FromState",
+                "FromCity",
+                "FromCountry",
+                "ToZip",
+            ):
+                del form[key]
+            form["ProfileName"] = "Ana Prueba"
+            form["WaId"] = sender.removeprefix("whatsapp:+")
+            form["MessageType"] = "text" if form["NumMedia"] == "0" else "media"
+        form.update(params)
+        form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = sid
+        if whatsapp and params.get("NumMedia", "0") != "0":
+            form["MessageType"] = (
+                "audio" if params.get("MediaContentType0", "").startswith("audio/") else "image"
+            )
+        return form
+
+    def inbound_sms(
+        self,
+        url: str,
+        sender: str,
+        body: str = "",
+        *,
+        media: tuple[tuple[str, str], ...] = (),
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Shortcut: signed inbound from ``sender`` (``+502...`` or ``whatsapp:+502...``), with
+        optional ``media`` as (content type, url) pairs, e.g. a voice note ``("audio/ogg", ...)``."""
+        params = {"From": sender, "Body": body, "NumMedia": str(len(media))}
+        for i, (ctype, media_url) in enumerate(media):
+            params[f"MediaContentType{i}"] = ctype
+            params[f"MediaUrl{i}"] = media_url
+        return self.signed_inbound(url, params)
+
+    def deliver_inbound(self, url: str, params: dict[str, str], timeout: float = 10.0) -> httpx.Response:
+        """POST a signed inbound-message webhook to ``url`` over HTTP."""
+        headers, form = self.signed_inbound(url, params)
+        return httpx.post(url, data=form, headers=headers, timeout=timeout)
+
+    # -- HTTP ------------------------------------------------------------------------------
+    @staticmethod
+    def _error(code: int, message: str, status: int, headers: dict[str, str] | None = None) -> FakeResponse:
+        return FakeResponse.json(status, twilio_error(code, message, status), headers)
+
+    def _fault_response(self, fault: Fault) -> FakeResponse:
+        if fault.kind == "rate_limit":
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
+            return self._error(20429, "Too Many Requests", 429, headers)
+        messages = {
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+            503: "Service Unavailable",
+            504: "Gateway Timeout",
+        }
+        return self._error(
+            20000 + fault.status, messages.get(fault.status, "Internal Server Error"), fault.status
+        )
+
+    def _authenticated(self, request: FakeRequest, account: str) -> bool:
+        header = request.headers.get("authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except ValueError:
+            return False
+        return (
+            secrets.compare_digest(user, self.account_sid)
+            and secrets.compare_digest(password, self.auth_token)
+            and account == self.account_sid
+        )
+
+    def _dispatch(self, request: FakeRequest) -> FakeResponse:
+        match = _MESSAGES.match(request.path)
+        resource = f"{request.method} {request.path}"
+        if match is None:
+            return self._error(20404, f"The requested resource {request.path} was not found", 404)
+        form = {k: v[-1] for k, v in request.form().items()} if request.method == "POST" else {}
+        media_urls = request.form().get("MediaUrl", []) if request.method == "POST" else []
+        if not self._authenticated(request, match["account"]):
+            self._record(
+                "authenticate", form, 401, resource=resource, to=form.get("To"), body=form.get("Body")
+            )
+            return self._error(20003, "Authenticate", 401, {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        sid = match["sid"]
+        if request.method == "POST" and sid is None:
+            method = "messages.create"
+
+            def act() -> FakeResponse:
+                return self._create(form, media_urls)
+
+        elif request.method == "GET" and sid is not None:
+            method = "messages.fetch"
+
+            def act() -> FakeResponse:
+                return self._fetch(sid, request.path)
+
+        else:
+            return self._error(20004, "Method not allowed", 405)
+
+        def record(response: FakeResponse, outcome: str | None) -> None:
+            payload = json.loads(response.body) if response.body.startswith(b"{") else {}
+            self._record(
+                method,
+                form,
+                response.status,
+                to=form.get("To"),
+                body=form.get("Body"),
+                sid=payload.get("sid") if response.status < 300 else None,
+                error_code=payload.get("code") if response.status >= 300 else None,
+                outcome=outcome,
+            )
+
+        return self._apply_faults(method, act, self._fault_response, record)
+
+    def _create(self, form: dict[str, str], media_urls: list[str]) -> FakeResponse:
+        to = form.get("To", "")
+        sender = form.get("From")
+        service = form.get("MessagingServiceSid")
+        body = form.get("Body", "")
+        if not to:
+            return self._error(21604, "A 'To' phone number is required.", 400)
+        if not sender and not service:
+            return self._error(21603, "A 'From' phone number is required.", 400)
+        if not body and not media_urls:
+            return self._error(21602, "Message body is required.", 400)
+        if len(body) > MAX_BODY:
+            return self._error(21617, "The concatenated message body exceeds the 1600 character limit.", 400)
+        if not _E164.match(to.removeprefix("whatsapp:")):
+            return self._error(21211, f"Invalid 'To' Phone Number: {to}", 400)
+        if sender and sender not in self.owned_numbers:
+            return self._error(
+                21606,
+                "The 'From' phone number provided is not a valid message-capable Twilio phone number for "
+                "this destination/account.",
+                400,
+            )
+        if service and service != self.messaging_service_sid:
+            return self._error(21701, "The Messaging Service Sid is invalid.", 400)
+        if to in self._rejections:
+            code, message, status = self._rejections[to]
+            return self._error(code, message, status)
+        now = rfc2822(datetime.now(UTC))
+        sid = new_sid("MM" if media_urls else "SM")
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json"
+        resource: dict[str, Any] = {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": body,
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            # Through a Messaging Service Twilio has not picked a sender yet, nor counted segments.
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": sender if sender else None,
+            "messaging_service_sid": service,
+            "num_media": str(len(media_urls)),
+            "num_segments": str(segments(body)) if sender else "0",
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued" if sender else "accepted",
+            "subresource_uris": {
+                "media": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Media.json",
+                "feedback": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Feedback.json",
+            },
+            "to": to,
+            "uri": uri,
+        }
+        with self._msg_lock:
+            self._messages[sid] = resource
+            if form.get("StatusCallback"):
+                self._status_callbacks[sid] = form["StatusCallback"]
+            snapshot = dict(resource)
+        return FakeResponse.json(201, snapshot, {"Twilio-Request-Id": new_sid("RQ")})
+
+    def _fetch(self, sid: str, path: str) -> FakeResponse:
+        with self._msg_lock:
+            resource = self._messages.get(sid)
+            snapshot = dict(resource) if resource else None
+        if snapshot is None:
+            return self._error(20404, f"The requested resource {path} was not found", 404)
+        return FakeResponse.json(200, snapshot, {"Twilio-Request-Id": new_sid("RQ")})
