@@ -1,0 +1,29 @@
+"""Query and path parameters shared by the API routers, bounded so that absurd input is a 422."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import AfterValidator
+
+from api.schemas import MAX_ID, MAX_LIMIT, reject_control_chars
+
+MAX_OFFSET = 10_000_000
+
+
+def _clean(value: str | None) -> str | None:
+    """Reject control characters; an empty or blank filter means no filter."""
+    if value is None:
+        return None
+    reject_control_chars(value)
+    return value.strip() or None
+
+
+NoControlChars = AfterValidator(_clean)
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many to skip")]
+PersonId = Annotated[int, Path(ge=1, le=MAX_ID, description="the person's id")]
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="the case's id")]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="the token's id")]

@@ -1,0 +1,258 @@
+"""Persons and their status reports (``/api/v1/persons``).
+
+Audit: every request that returns person records is one audit event by the token: ``person_read``
+for one record (its detail or its history), ``person_search`` for a list or name search. A search
+event keeps the query text and filters and the ids returned: the audit trail lives in the database,
+readable by admins only, and "who looked for whom" is exactly what it must answer. Logs never get
+the query.
+
+Optimistic concurrency: ``GET /persons/{id}`` answers with ``ETag: W/"<status_version>"``. A new
+status report may carry ``expected_version`` in its body or the version in an ``If-Match`` header;
+when the person's version has moved on, the answer is 409 with the current version and nothing is
+written. Both are optional, so an integration that is the sole source for its persons may append
+without reading first.
+
+``deceased`` is accepted from an operator token for now (issue 5 adds a second person's
+confirmation before it takes effect).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.deps import OperatorToken, SessionDep, ViewerToken, actor_of
+from api.routers.params import MAX_ID, Limit, NoControlChars, Offset, PersonId
+from api.schemas import (
+    CurrentReport,
+    PersonCandidateOut,
+    PersonDetailAdmin,
+    PersonOut,
+    PersonPage,
+    PersonSearchPage,
+    StatusCode,
+    StatusHistory,
+    StatusReportCreated,
+    StatusReportIn,
+    StatusReportOut,
+)
+from bot.matching.search import search_persons
+from db.models import Person, StatusReport
+from db.repositories import audit, persons
+from db.repositories.status import NewReport, StaleVersion, append_report, history
+
+router = APIRouter(prefix="/api/v1", tags=["persons"])
+
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+
+
+def _upper(value: str | None) -> str | None:
+    return value.upper() if value else None
+
+
+def person_out(person: Person, report: StatusReport | None, *, admin: bool = False) -> PersonOut:
+    fields: dict[str, Any] = {
+        "id": person.id,
+        "incident_id": person.incident_id,
+        "external_id": person.external_id,
+        "given_names": person.given_names,
+        "surnames": person.surnames,
+        "aliases": list(person.aliases or []),
+        "nationality": person.nationality,
+        "birth_date": person.birth_date,
+        "approx_age": person.approx_age,
+        "restricted": person.restricted,
+        "current_status": person.current_status,
+        "status_version": person.status_version,
+        "current_report": None
+        if report is None
+        else CurrentReport(
+            status=report.status,
+            location=report.location,
+            source=report.source,
+            verified_by=report.verified_by,
+            verified_at=report.verified_at,
+        ),
+    }
+    if admin:
+        return PersonDetailAdmin(**fields, document_number=person.document_number, notes=person.notes)
+    return PersonOut(**fields)
+
+
+def _person_or_404(session: Session, person_id: int) -> Person:
+    person = persons.get_person(session, person_id)
+    if person is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no person with id {person_id}")
+    return person
+
+
+def _etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+@router.get("/persons", response_model=PersonSearchPage | PersonPage)
+def list_persons(
+    session: SessionDep,
+    token: ViewerToken,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    q: Annotated[
+        str | None, Query(max_length=200, description="a name: ranked candidates, best first"), NoControlChars
+    ] = None,
+    external_id: Annotated[
+        str | None, Query(max_length=100, description="the id on the official list"), NoControlChars
+    ] = None,
+    status_: Annotated[StatusCode | None, Query(alias="status")] = None,
+    nationality: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2"),
+        AfterValidator(_upper),
+    ] = None,
+    incident: Annotated[int | None, Query(ge=1, le=MAX_ID, description="an incident's id")] = None,
+) -> PersonSearchPage | PersonPage:
+    """List persons, or search them by name (`q`) with ranked candidates."""
+    filters = {"external_id": external_id, "status": status_, "nationality": nationality,
+               "incident": incident}
+    page: PersonSearchPage | PersonPage
+    if q is not None:
+        # The search ranks the best `offset + limit`; the other filters narrow that ranking.
+        candidates = [
+            c
+            for c in search_persons(session, q, limit=offset + limit, incident_id=incident)
+            if (external_id is None or c.person.external_id == external_id)
+            and (status_ is None or c.person.current_status == status_)
+            and (nationality is None or c.person.nationality == nationality)
+        ]
+        shown = candidates[offset : offset + limit]
+        reports = persons.current_reports(session, [c.person for c in shown])
+        items = [
+            PersonCandidateOut(
+                **person_out(c.person, reports.get(c.person.id)).model_dump(),
+                score=round(max(0.0, min(1.0, float(c.score))), 4),
+                strong=bool(c.strong),
+                reason=c.reason,
+            )
+            for c in shown
+        ]
+        page = PersonSearchPage(items=items, total=len(candidates), limit=limit, offset=offset)
+    else:
+        rows, total = persons.list_persons(
+            session, external_id=external_id, status=status_, nationality=nationality,
+            incident_id=incident, limit=limit, offset=offset,
+        )
+        reports = persons.current_reports(session, rows)
+        page = PersonPage(items=[person_out(p, reports.get(p.id)) for p in rows], total=total,
+                          limit=limit, offset=offset)
+    audit.record(
+        session,
+        actor=actor_of(token),
+        action="person_search",
+        subject_type="person",
+        details={
+            "q": q,
+            "filters": {k: v for k, v in filters.items() if v is not None},
+            "count": len(page.items),
+            "person_ids": [item.id for item in page.items],
+        },
+    )
+    # The audit event must be stored before the records leave.
+    session.commit()
+    return page
+
+
+@router.get("/persons/{person_id}", response_model=PersonDetailAdmin | PersonOut)
+def get_person(person_id: PersonId, session: SessionDep, token: ViewerToken, response: Response) -> PersonOut:
+    """One person's record with the current status; `ETag` carries its status version."""
+    person = _person_or_404(session, person_id)
+    report = persons.current_reports(session, [person]).get(person.id)
+    audit.record(session, actor=actor_of(token), action="person_read", subject_type="person",
+                 subject_id=person.id, details={"view": "record"})
+    session.commit()
+    response.headers["ETag"] = _etag(person.status_version)
+    return person_out(person, report, admin=token.role == "admin")
+
+
+@router.get("/persons/{person_id}/status-reports", response_model=StatusHistory)
+def list_status_reports(
+    person_id: PersonId, session: SessionDep, token: ViewerToken, response: Response
+) -> StatusHistory:
+    """A person's status history, oldest first (append-only)."""
+    person = _person_or_404(session, person_id)
+    rows = history(session, person.id)
+    audit.record(session, actor=actor_of(token), action="person_read", subject_type="person",
+                 subject_id=person.id, details={"view": "status_reports"})
+    session.commit()
+    response.headers["ETag"] = _etag(person.status_version)
+    return StatusHistory(
+        person_id=person.id,
+        status_version=person.status_version,
+        items=[StatusReportOut.model_validate(r) for r in rows],
+    )
+
+
+def _expected_version(body_version: int | None, if_match: str | None) -> int | None:
+    header_version: int | None = None
+    if if_match is not None and if_match.strip() != "*":
+        found = _IF_MATCH.match(if_match)
+        if found is None or int(found.group(1)) > MAX_ID:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail='If-Match must be the status version as sent in ETag, e.g. W/"3"',
+            )
+        header_version = int(found.group(1))
+    if body_version is not None and header_version is not None and body_version != header_version:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail="If-Match and expected_version disagree")
+    return body_version if body_version is not None else header_version
+
+
+def _conflict(current_version: int) -> JSONResponse:
+    return JSONResponse(
+        status_code=status.HTTP_409_CONFLICT,
+        content={
+            "detail": f"the record changed since you read it: its status version is now {current_version}",
+            "current_version": current_version,
+        },
+        headers={"ETag": _etag(current_version)},
+    )
+
+
+@router.post(
+    "/persons/{person_id}/status-reports",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StatusReportCreated,
+    responses={409: {"description": "the status version moved on since the client read it"}},
+)
+def create_status_report(
+    person_id: PersonId,
+    body: StatusReportIn,
+    session: SessionDep,
+    token: OperatorToken,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
+) -> StatusReportCreated | JSONResponse:
+    """Append a verified status report (optionally conditional on the version read)."""
+    expected = _expected_version(body.expected_version, if_match)
+    person = _person_or_404(session, person_id)
+    new = NewReport(status=body.status, location=body.location, source=body.source,
+                    verified_by=body.verified_by, verified_at=body.verified_at)
+    try:
+        report = append_report(session, person, new, actor=actor_of(token), expected_version=expected)
+        session.commit()
+    except StaleVersion as exc:
+        session.rollback()
+        return _conflict(exc.actual)
+    except IntegrityError:
+        # Another process appended the same version between our read and our write.
+        session.rollback()
+        current = session.get(Person, person_id)
+        return _conflict(current.status_version if current else 0)
+    response.headers["ETag"] = _etag(report.version)
+    response.headers["Location"] = f"/api/v1/persons/{person_id}/status-reports"
+    return StatusReportCreated(report=StatusReportOut.model_validate(report), status_version=report.version)

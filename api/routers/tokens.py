@@ -1,0 +1,41 @@
+"""API tokens, for admins (``/api/v1/tokens``). A secret is shown once, when created."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from api.deps import AdminToken, SessionDep, actor_of
+from api.routers.params import TokenId
+from api.schemas import TokenCreated, TokenIn, TokenList, TokenOut
+from bot.auth import create_token
+from db.repositories import tokens
+
+router = APIRouter(prefix="/api/v1", tags=["tokens"])
+
+
+@router.get("/tokens", response_model=TokenList)
+def list_tokens(session: SessionDep, _: AdminToken) -> TokenList:
+    """Every token (never its secret), revoked ones included."""
+    return TokenList(items=[TokenOut.model_validate(t) for t in tokens.list_tokens(session)])
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
+def create_api_token(body: TokenIn, session: SessionDep, admin: AdminToken) -> TokenCreated:
+    """Create a token; the response is the only time its secret is shown."""
+    try:
+        token, secret = create_token(session, body.name, body.role, actor=actor_of(admin))
+    except ValueError as exc:  # e.g. a name of only spaces
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    session.commit()
+    return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=secret)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut)
+def revoke_api_token(token_id: TokenId, session: SessionDep, admin: AdminToken) -> TokenOut:
+    """Revoke a token at once (idempotent)."""
+    token = tokens.get_token(session, token_id)
+    if token is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no token with id {token_id}")
+    tokens.revoke_token(session, token, actor=actor_of(admin))
+    session.commit()
+    return TokenOut.model_validate(token)

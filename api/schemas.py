@@ -1,0 +1,250 @@
+"""Pydantic models of the JSON API (``/api/v1``): what clients send and what they get back.
+
+Input models reject what the database could not store (over-long strings, NUL bytes, naive
+datetimes) so that bad input is a 422 with a reason, never a 500. Output models name every field
+explicitly: ``document_number`` and ``notes`` appear only in ``PersonDetailAdmin`` (admin, one record
+at a time); list and search responses never carry them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from db.models import CASE_PRIORITIES, CASE_STATUSES, ROLES, STATUSES
+
+StatusCode = Literal[STATUSES]  # type: ignore[valid-type]
+RoleName = Literal[ROLES]  # type: ignore[valid-type]
+CaseStatus = Literal[CASE_STATUSES]  # type: ignore[valid-type]
+CasePriority = Literal[CASE_PRIORITIES]  # type: ignore[valid-type]
+
+# Integer columns are 32-bit on PostgreSQL; larger values cannot name a row (and overflow SQLite).
+MAX_ID = 2**31 - 1
+MAX_LIMIT = 200
+REPLY_MAX_CHARS = 1600  # 10 SMS segments of GSM-7; Telegram allows 4096
+# Allowed clock skew between an integration and us for ``verified_at``.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+def reject_control_chars(value: str) -> str:
+    """PostgreSQL cannot store NUL, and no field of ours has a use for other control characters."""
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _strip_or_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+CleanStr = Annotated[str, AfterValidator(reject_control_chars)]
+
+
+class Page(BaseModel):
+    total: int = Field(description="how many match the filters (for a name search: candidates found)")
+    limit: int
+    offset: int
+
+
+# --- persons -------------------------------------------------------------------------------------
+
+
+class CurrentReport(BaseModel):
+    status: str
+    location: str | None
+    source: str | None
+    verified_by: str | None
+    verified_at: datetime | None
+
+
+class PersonOut(BaseModel):
+    id: int
+    incident_id: int
+    external_id: str | None
+    given_names: str
+    surnames: str
+    aliases: list[str]
+    nationality: str | None
+    birth_date: date | None
+    approx_age: int | None
+    restricted: bool
+    current_status: str
+    status_version: int
+    current_report: CurrentReport | None = Field(description="the latest status report; null before any")
+
+
+class PersonDetailAdmin(PersonOut):
+    """What an admin token sees on ``GET /persons/{id}``; never in lists, never to the bot."""
+
+    document_number: str | None
+    notes: str | None
+
+
+class PersonCandidateOut(PersonOut):
+    score: float = Field(ge=0, le=1)
+    strong: bool
+    reason: str
+
+
+class PersonPage(Page):
+    items: list[PersonOut]
+
+
+class PersonSearchPage(Page):
+    """A name search: candidates ranked by score, best first."""
+
+    items: list[PersonCandidateOut]
+
+
+# --- status reports ------------------------------------------------------------------------------
+
+
+class StatusReportIn(BaseModel):
+    """A verified fact about a person. ``expected_version`` (or an ``If-Match`` header) makes the
+    write conditional on the version the client read; without either the report is appended to
+    whatever is current (integrations that are the single source of truth for a person)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: StatusCode
+    location: Annotated[CleanStr | None, Field(max_length=300)] = None
+    source: Annotated[CleanStr | None, Field(max_length=300)] = None
+    verified_by: Annotated[CleanStr | None, Field(max_length=200)] = None
+    verified_at: AwareDatetime | None = None
+    expected_version: Annotated[int | None, Field(ge=0, le=MAX_ID)] = None
+
+    @model_validator(mode="after")
+    def _verified_needs_source(self) -> StatusReportIn:
+        self.location = _strip_or_none(self.location)
+        self.source = _strip_or_none(self.source)
+        self.verified_by = _strip_or_none(self.verified_by)
+        if self.status != "unconfirmed" and not self.source:
+            raise ValueError("a verified status needs its source")
+        if self.verified_at is not None:
+            self.verified_at = self.verified_at.astimezone(UTC)
+            if self.verified_at > datetime.now(UTC) + FUTURE_SKEW:
+                raise ValueError("verified_at is in the future")
+        return self
+
+
+class StatusReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    person_id: int
+    version: int
+    status: str
+    location: str | None
+    source: str | None
+    verified_by: str | None
+    verified_at: datetime | None
+    created_at: datetime
+    created_by: str | None
+
+
+class StatusReportCreated(BaseModel):
+    report: StatusReportOut
+    status_version: int
+
+
+class StatusHistory(BaseModel):
+    person_id: int
+    status_version: int
+    items: list[StatusReportOut]
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+class CaseOut(BaseModel):
+    id: int
+    reference: str = Field(description="the code shown to the relative, e.g. JRZ-4F7K")
+    priority: str
+    reason: str
+    status: str
+    channel: str | None
+    person_id: int | None
+    assignee_id: int | None
+    assignee: str | None = Field(description="the assigned operator's username")
+    created_at: datetime
+    updated_at: datetime
+    last_contact_at: datetime | None
+    next_followup_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+class CasePage(Page):
+    items: list[CaseOut]
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[CleanStr, Field(min_length=1, max_length=REPLY_MAX_CHARS)]
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> ReplyIn:
+        if not self.text.strip():
+            raise ValueError("the reply is empty")
+        return self
+
+
+class ReplyQueued(BaseModel):
+    outbound_id: int
+    case_id: int
+    status: str = Field(description="the outbox status: queued until the worker sends it")
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+
+class AuditEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject_type: str | None
+    subject_id: str | None
+    details: dict[str, Any]
+
+
+class AuditPage(Page):
+    items: list[AuditEventOut]
+
+
+# --- tokens --------------------------------------------------------------------------------------
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[CleanStr, Field(min_length=1, max_length=100)]
+    role: RoleName
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    role: str
+    prefix: str = Field(description="the first characters of the secret, to recognise it")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the secret; shown only in this response, stored only hashed")
+
+
+class TokenList(BaseModel):
+    items: list[TokenOut]

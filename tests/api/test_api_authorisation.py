@@ -1,0 +1,157 @@
+"""Who may call what: every /api/v1 route against admin, operator, viewer and no token.
+
+The matrix below must name every route of the app: a new route without an entry fails
+``test_every_api_route_is_in_the_matrix``, so nobody can add an endpoint without deciding its role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from bot.auth import ROLE_RANK
+from common.settings import Settings
+from tests.api.conftest import ROLES, CaseSeed, Roster, Tokens
+
+
+@dataclass
+class Ctx:
+    roster: Roster
+    cases: CaseSeed
+    new_token: Callable[[str], tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    role: str  # the least role allowed
+    success: int
+    request: Callable[[Ctx], dict[str, Any]]  # path and optional json body
+
+
+MATRIX: dict[tuple[str, str], Entry] = {
+    ("GET", "/api/v1/persons"): Entry("viewer", 200, lambda c: {"url": "/api/v1/persons"}),
+    ("GET", "/api/v1/persons/{person_id}"): Entry(
+        "viewer", 200, lambda c: {"url": f"/api/v1/persons/{c.roster.ids['F-001']}"}
+    ),
+    ("GET", "/api/v1/persons/{person_id}/status-reports"): Entry(
+        "viewer", 200, lambda c: {"url": f"/api/v1/persons/{c.roster.ids['F-001']}/status-reports"}
+    ),
+    ("POST", "/api/v1/persons/{person_id}/status-reports"): Entry(
+        "operator",
+        201,
+        lambda c: {
+            "url": f"/api/v1/persons/{c.roster.ids['F-002']}/status-reports",
+            "json": {"status": "safe", "location": "Albergue Ficticio", "source": "Acta ficticia 7"},
+        },
+    ),
+    ("GET", "/api/v1/cases"): Entry("viewer", 200, lambda c: {"url": "/api/v1/cases"}),
+    ("GET", "/api/v1/cases/{case_id}"): Entry(
+        "viewer", 200, lambda c: {"url": f"/api/v1/cases/{c.cases.open_id}"}
+    ),
+    ("POST", "/api/v1/cases/{case_id}/replies"): Entry(
+        "operator",
+        202,
+        lambda c: {
+            "url": f"/api/v1/cases/{c.cases.open_id}/replies",
+            "json": {"text": "Seguimos revisando su caso."},
+        },
+    ),
+    ("GET", "/api/v1/audit-events"): Entry("admin", 200, lambda c: {"url": "/api/v1/audit-events"}),
+    ("GET", "/api/v1/tokens"): Entry("admin", 200, lambda c: {"url": "/api/v1/tokens"}),
+    ("POST", "/api/v1/tokens"): Entry(
+        "admin", 201, lambda c: {"url": "/api/v1/tokens", "json": {"name": "matrix", "role": "viewer"}}
+    ),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Entry(
+        "admin", 200, lambda c: {"url": f"/api/v1/tokens/{c.new_token('viewer')[0]}"}
+    ),
+}
+
+
+def _api_routes(settings: Settings) -> set[tuple[str, str]]:
+    """Every (method, path) under /api/, from the live routing table and from the OpenAPI schema."""
+    app = create_app(settings)
+    try:  # FastAPI keeps included routers as lazy branches; this flattens them.
+        from fastapi.routing import iter_route_contexts
+
+        routes: list[Any] = list(iter_route_contexts(app.routes))
+    except ImportError:  # older FastAPI: included routes are copied into app.routes
+        routes = [r for r in app.routes if isinstance(r, APIRoute)]
+    found = {
+        (method, route.path)
+        for route in routes
+        if (route.path or "").startswith("/api/")
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith("/api/"):
+            found |= {(method.upper(), path) for method in operations}
+    return found
+
+
+def test_every_api_route_is_in_the_matrix(settings: Settings) -> None:
+    routes = _api_routes(settings)
+    assert len(routes) >= 11
+    assert routes - MATRIX.keys() == set(), "routes without an authorisation decision"
+    assert MATRIX.keys() - routes == set(), "matrix entries for routes that no longer exist"
+
+
+def test_each_role_gets_exactly_what_its_rank_allows(
+    client: TestClient,
+    tokens: Tokens,
+    roster: Roster,
+    case_seed: CaseSeed,
+    new_token: Callable[[str], tuple[int, str]],
+) -> None:
+    ctx = Ctx(roster, case_seed, new_token)
+    failures = []
+    for (method, path), entry in MATRIX.items():
+        for role in (*ROLES, None):
+            headers = tokens.headers(role) if role else {}
+            response = client.request(method, headers=headers, **entry.request(ctx))
+            if role is None:
+                expected = 401
+            elif ROLE_RANK[role] >= ROLE_RANK[entry.role]:
+                expected = entry.success
+            else:
+                expected = 403
+            if response.status_code != expected:
+                failures.append(f"{method} {path} as {role}: {response.status_code}, expected {expected}")
+    assert failures == []
+
+
+def test_a_missing_or_invalid_token_is_401_with_a_bearer_challenge(
+    client: TestClient, tokens: Tokens
+) -> None:
+    for headers in (
+        {},
+        {"Authorization": "Bearer hl_not-a-real-token"},
+        {"Authorization": "Basic dXNlcjpwdw=="},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer " + "x" * 10_000},
+    ):
+        response = client.get("/api/v1/persons", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json()["detail"]
+
+
+def test_insufficient_role_is_403_with_the_role_needed(client: TestClient, tokens: Tokens) -> None:
+    response = client.get("/api/v1/audit-events", headers=tokens.headers("operator"))
+    assert response.status_code == 403
+    assert "admin" in response.json()["detail"]
+
+
+def test_a_revoked_token_stops_working_at_once(
+    client: TestClient, tokens: Tokens, new_token: Callable[[str], tuple[int, str]]
+) -> None:
+    token_id, secret = new_token("operator")
+    assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    revoked = client.delete(f"/api/v1/tokens/{token_id}", headers=tokens.headers("admin"))
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
