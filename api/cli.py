@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import accounts, database, roster, server
+from api.commands import accounts, chat, database, roster, server, telegram
+from common.logging import configure_logging
+from common.settings import get_settings
 
 app = typer.Typer(help="Línea de información para familiares", no_args_is_help=True, add_completion=False)
 app.add_typer(database.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(accounts.tokens_app, name="tokens")
 app.add_typer(accounts.users_app, name="users")
+app.add_typer(telegram.app, name="telegram")
 server.register(app)
+
+
+@app.callback()
+def _configure(verbose: bool = typer.Option(False, "--verbose", help="log at INFO level")) -> None:
+    """Logs go to standard error (standard output carries the commands' own answers)."""
+    configure_logging("INFO" if verbose else get_settings().log_level)
+chat.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,12 +6,14 @@ Only composition roots (the app factory, the CLI, the worker) import this.
 from __future__ import annotations
 
 from bot.outbox.ratelimit import ChannelLimits
-from bot.outbox.senders import LocalSender, Sender
+from bot.outbox.senders import Sender
+from bot.outbox.worker import WorkerConfig
 from common.settings import Settings
 
 
 def build_senders(settings: Settings) -> dict[str, Sender]:
-    senders: dict[str, Sender] = {"local": LocalSender()}
+    # The local channels (terminal, web chat) deliver their own rows (db.repositories.local_channel).
+    senders: dict[str, Sender] = {}
     if settings.telegram_enabled:
         from bot.channels.telegram_sender import TelegramSender
 
@@ -35,3 +37,7 @@ def build_limits(settings: Settings) -> dict[str, ChannelLimits]:
         "sms": ChannelLimits(per_second=settings.twilio_messages_per_second),
         "whatsapp": ChannelLimits(per_second=settings.twilio_messages_per_second),
     }
+
+
+def build_worker_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(lease_seconds=settings.outbox_lease_seconds)

@@ -13,6 +13,9 @@ import structlog
 
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(format="%(message)s", level=getattr(logging, level.upper(), logging.INFO))
+    # Libraries that log request URLs, headers or bodies (phone numbers, chat ids) at INFO.
+    for noisy in ("twilio.http_client", "httpx", "httpcore", "telegram", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -44,11 +44,20 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = 30.0
     telegram_per_chat_per_second: float = 1.0
 
+    # How long a worker holds the outbox rows it claimed. A worker that dies mid-batch leaves its
+    # rows to others once this runs out; keep it well above the slowest provider call.
+    outbox_lease_seconds: float = 60.0
+
     # Disclosure policy defaults (SPEC section 5); configurable per deployment.
     lookup_limit_persons: int = 5
     lookup_limit_window_hours: int = 24
     followup_interval_hours: float = 12.0
     retention_days: int = 90
+
+    # Case references read "JRZ-4F7K": a short prefix for the incident or the hotline.
+    hotline_case_prefix: str = "JRZ"
+    # Times told to relatives (when a status was verified) are in the incident's time zone.
+    hotline_timezone: str = "America/Ciudad_Juarez"
 
     log_level: str = "INFO"
 

@@ -31,14 +31,3 @@ class Sender(Protocol):
     async def send(self, recipient: str, text: str) -> str | None:
         """Send ``text``; return the provider's message id."""
         ...
-
-
-class LocalSender:
-    """The local channels (terminal and web chat) read their replies from the outbox rows
-    themselves; "sending" only records that the row reached its reader."""
-
-    def __init__(self, channel: str = "local") -> None:
-        self.channel = channel
-
-    async def send(self, recipient: str, text: str) -> str | None:
-        return None

@@ -171,3 +171,11 @@ def record_delivery_status(session: Session, provider_id: str, status: str, erro
         row.status = "failed"
         row.last_error = (error or status)[:500]
     return True
+
+
+def mark_recipient_opted_out(session: Session, recipient: str) -> None:
+    """The provider says this number unsubscribed (Twilio 21610): stop writing to it."""
+    for conv in session.scalars(select(Conversation).where(Conversation.address == recipient)):
+        if not conv.opted_out:
+            conv.opted_out = True
+            conv.opted_out_at = utcnow()

@@ -15,7 +15,7 @@ from bot.outbox.senders import PermanentError, RateLimited, SendError
 from bot.outbox.worker import OutboxWorker, WorkerConfig
 from db.models import Conversation, OutboundMessage
 from db.repositories import outbox
-from tests.support import hotline_env, ROOT, HOTLINE
+from tests.support import HOTLINE, ROOT, hotline_env
 
 
 class RecordingSender:
@@ -162,11 +162,14 @@ def test_two_workers_never_claim_the_same_row(session_factory) -> None:
     assert _statuses(session_factory) == {"sent": 200}
 
 
-def test_hotline_worker_command_sends_and_stops_cleanly_on_sigterm(db_url: str, session_factory) -> None:
+def test_hotline_worker_command_sends_and_stops_cleanly_on_sigterm(db_url: str, session_factory,
+                                                                   fake_twilio) -> None:
     import subprocess
 
-    ids = _enqueue(session_factory, 3, channel="local", recipient="demo-1")
-    proc = subprocess.Popen([HOTLINE, "worker"], env=hotline_env(db_url), cwd=ROOT,
+    ids = _enqueue(session_factory, 3, channel="sms", recipient="+50255550123")
+    env = hotline_env(db_url, TWILIO_ACCOUNT_SID=fake_twilio.account_sid, TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
+                      TWILIO_PHONE_NUMBER=fake_twilio.phone_number, TWILIO_API_BASE_URL=fake_twilio.url)
+    proc = subprocess.Popen([HOTLINE, "worker"], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -177,3 +180,5 @@ def test_hotline_worker_command_sends_and_stops_cleanly_on_sigterm(db_url: str, 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
     assert len(ids) == 3
+    assert sorted(c["body"] for c in fake_twilio.calls_of("messages.create")) == [
+        "mensaje 0", "mensaje 1", "mensaje 2"]

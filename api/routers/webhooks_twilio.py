@@ -1,0 +1,88 @@
+"""Twilio webhooks: inbound SMS/WhatsApp and delivery status callbacks. Thin: check the signature,
+translate the form into a neutral message, hand it to bot.conversations in one transaction."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from twilio.request_validator import RequestValidator
+
+from api.deps import SessionDep, SettingsDep
+from bot.conversations import handle_inbound
+from common.logging import get_logger
+from common.settings import Settings
+from db.repositories import outbox
+
+router = APIRouter(tags=["webhooks"], include_in_schema=False)
+log = get_logger("webhooks.twilio")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+async def _verified_form(request: Request, settings: Settings) -> dict[str, str]:
+    if not settings.twilio_enabled:
+        raise HTTPException(404, detail="the SMS channel is not configured")
+    form = await request.form()
+    params = {k: str(v) for k, v in form.multi_items()}
+    # Behind a proxy, what Twilio signed is the public URL, not what this process sees.
+    url = settings.hotline_public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("X-Twilio-Signature", "")
+    assert settings.twilio_auth_token
+    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, params, signature):
+        log.warning("twilio.bad_signature", path=request.url.path)
+        raise HTTPException(403, detail="invalid Twilio signature")
+    return params
+
+
+def _media_kind(params: dict[str, str]) -> str | None:
+    if int(params.get("NumMedia", "0") or 0) <= 0:
+        return None
+    content_type = params.get("MediaContentType0", "")
+    return {"audio": "voice", "image": "photo", "video": "video"}.get(content_type.split("/")[0], "document")
+
+
+def _commit(session: Session) -> None:
+    # Before answering: a 2xx tells Twilio the message is ours and will not be sent again, and the
+    # session dependency's own commit only runs after the response has gone out.
+    session.commit()
+
+
+@router.post("/webhooks/twilio/sms")
+async def inbound_sms(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    params = await _verified_form(request, settings)
+    sender, sid = params.get("From", "").strip(), params.get("MessageSid") or params.get("SmsSid") or ""
+    if not sender or not sid:
+        raise HTTPException(400, detail="From and MessageSid are required")
+    channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
+
+    def handle() -> None:
+        handle_inbound(session, settings, channel=channel, address=sender, provider_id=sid,
+                       text=params.get("Body"), media_kind=_media_kind(params))
+        _commit(session)
+
+    # Database work in a thread: on the event loop it would hold every other request meanwhile.
+    await run_in_threadpool(handle)
+    # Replies go out through the outbox and the REST API; the TwiML answer is empty.
+    return Response(content=EMPTY_TWIML, media_type="application/xml")
+
+
+@router.post("/webhooks/twilio/status")
+async def delivery_status(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    params = await _verified_form(request, settings)
+    sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
+    if not sid or not status:
+        raise HTTPException(400, detail="MessageSid and MessageStatus are required")
+    error_code = params.get("ErrorCode") or None
+
+    def record() -> bool:
+        found = outbox.record_delivery_status(session, sid, status, f"twilio {error_code}" if error_code else None)
+        if error_code == "21610":
+            outbox.mark_recipient_opted_out(session, params.get("To", ""))
+        _commit(session)
+        return found
+
+    found = await run_in_threadpool(record)
+    log.info("twilio.status", found=found, status=status)
+    return Response(status_code=204)

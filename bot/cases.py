@@ -1,0 +1,61 @@
+"""Cases (escalations): opening, reusing, and telling a relative where their case stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import AuditEvent, Case, Conversation
+from db.repositories import case_store
+
+PRIORITY_RANK = {"normal": 0, "high": 1, "urgent": 2}
+
+
+def open_case(
+    session: Session,
+    conversation: Conversation | None,
+    *,
+    reason: str,
+    priority: str,
+    person_id: int | None,
+    details: dict[str, Any],
+    prefix: str,
+    actor: str = "bot",
+) -> Case:
+    """Open a case, or reuse this conversation's open case about the same person (a relative who
+    writes again must not create a second case). A more urgent reason upgrades the case."""
+    existing = (
+        case_store.open_case_for_conversation(session, conversation.id, person_id) if conversation else None
+    )
+    if existing is not None:
+        if PRIORITY_RANK[priority] > PRIORITY_RANK[existing.priority]:
+            session.add(AuditEvent(actor=actor, action="case_escalated", subject_type="case",
+                                   subject_id=str(existing.id),
+                                   details={"from": existing.priority, "to": priority, "reason": reason}))
+            existing.priority = priority
+            existing.reason = reason
+        return existing
+    case = Case(
+        conversation_id=conversation.id if conversation else None,
+        person_id=person_id,
+        reason=reason,
+        priority=priority,
+        status="open",
+        channel=conversation.channel if conversation else None,
+        created_at=utcnow(),
+        last_contact_at=utcnow(),
+    )
+    case_store.insert_case(session, case, prefix)
+    session.add(AuditEvent(actor=actor, action="case_opened", subject_type="case", subject_id=str(case.id),
+                           details={"reference": case.reference, "reason": reason, "priority": priority,
+                                    "person_id": person_id, "details": details}))
+    return case
+
+
+def case_status_for_conversation(session: Session, conversation: Conversation, reference: str) -> str | None:
+    case = case_store.by_reference(session, reference)
+    if case is None or case.conversation_id != conversation.id:
+        return None
+    return case.status

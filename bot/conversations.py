@@ -1,0 +1,180 @@
+"""Handling one inbound message: one message, one transaction.
+
+Record the message (once per provider id: a redelivery does nothing), lock the conversation, run
+the dialogue, write the new state, cases, inquiries, audit events and outbox rows. The caller owns
+the transaction and commits; the outbox worker sends after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import cases as case_service
+from bot.engine.dialogue import Inbound, respond
+from bot.language.commands import Command
+from bot.language.parse import parse_message
+from bot.matching.search import search_persons
+from bot.policy import Candidate, PolicyConfig
+from bot.sms import to_gsm7
+from common.logging import get_logger
+from common.settings import Settings
+from db.base import utcnow
+from db.models import AuditEvent, Conversation, Inquiry, OutboundMessage, StatusReport, Subscription
+from db.repositories import conversations as conv_repo
+from db.repositories import outbox
+
+log = get_logger("conversations")
+
+CANDIDATE_LIMIT = 10
+
+
+def render_for_channel(channel: str, text: str) -> str:
+    """The exact text that goes out on ``channel`` (SMS is folded to GSM-7; see bot/sms.py)."""
+    return to_gsm7(text) if channel == "sms" else text
+
+
+@dataclass
+class InboundResult:
+    duplicate: bool
+    conversation_id: int
+    replies: list[str] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+
+
+class DbPorts:
+    """The dialogue's ports over the database, for one conversation inside one transaction."""
+
+    def __init__(self, session: Session, conversation: Conversation, settings: Settings,
+                 now: datetime | None = None) -> None:
+        self.session = session
+        self.conversation = conversation
+        self.settings = settings
+        self.now = now or utcnow()
+        self.tz = ZoneInfo(settings.hotline_timezone)
+        self.today: date = self.now.astimezone(self.tz).date()
+
+    def find_candidates(self, name: str) -> list[Candidate]:
+        found = search_persons(self.session, name, limit=CANDIDATE_LIMIT)
+        if not found:
+            return []
+        ids = [c.person.id for c in found]
+        latest = {
+            r.person_id: r
+            for r in self.session.scalars(select(StatusReport).where(StatusReport.person_id.in_(ids)))
+            if r.version == next(c.person.status_version for c in found if c.person.id == r.person_id)
+        }
+        result = []
+        for c in found:
+            p, report = c.person, latest.get(c.person.id)
+            result.append(Candidate(
+                person_id=p.id, name=p.full_name, score=c.score, strong=c.strong,
+                nationality=p.nationality, birth_date=p.birth_date, approx_age=p.approx_age,
+                restricted=p.restricted, status=report.status if report else p.current_status,
+                location=report.location if report else None, source=report.source if report else None,
+                verified_at=report.verified_at if report else None,
+            ))
+        return result
+
+    def persons_looked_up(self) -> set[int]:
+        since = self.now - timedelta(hours=self.settings.lookup_limit_window_hours)
+        return conv_repo.persons_looked_up_since(self.session, self.conversation.id, since)
+
+    def record_inquiry(self, details: dict[str, Any], person_id: int | None, outcome: str) -> None:
+        self.session.add(Inquiry(conversation_id=self.conversation.id, person_id=person_id,
+                                 details=dict(details), outcome=outcome, created_at=self.now))
+
+    def open_case(self, reason: str, priority: str, person_id: int | None, details: dict[str, Any]) -> str:
+        case = case_service.open_case(self.session, self.conversation, reason=reason, priority=priority,
+                                      person_id=person_id, details=dict(details),
+                                      prefix=self.settings.hotline_case_prefix)
+        return case.reference
+
+    def record_disclosure(self, person_id: int, text: str) -> None:
+        self.session.add(AuditEvent(
+            actor="bot", action="disclosure", subject_type="person", subject_id=str(person_id),
+            details={"conversation_id": self.conversation.id, "channel": self.conversation.channel,
+                     "text": render_for_channel(self.conversation.channel, text)},
+        ))
+
+    def subscribe(self, person_id: int | None, case_reference: str | None) -> None:
+        case_id = None
+        if case_reference:
+            case = case_service.case_store.by_reference(self.session, case_reference)
+            case_id = case.id if case else None
+        existing = self.session.scalars(select(Subscription).where(
+            Subscription.conversation_id == self.conversation.id,
+            Subscription.person_id.is_(None) if person_id is None else Subscription.person_id == person_id,
+            Subscription.case_id.is_(None) if case_id is None else Subscription.case_id == case_id,
+        )).first()
+        if existing is not None:
+            existing.active = True
+            return
+        self.session.add(Subscription(conversation_id=self.conversation.id, person_id=person_id,
+                                      case_id=case_id, active=True))
+
+    def case_status(self, reference: str) -> str | None:
+        return case_service.case_status_for_conversation(self.session, self.conversation, reference)
+
+    def opt_out(self) -> None:
+        conv = self.conversation
+        conv.opted_out = True
+        conv.opted_out_at = self.now
+        # Honoured at once: nothing still queued for this contact goes out.
+        self.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.channel == conv.channel, OutboundMessage.recipient == conv.address,
+                   OutboundMessage.status == "queued")
+            .values(status="cancelled", last_error="recipient opted out")
+        )
+        self.session.execute(
+            update(Subscription).where(Subscription.conversation_id == conv.id).values(active=False)
+        )
+        self.session.add(AuditEvent(actor="bot", action="opt_out", subject_type="conversation",
+                                    subject_id=str(conv.id), details={"channel": conv.channel}))
+
+
+def handle_inbound(
+    session: Session,
+    settings: Settings,
+    *,
+    channel: str,
+    address: str,
+    provider_id: str,
+    text: str | None,
+    media_kind: str | None = None,
+    now: datetime | None = None,
+) -> InboundResult:
+    conversation = conv_repo.lock_conversation(session, channel, address)
+    if not conv_repo.record_inbound(session, conversation, provider_id, text, media_kind):
+        log.info("inbound.duplicate", conversation_id=conversation.id, channel=channel)
+        return InboundResult(duplicate=True, conversation_id=conversation.id)
+
+    conversation.last_inbound_at = now or utcnow()
+    if conversation.opted_out and parse_message(text or "").command is not Command.OPT_OUT:
+        # Writing again after BAJA/STOP is consent to be answered again.
+        conversation.opted_out = False
+        session.add(AuditEvent(actor="bot", action="opt_in", subject_type="conversation",
+                               subject_id=str(conversation.id), details={"channel": channel}))
+
+    ports = DbPorts(session, conversation, settings, now=now)
+    config = PolicyConfig(lookup_limit=settings.lookup_limit_persons)
+    turn = respond(conversation.state or {}, Inbound(text=text, media_kind=media_kind), ports, config)
+    conversation.state = turn.state
+
+    result = InboundResult(duplicate=False, conversation_id=conversation.id, events=turn.events)
+    kind = "optout_confirmation" if conversation.opted_out else "reply"
+    for reply in turn.replies:
+        rendered = render_for_channel(channel, reply)
+        row = outbox.enqueue(session, channel=channel, recipient=address, text=rendered, kind=kind,
+                             priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id)
+        result.replies.append(rendered)
+        result.outbox_ids.append(row.id)
+    log.info("inbound.handled", conversation_id=conversation.id, channel=channel, events=turn.events)
+    return result

@@ -1,0 +1,109 @@
+"""Every sentence the bot says, in one Spanish catalogue.
+
+Tone (SPEC section 4): formal "usted", short sentences, calm, no jargon, no blame, no promises the
+service cannot keep. Placeholders are filled by ``render``. SMS replies must stay within 3
+segments once rendered for SMS (tests/dialogue/test_texts.py checks every text with the longest
+realistic values).
+
+The same words answer "no record" and "record not yet confirmed" (``ESCALATED``), so that a reply
+never reveals who is on the list. The bot never states or hints at a death: ``TEAM_WILL_CALL`` is all
+it says when a record says ``deceased``.
+"""
+
+from __future__ import annotations
+
+WELCOME = (
+    "Línea de información para familiares. Solo damos información verificada; "
+    "los datos que nos envíe se usan únicamente para responderle."
+)
+
+ASK_NAME = "¿Cuál es el nombre completo de la persona que busca? (nombres y apellidos)"
+ASK_NAME_AGAIN = (
+    "No logré leer un nombre. Escriba por favor los nombres y apellidos de la persona, "
+    "por ejemplo: José Luis Hernández García."
+)
+ASK_BIRTH = (
+    "Para proteger a las personas, necesito confirmar que usted la conoce. "
+    "¿Cuál es su fecha de nacimiento? (por ejemplo 3 de mayo de 1996). Si no la sabe, escriba su edad."
+)
+ASK_BIRTH_AGAIN = (
+    "No logré leer la fecha. Escríbala por favor así: 3 de mayo de 1996, o 03/05/1996. "
+    "Si no la sabe, escriba su edad aproximada."
+)
+ASK_NATIONALITY = "Gracias. ¿De qué país es la persona?"
+ASK_NATIONALITY_AGAIN = "No logré leer el país. Escriba por favor el país de la persona, por ejemplo: Guatemala."
+ASK_DISTINGUISHING = (
+    "Hay más de una persona registrada con un nombre parecido. "
+    "Para distinguirla, ¿cuál es su fecha de nacimiento completa?"
+)
+OFFER_HUMAN_AFTER_FAILURES = (
+    "Disculpe, no logro entenderle. Si lo desea, una persona del equipo puede ayudarle: "
+    "escriba HUMANO."
+)
+
+DISCLOSURE = (
+    "{name}: {status_text}. Lugar: {location}. "
+    "Información verificada el {verified_on} por {source}."
+)
+STATUS_TEXT = {
+    "safe": "a salvo, sin lesiones",
+    "hospitalized": "con vida, recibe atención médica",
+    "transferred": "trasladado",
+    "released": "liberado",
+    "returned": "retornado a su país",
+}
+NO_LOCATION = "sin lugar registrado"
+
+ESCALATED = (
+    "Por ahora no tenemos información verificada que podamos darle. "
+    "Una persona del equipo revisará su caso {reference} y le responderá por este mismo medio."
+)
+TEAM_WILL_CALL = (
+    "Una persona de nuestro equipo necesita hablar con usted y le contactará en breve. "
+    "Su número de caso es {reference}."
+)
+HUMAN_REQUESTED = (
+    "Una persona del equipo le atenderá por este mismo medio lo antes posible. "
+    "Su número de caso es {reference}."
+)
+OFFER_SUBSCRIPTION = "¿Desea que le avisemos por este medio cuando haya información verificada nueva? Responda SÍ o NO."
+SUBSCRIBED = "Le avisaremos por este medio cuando haya información verificada nueva. Para dejar de recibir mensajes, escriba BAJA."
+NOT_SUBSCRIBED = "Entendido, no le enviaremos avisos. Puede escribirnos cuando lo necesite."
+ANYTHING_ELSE = "Si busca a otra persona, escriba OTRA."
+
+CASE_STATUS = {
+    "open": "Su caso {reference} está abierto. Una persona del equipo lo revisará y le responderá por este medio.",
+    "in_progress": "Su caso {reference} está siendo revisado por una persona del equipo. Le responderemos por este medio.",
+    "waiting": "Su caso {reference} espera una respuesta suya. Escríbanos por este medio.",
+    "resolved": "Su caso {reference} está cerrado. Si necesita algo más, escríbanos por este medio.",
+}
+CASE_NOT_FOUND = "No encontramos el caso {reference} en esta conversación. Revise el código, por favor."
+CASE_ASK_CODE = "Escriba CASO seguido del código, por ejemplo: CASO JRZ-4F7K."
+
+HELP = (
+    "Puede escribir el nombre de la persona que busca. Otras opciones: "
+    "OTRA (buscar a otra persona), CASO y su código (estado de su caso), "
+    "HUMANO (hablar con una persona), BAJA (no recibir más mensajes)."
+)
+NEW_SEARCH = "De acuerdo, buscamos a otra persona. " + ASK_NAME
+OPTED_OUT = "No le enviaremos más mensajes. Si vuelve a escribirnos, le atenderemos."
+MEDIA_UNREADABLE = (
+    "Disculpe, solo podemos leer mensajes de texto. Escriba por favor su consulta. "
+    "Si prefiere hablar con una persona, escriba HUMANO."
+)
+OTHER_LANGUAGE = (
+    "Este servicio atiende en español. Si necesita ayuda en otro idioma, escriba HUMANO "
+    "y una persona del equipo le atenderá. / This line answers in Spanish; write HUMANO for a person."
+)
+CORRECTION_NOTED = "Gracias, lo corregí."
+LOOKUP_LIMIT = ESCALATED  # same words: the limit is not announced as such
+
+FOLLOWUP = (
+    "Seguimos revisando su caso {reference}. Todavía no tenemos información verificada nueva. "
+    "Le escribiremos en cuanto la tengamos."
+)
+STATUS_UPDATE_INTRO = "Hay información verificada nueva sobre la persona que busca. "
+
+
+def render(template: str, **values: object) -> str:
+    return template.format(**values)

@@ -1,0 +1,45 @@
+"""Writing cases (the API's read queries live in db/repositories/cases.py)."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db.models import Case
+
+# No 0/O, 1/I/L: references are read aloud on the phone and typed on small keyboards.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference(prefix: str) -> str:
+    return f"{prefix}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(4))
+
+
+def open_case_for_conversation(session: Session, conversation_id: int, person_id: int | None) -> Case | None:
+    return session.scalars(
+        select(Case)
+        .where(Case.conversation_id == conversation_id, Case.status != "resolved")
+        .where(Case.person_id.is_(None) if person_id is None else Case.person_id == person_id)
+        .order_by(Case.id.desc())
+    ).first()
+
+
+def insert_case(session: Session, case: Case, prefix: str) -> Case:
+    """Insert with a fresh reference, drawing again on the rare collision."""
+    for _ in range(20):
+        case.reference = new_reference(prefix)
+        try:
+            with session.begin_nested():
+                session.add(case)
+                session.flush()
+            return case
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not draw a unique case reference")
+
+
+def by_reference(session: Session, reference: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.reference == reference.upper())).first()
