@@ -14,3 +14,9 @@ def register_routers(app: FastAPI) -> None:
     app.include_router(cases.router)
     app.include_router(audit.router)
     app.include_router(tokens.router)
+
+    from api.routers import webchat, webhooks_telegram, webhooks_twilio
+
+    app.include_router(webchat.router)
+    app.include_router(webhooks_twilio.router)
+    app.include_router(webhooks_telegram.router)
