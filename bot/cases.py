@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ def open_case(
     details: dict[str, Any],
     prefix: str,
     actor: str = "bot",
+    followup_interval_hours: float = 12.0,
 ) -> Case:
     """Open a case, or reuse this conversation's open case about the same person (a relative who
     writes again must not create a second case). A more urgent reason upgrades the case."""
@@ -46,6 +48,8 @@ def open_case(
         channel=conversation.channel if conversation else None,
         created_at=utcnow(),
         last_contact_at=utcnow(),
+        # Work against silence: the relative hears from us again if nobody has by then.
+        next_followup_at=utcnow() + timedelta(hours=followup_interval_hours),
     )
     case_store.insert_case(session, case, prefix)
     session.add(AuditEvent(actor=actor, action="case_opened", subject_type="case", subject_id=str(case.id),

@@ -93,7 +93,8 @@ class DbPorts:
     def open_case(self, reason: str, priority: str, person_id: int | None, details: dict[str, Any]) -> str:
         case = case_service.open_case(self.session, self.conversation, reason=reason, priority=priority,
                                       person_id=person_id, details=dict(details),
-                                      prefix=self.settings.hotline_case_prefix)
+                                      prefix=self.settings.hotline_case_prefix,
+                                      followup_interval_hours=self.settings.followup_interval_hours)
         return case.reference
 
     def record_disclosure(self, person_id: int, text: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversations import handle_inbound
 from bot.roster.demo import ensure_demo_roster
 from common.settings import Settings
-from db.models import AuditEvent, Case, Person
+from db.models import AuditEvent, Case, Conversation, Person
 from db.session import session_scope
 
 _ids = itertools.count(1)
@@ -40,12 +40,20 @@ class Relative:
         return "\n".join(self.say(text))
 
     def cases(self) -> list[Case]:
+        """This relative's cases, oldest first."""
         with self.factory() as s:
-            return list(s.scalars(select(Case).order_by(Case.id)))
+            return list(s.scalars(
+                select(Case).join(Conversation, Conversation.id == Case.conversation_id)
+                .where(Conversation.channel == self.channel, Conversation.address == self.address)
+                .order_by(Case.id)))
 
     def disclosures(self) -> list[AuditEvent]:
+        """Disclosures made to this relative."""
         with self.factory() as s:
-            return list(s.scalars(select(AuditEvent).where(AuditEvent.action == "disclosure")))
+            conv_id = s.scalars(select(Conversation.id).where(
+                Conversation.channel == self.channel, Conversation.address == self.address)).first()
+            events = s.scalars(select(AuditEvent).where(AuditEvent.action == "disclosure"))
+            return [e for e in events if e.details.get("conversation_id") == conv_id]
 
 
 @pytest.fixture

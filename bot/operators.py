@@ -1,0 +1,244 @@
+"""What operators do to cases and records, shared by the console and the JSON API (one code path).
+
+Every function works inside the caller's transaction and never commits; side effects (messages)
+are outbox rows, sent after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import cases as case_service
+from bot import texts_es as T
+from bot.conversations import render_for_channel
+from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
+from common.settings import Settings
+from db.base import utcnow
+from db.models import AuditEvent, Case, Conversation, Inquiry, Person, StatusReport, Subscription, User
+from db.repositories import outbox
+from db.repositories import status as status_repo
+from db.repositories.status import NewReport
+
+# Why the policy did not let a linked record be told, in words an operator can act on.
+EXPLANATIONS = {
+    "no_match": "El registro no coincide con el nombre dado por el familiar.",
+    "ambiguous": "Los datos del familiar no distinguen este registro de otro.",
+    "conflicting_details": "Los datos del familiar (fecha de nacimiento, edad o nacionalidad) no coinciden con el "
+    "registro, o no bastan para confirmar que conoce a la persona.",
+    "restricted": "El registro es restringido: el asistente nunca lo comunica.",
+    "abuse_limit": "El contacto superó su límite de consultas.",
+    "death_notification": "El registro indica fallecimiento: una persona capacitada debe llamar a la familia y "
+    "registrar la notificación antes de cualquier otro mensaje.",
+    "unconfirmed": "El estado del registro no está verificado (sin confirmar o sin fuente).",
+}
+
+
+class OperatorError(Exception):
+    """An action refused for a reason the operator must read (shown as is in the console/API)."""
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    disclosed: bool
+    explanation: str
+    text: str | None = None
+
+
+def _candidate(session: Session, person: Person) -> Candidate:
+    report = status_repo.latest_report(session, person.id)
+    return Candidate(
+        person_id=person.id, name=person.full_name, score=1.0, strong=True, nationality=person.nationality,
+        birth_date=person.birth_date, approx_age=person.approx_age, restricted=person.restricted,
+        status=report.status if report else person.current_status,
+        location=report.location if report else None, source=report.source if report else None,
+        verified_at=report.verified_at if report else None,
+    )
+
+
+def _stated_for(session: Session, conversation: Conversation, person_id: int | None) -> Stated:
+    """What this relative said about the person: their inquiry about it, else the conversation."""
+    details: dict = {}
+    if person_id is not None:
+        inquiry = session.scalars(
+            select(Inquiry).where(Inquiry.conversation_id == conversation.id, Inquiry.person_id == person_id)
+            .order_by(Inquiry.id.desc())
+        ).first()
+        details = dict(inquiry.details) if inquiry else {}
+    if not details:
+        details = dict((conversation.state or {}).get("details") or {})
+    birth = details.get("birth_date")
+    from datetime import date
+
+    return Stated(birth_date=date.fromisoformat(birth) if birth else None, age=details.get("age"),
+                  nationality=details.get("nationality"))
+
+
+def _send_disclosure(session: Session, conversation: Conversation, person_id: int, text: str, *,
+                     actor: str, kind: str, priority: int) -> None:
+    rendered = render_for_channel(conversation.channel, text)
+    outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=rendered,
+                   kind=kind, priority=priority, conversation_id=conversation.id)
+    session.add(AuditEvent(actor=actor, action="disclosure", subject_type="person", subject_id=str(person_id),
+                           details={"conversation_id": conversation.id, "channel": conversation.channel,
+                                    "text": rendered}))
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise OperatorError("el caso no existe")
+    return case
+
+
+def take_case(session: Session, case: Case, user: User) -> None:
+    if case.status == "resolved":
+        raise OperatorError("el caso está cerrado")
+    case.assignee_id = user.id
+    case.status = "in_progress"
+    session.add(AuditEvent(actor=f"user:{user.username}", action="case_taken", subject_type="case",
+                           subject_id=str(case.id), details={}))
+
+
+def link_case(session: Session, case: Case, person: Person, settings: Settings, *, actor: str) -> LinkResult:
+    """Link the relative's inquiry to a record; the bot's policy then answers, or says why not.
+
+    The operator's link stands for rule 1 (this is the record); rule 2 (the relative shows they know
+    the person), rule 3 (verified, not restricted, not deceased) still apply. The lookup limit does
+    not: a person has reviewed this contact.
+    """
+    if case.status == "resolved":
+        raise OperatorError("el caso está cerrado")
+    case.person_id = person.id
+    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    if case.inquiry_id:
+        inquiry = session.get(Inquiry, case.inquiry_id)
+        if inquiry is not None:
+            inquiry.person_id = person.id
+    session.add(AuditEvent(actor=actor, action="case_linked", subject_type="case", subject_id=str(case.id),
+                           details={"person_id": person.id}))
+    if conversation is None:
+        return LinkResult(False, "El caso no tiene conversación: no hay a quién responder.")
+    for sub in session.scalars(select(Subscription).where(Subscription.case_id == case.id)):
+        sub.person_id = person.id
+    stated = _stated_for(session, conversation, None)
+    tz = ZoneInfo(settings.hotline_timezone)
+    decision = decide(stated, [_candidate(session, person)], set(), utcnow().astimezone(tz).date(),
+                      PolicyConfig(lookup_limit=10**9))
+    if isinstance(decision, Disclose):
+        if conversation.opted_out:
+            return LinkResult(False, "El familiar pidió no recibir mensajes (BAJA).")
+        text = disclosure_text(decision.candidate, tz)
+        _send_disclosure(session, conversation, person.id, text, actor=actor, kind="operator",
+                         priority=outbox.PRIORITY_REPLY)
+        case.last_contact_at = utcnow()
+        case.status = "waiting"
+        return LinkResult(True, "Se envió al familiar la información verificada.", text)
+    assert isinstance(decision, Escalate)
+    if decision.reason == "death_notification" and case.priority != "urgent":
+        case.priority, case.reason = "urgent", "death_notification"
+    return LinkResult(False, EXPLANATIONS.get(decision.reason, decision.reason))
+
+
+def record_death_notification(session: Session, case: Case, *, actor: str, note: str) -> None:
+    if case.death_notified_at is not None:
+        raise OperatorError("la notificación ya está registrada")
+    if not note.strip():
+        raise OperatorError("indique quién llamó, a quién y qué se dijo")
+    case.death_notified_at = utcnow()
+    case.death_notified_by = actor
+    case.last_contact_at = case.death_notified_at
+    session.add(AuditEvent(actor=actor, action="death_notification_recorded", subject_type="case",
+                           subject_id=str(case.id), details={"note": note.strip()[:2000]}))
+
+
+def resolve_case(session: Session, case: Case, *, actor: str, note: str) -> None:
+    if case.status == "resolved":
+        raise OperatorError("el caso ya está cerrado")
+    if not note.strip():
+        raise OperatorError("escriba una nota de cierre")
+    if case.reason == "death_notification" and case.death_notified_at is None:
+        raise OperatorError("registre primero la notificación de fallecimiento hecha por teléfono")
+    case.status = "resolved"
+    case.resolved_at = utcnow()
+    case.resolution = note.strip()[:4000]
+    case.next_followup_at = None
+    session.add(AuditEvent(actor=actor, action="case_resolved", subject_type="case", subject_id=str(case.id),
+                           details={"note": case.resolution}))
+
+
+# --- status changes and the relatives who follow them -------------------------------------------------
+
+
+def record_status(session: Session, person: Person, report: NewReport, settings: Settings, *, actor: str,
+                  expected_version: int | None = None) -> StatusReport:
+    """Append a verified report and tell every subscribed relative through the policy."""
+    if report.status != "unconfirmed" and not (report.source and report.source.strip()):
+        raise OperatorError("un estado verificado necesita su fuente")
+    previous = person.current_status
+    row = status_repo.append_report(session, person, report, actor=actor, expected_version=expected_version)
+    if report.status != previous or report.status != "unconfirmed":
+        notify_subscribers(session, person, settings, actor=actor)
+    return row
+
+
+def notify_subscribers(session: Session, person: Person, settings: Settings, *, actor: str) -> int:
+    """Each relative following ``person`` gets the new verified status if the policy allows it;
+    a death opens an urgent case for a person to call them instead. Returns messages queued."""
+    tz = ZoneInfo(settings.hotline_timezone)
+    today = utcnow().astimezone(tz).date()
+    candidate = _candidate(session, person)
+    queued = 0
+    subs = session.scalars(select(Subscription).where(Subscription.person_id == person.id,
+                                                      Subscription.active.is_(True)))
+    for sub in subs:
+        conversation = session.get(Conversation, sub.conversation_id)
+        if conversation is None or conversation.opted_out:
+            continue
+        decision = decide(_stated_for(session, conversation, person.id), [candidate], set(), today,
+                          PolicyConfig(lookup_limit=10**9))
+        if isinstance(decision, Disclose):
+            text = T.STATUS_UPDATE_INTRO + disclosure_text(decision.candidate, tz)
+            _send_disclosure(session, conversation, person.id, text, actor=actor, kind="notification",
+                             priority=outbox.PRIORITY_BULK)
+            queued += 1
+        elif isinstance(decision, Escalate) and decision.reason == "death_notification":
+            case_service.open_case(session, conversation, reason="death_notification", priority="urgent",
+                                   person_id=person.id, details={}, prefix=settings.hotline_case_prefix,
+                                   actor=actor, followup_interval_hours=settings.followup_interval_hours)
+    return queued
+
+
+# --- work against silence -------------------------------------------------------------------------
+
+
+def send_due_followups(session: Session, settings: Settings, now: datetime | None = None, limit: int = 500) -> int:
+    """An honest "still reviewing" to every relative whose open case has been silent for the
+    follow-up interval. Death-notification cases are left to the person who will call."""
+    now = now or utcnow()
+    stmt = (
+        select(Case)
+        .where(Case.status != "resolved", Case.next_followup_at.is_not(None), Case.next_followup_at <= now,
+               Case.reason != "death_notification", Case.conversation_id.is_not(None))
+        .order_by(Case.next_followup_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    interval = timedelta(hours=settings.followup_interval_hours)
+    sent = 0
+    for case in session.scalars(stmt):
+        conversation = session.get(Conversation, case.conversation_id)
+        case.next_followup_at = now + interval
+        if conversation is None or conversation.opted_out:
+            continue
+        text = render_for_channel(conversation.channel, T.render(T.FOLLOWUP, reference=case.reference))
+        outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=text,
+                       kind="followup", priority=outbox.PRIORITY_FOLLOWUP, conversation_id=conversation.id)
+        case.last_contact_at = now
+        sent += 1
+    return sent
