@@ -1,0 +1,40 @@
+"""The FICTIONAL demo roster (``hotline demo``): 68 invented adult men modelled on SPEC section 1.
+
+Every name, date and source in ``demo_roster.csv`` is invented; see DEMO_ROSTER_README.md and
+docs/roster.md (which lists the rows that tests and dialogue demos rely on).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.roster.importer import import_roster
+from db.models import Incident, Person
+
+DEMO_INCIDENT_NAME = "Incendio en estación migratoria (ficticio)"
+DEMO_ACTOR = "import"
+
+
+def demo_roster_bytes() -> bytes:
+    return resources.files("bot.roster").joinpath("demo_roster.csv").read_bytes()
+
+
+def ensure_demo_roster(session_factory: sessionmaker[Session]) -> int:
+    """Load the demo roster into its incident unless that incident already has persons.
+
+    Returns the number of persons loaded (0 when it was already there)."""
+    with session_factory() as session:
+        loaded = session.scalar(
+            select(func.count(Person.id)).join(Incident, Incident.id == Person.incident_id)
+            .where(Incident.name == DEMO_INCIDENT_NAME)
+        )
+    if loaded:
+        return 0
+    report = import_roster(session_factory, demo_roster_bytes(), incident_name=DEMO_INCIDENT_NAME,
+                           actor=DEMO_ACTOR, filename="demo_roster.csv")
+    if not report.ok:  # pragma: no cover - the packaged file is tested
+        raise RuntimeError("the demo roster is invalid: " + "; ".join(map(str, report.errors[:3])))
+    return report.created

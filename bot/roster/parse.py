@@ -1,0 +1,513 @@
+"""Reading and validating a roster CSV (CONTRACT.md, "Roster CSV"). Pure: no database.
+
+``validate`` is the first pass of an import: it streams the whole file once, keeping only what it
+needs to find duplicates, and returns every bad line. ``read_rows`` streams the valid rows again for
+the second (writing) pass, so that a file of a million rows never sits in memory.
+
+Files come from spreadsheet programs: a UTF-8 byte-order mark is skipped, the separator is whichever
+of comma, semicolon or tab the header uses most, and a file that is not valid UTF-8 is read as
+Windows-1252 (Latin-1), which the report says.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import BinaryIO
+
+from bot.matching.keys import person_keys
+from bot.roster import vocab
+
+MAX_AGE = 120
+# Column sizes of db.models.Person / StatusReport (a longer value would fail on PostgreSQL and be
+# silently kept whole on SQLite; either way the operator must hear about it here).
+MAX_LENGTHS = {
+    "external_id": 100,
+    "given_names": 200,
+    "surnames": 200,
+    "location": 300,
+    "source": 300,
+}
+KEY_LENGTHS = {"given_key": 200, "surname_key": 200, "name_key": 400}
+# csv's own limit (128 KiB) would stop the whole file; ours says which field is too long.
+csv.field_size_limit(16 * 1024 * 1024)
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_DMY_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: 00:00(?::00)?)?$")
+_AGE = re.compile(r"^(-?\d{1,6})(?:[.,]0+)?$")
+_SPACES = re.compile(r"\s+")
+
+ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return f"line {self.line}, column {self.column}: {self.reason}"
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One valid line. ``None`` means the cell was empty: "nothing to say" (see docs/roster.md)."""
+
+    line: int
+    external_id: str | None
+    given_names: str
+    surnames: str
+    nationality: str | None
+    birth_date: date | None
+    age: int | None
+    status: str | None
+    location: str | None
+    source: str | None
+    verified_at: datetime | None
+    restricted: bool | None
+
+    @cached_property
+    def keys(self) -> dict[str, str]:
+        """The person's search keys (computed on demand: they cost more than parsing the line)."""
+        return person_keys(self.given_names, self.surnames)
+
+    @property
+    def states_status(self) -> bool:
+        """Whether the row says anything about the status (an empty status means unconfirmed)."""
+        return self.status is not None or self.location is not None or self.source is not None
+
+    @property
+    def effective_status(self) -> str:
+        return self.status or "unconfirmed"
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """Who this row is within an incident: its external id, else its name and birth date."""
+        if self.external_id is not None:
+            return ("id", self.external_id)
+        return ("name", f"{self.keys['name_key']}|{self.birth_date.isoformat() if self.birth_date else ''}")
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line that failed (or a file-level problem, then ``external_id`` is None)."""
+
+    errors: list[RowError]
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CsvFormat:
+    encoding: str  # "utf-8" or "cp1252" / "latin-1"
+    delimiter: str
+    bom: bool
+
+    @property
+    def description(self) -> str:
+        names = {"utf-8": "UTF-8", "cp1252": "Windows-1252 (Latin-1)", "latin-1": "Latin-1"}
+        sep = {",": "comma", ";": "semicolon", "\t": "tab"}[self.delimiter]
+        return f"{names[self.encoding]}{' with BOM' if self.bom else ''}, {sep}-separated"
+
+
+@dataclass
+class Validation:
+    """The outcome of the first pass."""
+
+    format: CsvFormat | None
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- format ---------------------------------------------------------------------------------------
+
+OpenBinary = Callable[[], BinaryIO]
+
+
+def detect_format(open_binary: OpenBinary) -> CsvFormat | None:
+    """Encoding and separator of a file; None when the file holds nothing but blanks."""
+    with open_binary() as stream:
+        head = stream.read(1 << 16)  # the header row is in here
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf8, chunk = True, head
+        try:
+            while chunk:
+                decoder.decode(chunk)
+                chunk = stream.read(1 << 20)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    bom = head.startswith(codecs.BOM_UTF8)
+    if utf8:
+        encoding = "utf-8"
+        text = head.decode("utf-8-sig", errors="replace")
+    else:
+        # Spreadsheets on Windows write "ANSI", i.e. Windows-1252; a byte it lacks means Latin-1.
+        encoding = "cp1252" if _decodes(open_binary, "cp1252") else "latin-1"
+        text = head.decode(encoding, errors="replace")
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if not header.strip():
+        return None
+    counts = {d: _count_outside_quotes(header, d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    return CsvFormat(encoding=encoding, delimiter=delimiter, bom=bom)
+
+
+def _decodes(open_binary: OpenBinary, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open_binary() as stream:
+        try:
+            while chunk := stream.read(1 << 20):
+                decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == char and not quoted:
+            count += 1
+    return count
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts the bytes read, for a progress bar measured in bytes."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+
+# --- rows -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Header:
+    columns: dict[int, str]  # position -> canonical column
+    names: dict[str, str]  # canonical column -> header as written in the file (for messages)
+    width: int
+
+
+def _read_header(reader: Iterator[list[str]], warnings: list[str]) -> tuple[_Header | None, list[RowError]]:
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            break
+    else:
+        return None, [RowError(1, None, "the file is empty (no header row)")]
+    errors: list[RowError] = []
+    columns: dict[int, str] = {}
+    names: dict[str, str] = {}
+    for position, raw in enumerate(cells):
+        written = _clean(raw)
+        if position == 0:
+            written = written.lstrip("\ufeff")  # a BOM left by a second encoding round-trip
+        if not written:
+            continue
+        column = vocab.header_column(written)
+        if column is None:
+            warnings.append(f"column '{written}' is not a roster column and was ignored")
+        elif column in names:
+            reason = f"the column {column} appears twice (also as '{names[column]}')"
+            errors.append(RowError(1, written, reason))
+        else:
+            columns[position] = column
+            names[column] = written
+    for column in vocab.REQUIRED_COLUMNS:
+        if column not in names:
+            aliases = " or ".join(vocab.COLUMNS[column])
+            errors.append(RowError(1, column, f"required column is missing (a header named {aliases})"))
+    return _Header(columns, names, len(cells)), errors
+
+
+def iter_file(
+    open_binary: OpenBinary,
+    fmt: CsvFormat,
+    *,
+    today: date,
+    now: datetime,
+    warnings: list[str] | None = None,
+    progress: ProgressCallback | None = None,
+    total_bytes: int = 0,
+    header_names: dict[str, str] | None = None,
+) -> Iterator[RosterRow | BadLine]:
+    """Every data line as a ``RosterRow`` or the list of its errors (header errors come first).
+
+    ``header_names`` is filled with canonical column -> the header as written in the file.
+    """
+    warnings = warnings if warnings is not None else []
+    with open_binary() as raw:
+        counter = _CountingReader(raw)
+        text = io.TextIOWrapper(
+            io.BufferedReader(counter, 1 << 16),
+            encoding="utf-8-sig" if fmt.encoding == "utf-8" else fmt.encoding,
+            newline="",
+        )
+        reader = csv.reader(text, delimiter=fmt.delimiter, strict=True)
+        try:
+            header, header_errors = _read_header(reader, warnings)
+        except csv.Error as exc:
+            yield _unreadable(reader.line_num or 1, exc)
+            return
+        if header is not None and header_names is not None:
+            header_names.update(header.names)
+        if header_errors:
+            yield BadLine(header_errors)
+        if header is None or header_errors:
+            return
+        last_line = reader.line_num
+        seen_rows = False
+        n = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield _unreadable(last_line + 1, exc)
+                return
+            line = last_line + 1
+            last_line = reader.line_num
+            n += 1
+            if progress is not None and n % 5000 == 0:
+                progress("validating", counter.count, total_bytes)
+            if not any(c.strip() for c in cells):
+                continue  # spreadsheets leave blank rows (";;;;") at the end
+            seen_rows = True
+            yield _parse_cells(line, cells, header, today, now)
+        if progress is not None:
+            progress("validating", total_bytes or counter.count, total_bytes)
+        if not seen_rows:
+            yield BadLine([RowError(last_line + 1, None, "the file has a header row but no data rows")])
+
+
+def _unreadable(line: int, exc: csv.Error) -> BadLine:
+    return BadLine([RowError(line, None, f"unreadable CSV ({exc}); nothing after it was read")])
+
+
+def _clean(value: str) -> str:
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _parse_cells(
+    line: int, cells: list[str], header: _Header, today: date, now: datetime
+) -> RosterRow | BadLine:
+    errors: list[RowError] = []
+    if len(cells) > header.width and any(c.strip() for c in cells[header.width :]):
+        errors.append(
+            RowError(line, None, f"{len(cells)} fields but the header has {header.width} columns")
+        )
+    values: dict[str, str] = {}
+    for position, column in header.columns.items():
+        value = _clean(cells[position]) if position < len(cells) else ""
+        if "\x00" in value:
+            errors.append(RowError(line, header.names[column], "contains a NUL character"))
+            value = ""
+        values[column] = value
+
+    def col(column: str) -> str:
+        return header.names.get(column, column)
+
+    def bad(column: str, reason: str) -> None:
+        errors.append(RowError(line, col(column), reason))
+
+    for column, limit in MAX_LENGTHS.items():
+        if len(values.get(column, "")) > limit:
+            bad(column, f"too long ({len(values[column])} characters; at most {limit})")
+            values[column] = ""
+    given = _SPACES.sub(" ", values.get("given_names", ""))
+    surnames = _SPACES.sub(" ", values.get("surnames", ""))
+    for column, value in (("given_names", given), ("surnames", surnames)):
+        if not value and not any(e.column == col(column) for e in errors):
+            bad(column, "required, cannot be empty")
+
+    nationality = None
+    if raw := values.get("nationality"):
+        nationality = vocab.country_code(raw)
+        if nationality is None:
+            bad("nationality", f"unknown nationality '{raw}' "
+                "(use an ISO code such as GT or the country's name in Spanish)")
+
+    birth_date = None
+    if raw := values.get("birth_date"):
+        birth_date, reason = _parse_date(raw)
+        if reason:
+            bad("birth_date", reason)
+        elif birth_date is not None and birth_date > today:
+            bad("birth_date", f"birth date {birth_date.isoformat()} is in the future")
+            birth_date = None
+        elif birth_date is not None and birth_date.year < today.year - MAX_AGE - 1:
+            bad("birth_date", f"birth date {birth_date.isoformat()} is more than {MAX_AGE} years ago")
+
+    age = None
+    if raw := values.get("age"):
+        match = _AGE.match(raw)
+        if match is None:
+            bad("age", f"age '{raw}' is not a whole number of years")
+        elif not 0 <= int(match.group(1)) <= MAX_AGE:
+            bad("age", f"age {int(match.group(1))} is out of range (0 to {MAX_AGE})")
+        else:
+            age = int(match.group(1))
+
+    status = None
+    if raw := values.get("status"):
+        status = vocab.status_code(raw)
+        if status is None:
+            words = ", ".join(dict.fromkeys(vocab.STATUS_WORDS.values()))
+            bad("status", f"unknown status '{raw}' (use {words}, or their Spanish words)")
+    location = values.get("location") or None
+    source = values.get("source") or None
+    if status not in (None, "unconfirmed") and source is None and not any(
+        e.column == col("source") for e in errors
+    ):
+        bad("source", f"status '{status}' needs a source: an unsourced status "
+            "is unverified and would never be told to a relative")
+
+    verified_at = None
+    if raw := values.get("verified_at"):
+        verified_at = _parse_timestamp(raw)
+        if verified_at is None:
+            bad("verified_at", f"'{raw}' is not an ISO 8601 date and time "
+                "(for example 2023-03-28T14:00:00-06:00)")
+        elif verified_at > now + timedelta(days=1):
+            bad("verified_at", f"'{raw}' is in the future")
+
+    restricted = None
+    if raw := values.get("restricted"):
+        restricted = vocab.boolean(raw)
+        if restricted is None:
+            bad("restricted", f"'{raw}' is not a yes/no value (use 1/0, sí/no or true/false)")
+
+    # The folded keys are never longer than the decomposed lower-case text (bot.matching.keys.fold).
+    given_len, surnames_len = _folded_length(given), _folded_length(surnames)
+    if given_len > KEY_LENGTHS["given_key"] or given_len + 1 + surnames_len > KEY_LENGTHS["name_key"]:
+        bad("given_names", f"names too long once normalised (at most {KEY_LENGTHS['given_key']})")
+    elif surnames_len > KEY_LENGTHS["surname_key"]:
+        bad("surnames", f"names too long once normalised (at most {KEY_LENGTHS['surname_key']})")
+    external_id = values.get("external_id") or None
+    if errors:
+        return BadLine(errors, external_id)
+    return RosterRow(
+        line=line,
+        external_id=external_id,
+        given_names=given,
+        surnames=surnames,
+        nationality=nationality,
+        birth_date=birth_date,
+        age=age,
+        status=status,
+        location=location,
+        source=source,
+        verified_at=verified_at,
+        restricted=restricted,
+    )
+
+
+def _folded_length(text: str) -> int:
+    return len(unicodedata.normalize("NFKD", text.lower()))
+
+
+def _parse_date(raw: str) -> tuple[date | None, str | None]:
+    if match := _ISO_DATE.match(raw):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DMY_DATE.match(raw):
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        return None, f"'{raw}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+    try:
+        return date(year, month, day), None
+    except ValueError:
+        return None, f"impossible date '{raw}'"
+
+
+def _parse_timestamp(raw: str) -> datetime | None:
+    """ISO 8601; a time without an offset is taken as UTC (docs/roster.md)."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --- the two passes -------------------------------------------------------------------------------
+
+
+def validate(
+    open_binary: OpenBinary,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    progress: ProgressCallback | None = None,
+    total_bytes: int = 0,
+) -> Validation:
+    """First pass: every bad line of the file, including duplicates within it."""
+    now = now or datetime.now(UTC)
+    today = today or now.date()
+    fmt = detect_format(open_binary)
+    if fmt is None:
+        return Validation(None, errors=[RowError(1, None, "the file is empty (no header row)")])
+    result = Validation(fmt)
+    if fmt.encoding != "utf-8":
+        result.warnings.append(f"the file is not valid UTF-8; it was read as {fmt.description.split(',')[0]}")
+    # identity -> first line; a million short strings is tens of megabytes, not the file.
+    seen: dict[tuple[str, str], int] = {}
+    names: dict[str, str] = {}
+    for item in iter_file(open_binary, fmt, today=today, now=now, warnings=result.warnings,
+                          progress=progress, total_bytes=total_bytes, header_names=names):
+        if isinstance(item, BadLine):
+            result.errors.extend(item.errors)
+            # A duplicate id is worth reporting even on a line that has other faults.
+            if item.external_id is not None and item.errors[0].line > 1:
+                line = item.errors[0].line
+                first = seen.setdefault(("id", item.external_id), line)
+                if first != line:
+                    reason = f"duplicate external_id '{item.external_id}' (first on line {first})"
+                    result.errors.append(RowError(line, names.get("external_id", "external_id"), reason))
+            continue
+        identity = item.identity
+        first = seen.setdefault(identity, item.line)
+        if first != item.line:
+            if identity[0] == "id":
+                reason = f"duplicate external_id '{item.external_id}' (first on line {first})"
+                result.errors.append(RowError(item.line, names.get("external_id", "external_id"), reason))
+            else:
+                reason = f"same names and birth date as line {first} and no external_id to tell them apart"
+                result.errors.append(RowError(item.line, None, reason))
+            continue
+        result.rows += 1
+    return result
+
+
+def read_rows(open_binary: OpenBinary, fmt: CsvFormat, *, today: date, now: datetime) -> Iterator[RosterRow]:
+    """Second pass: the rows of a file ``validate`` found clean."""
+    for item in iter_file(open_binary, fmt, today=today, now=now):
+        if isinstance(item, BadLine):  # pragma: no cover - validate() ran first
+            raise ValueError(f"the file changed between the two passes: {item.errors[0]}")
+        yield item

@@ -1,0 +1,163 @@
+"""Benchmark of ``hotline roster import``: rows per second and peak memory, SQLite and PostgreSQL.
+
+All data is generated and FICTIONAL. Usage (from the repository root):
+
+    .venv/bin/python scripts/bench_import.py                 # 1,000,000 rows, both databases
+    .venv/bin/python scripts/bench_import.py --rows 50000 --backends sqlite --reimport
+
+Each import runs in a child process so that its peak RSS is its own. SQLite gets a temporary file;
+PostgreSQL a temporary database on 127.0.0.1 (user postgres), created and dropped here. The figures
+go in docs/benchmarks.md ("Import").
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+GIVEN = ["José", "Juan", "Luis", "Carlos", "Jesús", "Francisco", "Ignacio", "Eduardo", "Guillermo", "Mario",
+         "Pedro", "Miguel", "Óscar", "Ángel", "Julio", "Raúl", "Andrés", "Héctor", "Rubén", "Tomás"]
+SURNAMES = ["Hernández", "García", "López", "Martínez", "Pérez", "Gómez", "Velázquez", "Yáñez", "Ramírez",
+            "Morales", "Castillo", "Orellana", "Cabrera", "de la Cruz", "del Valle", "Sánchez", "Moreno",
+            "Ixcoy", "Tzul", "Quiñónez"]
+COUNTRIES = ["GT", "GT", "GT", "HN", "SV", "VE", "CO", "EC"]
+HOSPITALS = ["Hospital General de Ciudad Juárez (ficticio)", "Hospital General de Zona No. 6 (ficticio)"]
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """A FICTIONAL roster of ``rows`` lines: every column used, every status."""
+    rng = random.Random(seed)
+    start = date(1960, 1, 1)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["external_id", "given_names", "surnames", "nationality", "birth_date", "age", "status",
+                      "location", "source", "verified_at", "restricted"])
+        for i in range(rows):
+            given = rng.choice(GIVEN) + (f" {rng.choice(GIVEN)}" if rng.random() < 0.4 else "")
+            surnames = f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
+            born = start + timedelta(days=rng.randrange(16000))
+            with_date = rng.random() < 0.85
+            roll = rng.random()
+            if roll < 0.6:
+                status, location, source = "", "", ""
+            elif roll < 0.85:
+                status, location = "hospitalizado", rng.choice(HOSPITALS)
+                source = "Lista de ingresos (FICTICIA) 28/03 14:00"
+            else:
+                status, location = rng.choice(["a salvo", "trasladado", "liberado", "retornado", "fallecido"]), ""
+                source = "Lista oficial (FICTICIA) 29/03"
+            out.writerow([
+                f"B{i:08d}", given, surnames, rng.choice(COUNTRIES),
+                born.strftime("%d/%m/%Y") if with_date else "",
+                "" if with_date else str(rng.randrange(18, 70)),
+                status, location, source,
+                "2023-03-28T14:00:00-06:00" if source else "",
+                "1" if rng.random() < 0.001 else "",
+            ])
+
+
+def child(url: str, csv_path: str, incident: str) -> None:
+    """One import in this process; prints one JSON line of figures."""
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.roster.importer import import_roster
+    from db.session import make_engine
+
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    started = time.perf_counter()
+    report = import_roster(factory, csv_path, incident_name=incident)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    if not report.ok:
+        print(json.dumps({"error": [str(e) for e in report.errors[:5]]}))
+        sys.exit(1)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    print(json.dumps({
+        "rows": report.rows, "created": report.created, "unchanged": report.unchanged,
+        "seconds": round(seconds, 1), "rows_per_second": round(report.rows / seconds),
+        "peak_rss_mb": round(peak_mb),
+    }))
+
+
+def run_child(url: str, csv_path: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", url, "--csv", str(csv_path)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"import failed:\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--reimport", action="store_true", help="also time re-importing the same file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.csv, "Benchmark (ficticio)")
+        return
+
+    from sqlalchemy import create_engine, text
+
+    from db.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        csv_path = Path(tmp) / "roster.csv"
+        t0 = time.perf_counter()
+        generate(csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        print(f"generated {args.rows:,} fictional rows ({size_mb:.0f} MB) in {time.perf_counter() - t0:.0f} s")
+        for backend in args.backends.split(","):
+            if backend == "sqlite":
+                url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+                cleanup = None
+            elif backend == "postgresql":
+                name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
+                admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+                def cleanup(admin=admin, name=name) -> None:  # type: ignore[no-untyped-def]
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    admin.dispose()
+            else:
+                raise SystemExit(f"unknown backend {backend!r}")
+            try:
+                upgrade(url)
+                first = run_child(url, csv_path)
+                print(f"{backend}: first import {first['rows']:,} rows in {first['seconds']} s = "
+                      f"{first['rows_per_second']:,} rows/s, peak RSS {first['peak_rss_mb']} MB")
+                if args.reimport:
+                    again = run_child(url, csv_path)
+                    print(f"{backend}: re-import (all unchanged: {again['unchanged']:,}) in {again['seconds']} s = "
+                          f"{again['rows_per_second']:,} rows/s, peak RSS {again['peak_rss_mb']} MB")
+            finally:
+                if cleanup is not None:
+                    cleanup()
+
+
+if __name__ == "__main__":
+    main()
