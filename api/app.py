@@ -27,10 +27,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker_task = None
         if run_worker:
-            from api.composition import build_limits, build_senders
+            from api.composition import build_limits, build_senders, build_worker_config
             from bot.outbox.worker import OutboxWorker
 
-            worker = OutboxWorker(app.state.sessionmaker, build_senders(settings), build_limits(settings))
+            worker = OutboxWorker(app.state.sessionmaker, build_senders(settings), build_limits(settings),
+                                  build_worker_config(settings))
             worker_task = asyncio.create_task(worker.run())
         try:
             yield

@@ -27,14 +27,15 @@ def register(app: typer.Typer) -> None:
         import asyncio
         import signal
 
-        from api.composition import build_limits, build_senders
+        from api.composition import build_limits, build_senders, build_worker_config
         from bot.outbox.worker import OutboxWorker
         from common.logging import configure_logging
         from db.session import get_sessionmaker
 
         settings = get_settings()
         configure_logging(settings.log_level)
-        outbox_worker = OutboxWorker(get_sessionmaker(), build_senders(settings), build_limits(settings))
+        outbox_worker = OutboxWorker(get_sessionmaker(), build_senders(settings), build_limits(settings),
+                                     build_worker_config(settings))
 
         async def main() -> None:
             loop = asyncio.get_running_loop()

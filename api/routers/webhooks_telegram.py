@@ -19,8 +19,8 @@ from api.deps import SessionDep, SettingsDep
 from bot.channels.telegram_updates import translate_update
 from bot.conversations import handle_inbound
 from bot.messages import InboundMessage
-from common.settings import Settings
 from common.logging import get_logger
+from common.settings import Settings
 
 router = APIRouter(tags=["webhooks"], include_in_schema=False)
 log = get_logger("webhooks.telegram")

@@ -5,6 +5,7 @@ inbound table's unique update_id makes a re-fetched update harmless."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
@@ -47,9 +48,26 @@ class TelegramPoller:
 
     async def run(self) -> None:
         await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        stopping = asyncio.create_task(self._stop.wait())
+        try:
+            await self._loop(stopping)
+        finally:
+            stopping.cancel()
+
+    async def _loop(self, stopping: asyncio.Task[bool]) -> None:
         while not self._stop.is_set():
+            poll = asyncio.create_task(self.poll_once())
+            await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not poll.done():
+                # Stop at once rather than after the long poll (up to poll_timeout seconds). An
+                # update being handled may still commit; its offset is not advanced, so it comes
+                # back next time and the unique update_id makes that harmless.
+                poll.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poll
+                break
             try:
-                await self.poll_once()
+                poll.result()
             except RetryAfter as exc:
                 wait = exc.retry_after
                 await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
