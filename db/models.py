@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -113,6 +114,32 @@ class Person(Base):
     @property
     def full_name(self) -> str:
         return f"{self.given_names} {self.surnames}".strip()
+
+
+class PersonNameKey(Base):
+    """The name index: one row per (key, person), where a key is one phonetic name token or an
+    unordered pair of them ("ernandes jose"). Written by ``bot.matching.name_index``. The primary
+    key's index serves the lookup by key and, holding ``name_size`` (how many words the person's
+    name has), lets the database rank persons without reading the persons table. See
+    docs/matching.md."""
+
+    __tablename__ = "person_name_keys"
+
+    index_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name_size: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True, autoincrement=False
+    )
+
+
+class NameVariant(Base):
+    """Every phonetic name token known to the index, under itself and each of its one-letter
+    deletions: a mistyped token finds its known neighbours in one indexed lookup."""
+
+    __tablename__ = "name_variants"
+
+    variant: Mapped[str] = mapped_column(String(120), primary_key=True)
+    token: Mapped[str] = mapped_column(String(120), primary_key=True)
 
 
 class StatusReport(Base):

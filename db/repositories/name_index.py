@@ -1,0 +1,138 @@
+"""Queries on the name index (``person_name_keys``, ``name_variants``).
+
+The keys themselves are computed by ``bot.matching`` (db/ knows nothing of phonetics): these
+functions only store and look them up. They accept a Session or a Connection, so that the data
+migration and bulk loaders can use them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    any_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.models import NameVariant, Person, PersonNameKey
+
+# Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
+_BATCH = 5000
+
+
+def _dialect(db: Session | Connection) -> str:
+    return db.get_bind().dialect.name if isinstance(db, Session) else db.dialect.name
+
+
+def _insert_ignoring_duplicates(db: Session | Connection, table: type, rows: list[dict[str, object]]) -> None:
+    module = postgresql if _dialect(db) == "postgresql" else sqlite
+    for start in range(0, len(rows), _BATCH):
+        stmt = module.insert(table).on_conflict_do_nothing()
+        db.execute(stmt, rows[start : start + _BATCH])
+
+
+def replace_person_keys(db: Session | Connection, keys_by_person: dict[int, tuple[Collection[str], int]]) -> None:
+    """Make these persons' index keys exactly the given ones: {person_id: (keys, name_size)}."""
+    ids = list(keys_by_person)
+    for start in range(0, len(ids), _BATCH):
+        db.execute(delete(PersonNameKey).where(PersonNameKey.person_id.in_(ids[start : start + _BATCH])))
+    add_person_keys(db, ((pid, k, size) for pid, (keys, size) in keys_by_person.items() for k in keys))
+
+
+def add_person_keys(db: Session | Connection, rows: Iterable[tuple[int, str, int]]) -> None:
+    """Insert (person_id, key, name_size) rows for persons that have none yet (bulk loads)."""
+    batch: list[dict[str, object]] = []
+    for person_id, key, size in rows:
+        batch.append({"person_id": person_id, "index_key": key, "name_size": size})
+        if len(batch) >= _BATCH:
+            db.execute(insert(PersonNameKey), batch)
+            batch = []
+    if batch:
+        db.execute(insert(PersonNameKey), batch)
+
+
+def add_variants(db: Session | Connection, rows: Iterable[tuple[str, str]]) -> None:
+    """Record (variant, token) rows; those already known are ignored."""
+    unique = sorted(set(rows))
+    if unique:
+        _insert_ignoring_duplicates(db, NameVariant, [{"variant": v, "token": t} for v, t in unique])
+
+
+def _one_of(db: Session | Connection, column: Any, values: Collection[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``= ANY(array)``, one statement text whatever the number
+    of values, so the driver prepares it once and the server plans it once."""
+    if _dialect(db) == "postgresql":
+        return column == any_(bindparam(None, sorted(values), type_=postgresql.ARRAY(String)))
+    return column.in_(sorted(values))
+
+
+def tokens_with_variants(db: Session | Connection, variants: Collection[str]) -> list[tuple[str, str]]:
+    """The known (variant, token) rows for any of these variants."""
+    if not variants:
+        return []
+    stmt = select(NameVariant.variant, NameVariant.token).where(_one_of(db, NameVariant.variant, variants))
+    return [(v, t) for v, t in db.execute(stmt)]
+
+
+def ranked_persons(
+    session: Session,
+    keys: Collection[str],
+    *,
+    preferred: Collection[str] = (),
+    size: int,
+    limit: int,
+    incident_id: int | None = None,
+) -> list[Person]:
+    """The persons indexed under the most of ``keys``, most first (one round trip).
+
+    A key in ``preferred`` (built from the words exactly as written) counts twice, one found
+    through a neighbouring spelling once: among many persons who share a common pair, the one
+    named exactly comes first; among equals, those whose name has as many words as the query
+    (``size``). The ranking reads only the index rows of these keys.
+    """
+    if not keys:
+        return []
+    key = PersonNameKey.index_key
+    weight = case((_one_of(session, key, preferred), 2), else_=1) if preferred else literal(1)
+    hits = func.sum(weight).label("hits")
+    misfit = func.abs(func.min(PersonNameKey.name_size) - size).label("misfit")
+    ranked = select(PersonNameKey.person_id, hits, misfit).where(_one_of(session, key, keys))
+    if incident_id is not None:
+        ranked = ranked.join(Person, Person.id == PersonNameKey.person_id).where(
+            Person.incident_id == incident_id
+        )
+    top = (
+        ranked.group_by(PersonNameKey.person_id)
+        .order_by(hits.desc(), misfit, PersonNameKey.person_id)
+        .limit(limit)
+        .subquery()
+    )
+    stmt = (
+        select(Person)
+        .join(top, top.c.person_id == Person.id)
+        .order_by(top.c.hits.desc(), top.c.misfit, Person.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def person_names(db: Session | Connection, after_id: int, batch: int) -> Sequence[tuple[int, str, str]]:
+    """A batch of (id, given_names, surnames) in id order, for reindexing."""
+    stmt = (
+        select(Person.id, Person.given_names, Person.surnames)
+        .where(Person.id > after_id)
+        .order_by(Person.id)
+        .limit(batch)
+    )
+    return [(i, g, s) for i, g, s in db.execute(stmt)]
