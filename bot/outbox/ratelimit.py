@@ -8,6 +8,9 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+# Seconds a paced send may start late and still count from its planned slot (see Pace.wait).
+LATE_TOLERANCE = 0.002
+
 
 @dataclass
 class Pace:
@@ -20,13 +23,15 @@ class Pace:
     async def wait(self) -> None:
         if self.rate <= 0:
             return
+        interval = 1.0 / self.rate
+        # Waiters sleep one at a time, holding the lock, and the next slot is counted from when this
+        # one actually woke: if the process stalls (a busy CPU, a long GC), the sends that were due
+        # meanwhile then go out spaced, not in a burst. A waiter late by less than LATE_TOLERANCE
+        # keeps the planned schedule, so the ordinary lateness of a sleep does not lower the rate.
         async with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + 1.0 / self.rate
-        delay = start - now
-        if delay > 0:
-            await asyncio.sleep(delay)
+            while (delay := self._next - time.monotonic()) > 0:
+                await asyncio.sleep(delay)  # in a loop: hold() may have moved _next meanwhile
+            self._next = max(self._next, time.monotonic() - LATE_TOLERANCE) + interval
 
     def hold(self, seconds: float) -> None:
         """The provider said to wait: nothing goes out on this channel before then."""

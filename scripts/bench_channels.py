@@ -1,0 +1,374 @@
+"""Benchmark of the channels: the signed SMS webhook under load, and draining a Telegram outbox.
+
+All people, numbers and chats are FICTIONAL. Usage (from the repository root; PostgreSQL on
+127.0.0.1, user postgres, as for the tests):
+
+    .venv/bin/python scripts/bench_channels.py                       # everything, as in docs/benchmarks.md
+    .venv/bin/python scripts/bench_channels.py --skip-drain          # the webhook part only
+    .venv/bin/python scripts/bench_channels.py --skip-webhook --drain-rows 3000
+
+1. Webhook. A temporary PostgreSQL database (created here, migrated with db.migrate.upgrade, dropped
+   at the end) with the fictional demo roster, ``--roster-rows`` generated persons and the person
+   the relatives ask about. ``hotline serve --no-worker`` runs as a subprocess: one uvicorn process,
+   as one API container of the production deployment runs it (scale out by adding processes behind
+   the load balancer). Relatives are distinct From numbers, each sending a short conversation
+   (greeting, name, birth date, "sí": the third turn searches the roster and discloses), signed for
+   HOTLINE_PUBLIC_URL + path. At 1, 16 and 64 relatives at once we measure requests per second and
+   the latency of each webhook request (until the answer is back, i.e. the turn is committed).
+   Side by side, in the same run and on the same database, the floor: a bare FastAPI endpoint in
+   this file (same uvicorn, same form parsing) that checks the Twilio signature and inserts one row.
+   Targets: >= 50 % of the floor's throughput, p99 <= 150 ms at 64 relatives.
+2. Drain. 10,000 notifications to distinct Telegram chats in the outbox; one ``hotline worker``
+   against the fake Telegram Bot API (tests/fakes) at TELEGRAM_MESSAGES_PER_SECOND=30. We measure
+   the rate at which messages reach the fake (target: within 5 % of 30/s), the most in any one
+   second, and that each message arrived exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+HOTLINE = str(Path(sys.executable).parent / "hotline")
+SMS_PATH = "/webhooks/twilio/sms"
+FLOOR_PATH = "/floor/sms"
+AUTH_TOKEN = "be4c" * 8  # fictional
+ACCOUNT_SID = "AC" + "be4c" * 8
+PHONE = "+50255500001"
+
+# The conversation each relative has (FICTIONAL person, inserted below).
+CONVERSATION = ["Hola, buenas tardes", "Busco a Rigoberto Andrés Quiñónez Paredes", "nació el 15 de julio de 1994",
+                "sí"]
+
+
+# --- the floor: a bare endpoint that checks the signature and inserts one row ---------------------
+
+
+def floor_app():  # type: ignore[no-untyped-def]
+    """Built in the child process (``--serve-floor``)."""
+    from fastapi import FastAPI, HTTPException, Request, Response
+    from sqlalchemy.orm import sessionmaker
+    from starlette.concurrency import run_in_threadpool
+    from twilio.request_validator import RequestValidator
+
+    from db.session import make_engine
+
+    engine = make_engine(os.environ["DATABASE_URL"])
+    factory = sessionmaker(bind=engine)
+    validator = RequestValidator(AUTH_TOKEN)
+    public = os.environ["HOTLINE_PUBLIC_URL"].rstrip("/")
+    app = FastAPI()
+
+    def insert(sid: str, sender: str, body: str) -> None:
+        with factory() as s, s.begin():
+            s.execute(text("INSERT INTO bench_floor (sid, sender, body) VALUES (:sid, :sender, :body)"),
+                      {"sid": sid, "sender": sender, "body": body})
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(FLOOR_PATH)
+    async def sms(request: Request) -> Response:
+        form = await request.form()
+        params = {k: str(v) for k, v in form.multi_items()}
+        if not validator.validate(public + request.url.path, params, request.headers.get("X-Twilio-Signature", "")):
+            raise HTTPException(403)
+        await run_in_threadpool(insert, params["MessageSid"], params["From"], params.get("Body", ""))
+        return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="application/xml")
+
+    return app
+
+
+# --- set-up --------------------------------------------------------------------------------------
+
+
+def create_database() -> tuple[str, str]:
+    name = f"bench_channels_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def prepare(url: str, roster_rows: int) -> None:
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.matching.keys import person_keys
+    from bot.roster.demo import ensure_demo_roster
+    from bot.roster.importer import import_roster
+    from db.migrate import upgrade
+    from db.models import Incident, Person
+    from db.repositories.status import NewReport, append_report
+    from db.session import make_engine
+
+    upgrade(url)
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    ensure_demo_roster(factory)
+    if roster_rows:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from bench_import import generate  # the import benchmark's FICTIONAL roster generator
+
+        path = Path(f"/tmp/bench_channels_roster_{os.getpid()}.csv")
+        generate(path, roster_rows)
+        report = import_roster(factory, str(path), incident_name="Roster de carga (ficticio)")
+        path.unlink()
+        if not report.ok:
+            raise SystemExit(f"generated roster refused: {report.errors[:3]}")
+    with factory() as s, s.begin():
+        incident = Incident(name="Incidente de referencia (ficticio)")
+        s.add(incident)
+        s.flush()
+        person = Person(incident_id=incident.id, given_names="Rigoberto Andrés", surnames="Quiñónez Paredes",
+                        nationality="GT", birth_date=date(1994, 7, 15),
+                        **person_keys("Rigoberto Andrés", "Quiñónez Paredes"))
+        s.add(person)
+        s.flush()
+        append_report(s, person, NewReport(status="safe", location="Albergue temporal (ficticio), Ciudad Juárez",
+                                           source="Cruz Roja (FICTICIO)",
+                                           verified_at=datetime(2026, 11, 20, 16, tzinfo=UTC)), actor="bench")
+        s.execute(text("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, sid varchar(64) UNIQUE, "
+                       "sender varchar(64), body text, received_at timestamptz DEFAULT now())"))
+    engine.dispose()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early ({proc.returncode})")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server not ready")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def base_env(url: str, public: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "HOTLINE_"))}
+    env.update(DATABASE_URL=url, HOTLINE_PUBLIC_URL=public, LOG_LEVEL="WARNING", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+               TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_PHONE_NUMBER=PHONE)
+    return env
+
+
+# --- load ----------------------------------------------------------------------------------------
+
+
+def signed(public: str, path: str, sender: str, body: str, sid: str) -> tuple[dict[str, str], dict[str, str]]:
+    from twilio.request_validator import RequestValidator
+
+    form = {"From": sender, "To": PHONE, "Body": body, "MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID,
+            "NumMedia": "0", "ApiVersion": "2010-04-01"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(public + path, form)
+    return {"X-Twilio-Signature": signature}, form
+
+
+async def load(base: str, path: str, concurrency: int, total: int, number_base: int) -> dict[str, float]:
+    """``concurrency`` lanes; each lane is one relative after another (a distinct From number each),
+    each relative sending CONVERSATION turn by turn, until ``total`` requests were made."""
+    latencies: list[float] = []
+    errors = Counter[int]()
+    per_lane = total // concurrency
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async def lane(k: int) -> None:
+            for i in range(per_lane):
+                relative, turn = divmod(i, len(CONVERSATION))
+                sender = f"+502{number_base + k * 1000 + relative:08d}"
+                sid = f"SM{uuid.uuid4().hex}"
+                headers, form = signed(base, path, sender, CONVERSATION[turn], sid)
+                start = time.perf_counter()
+                r = await client.post(path, data=form, headers=headers)
+                latencies.append(time.perf_counter() - start)
+                if r.status_code != 200:
+                    errors[r.status_code] += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(lane(k) for k in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "requests": n,
+        "per_second": n / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[min(n - 1, int(n * 0.99))],
+        "max_ms": 1000 * latencies[-1],
+        "errors": sum(errors.values()),
+    }
+
+
+def webhook_benchmark(url: str, levels: list[int], total: int) -> list[tuple[int, dict[str, float], dict[str, float]]]:
+    hotline_port, floor_port = free_port(), free_port()
+    hotline_base, floor_base = f"http://127.0.0.1:{hotline_port}", f"http://127.0.0.1:{floor_port}"
+    hotline = subprocess.Popen([HOTLINE, "serve", "--no-worker", "--port", str(hotline_port)],
+                               env=base_env(url, hotline_base), cwd=ROOT)
+    floor = subprocess.Popen([sys.executable, __file__, "--serve-floor", "--port", str(floor_port)],
+                             env=base_env(url, floor_base), cwd=ROOT)
+    results = []
+    try:
+        wait_ready(hotline_base, hotline)
+        wait_ready(floor_base, floor)
+        # Warm-up: connection pools, imports, the first query plans.
+        asyncio.run(load(hotline_base, SMS_PATH, 4, 32, 90_000_000))
+        asyncio.run(load(floor_base, FLOOR_PATH, 4, 32, 90_000_000))
+        for i, c in enumerate(levels):
+            n = max(total, c * len(CONVERSATION))
+            floor_figures = asyncio.run(load(floor_base, FLOOR_PATH, c, n, 10_000_000 * (i + 1)))
+            hotline_figures = asyncio.run(load(hotline_base, SMS_PATH, c, n, 10_000_000 * (i + 1)))
+            results.append((c, hotline_figures, floor_figures))
+            print(f"  {c:>3} relatives: hotline {hotline_figures['per_second']:7.1f}/s "
+                  f"p50 {hotline_figures['p50_ms']:6.1f} ms p99 {hotline_figures['p99_ms']:6.1f} ms "
+                  f"(errors {hotline_figures['errors']:.0f}) | floor {floor_figures['per_second']:7.1f}/s "
+                  f"p50 {floor_figures['p50_ms']:6.1f} ms p99 {floor_figures['p99_ms']:6.1f} ms", flush=True)
+    finally:
+        stop(hotline)
+        stop(floor)
+    return results
+
+
+# --- drain ---------------------------------------------------------------------------------------
+
+
+def drain_benchmark(url: str, rows: int, rate: float) -> dict[str, float]:
+    from sqlalchemy.orm import sessionmaker
+
+    from db.repositories import outbox
+    from db.session import make_engine
+    from tests.fakes import FakeTelegram
+
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine)
+    with factory() as s, s.begin():
+        s.execute(text("DELETE FROM outbound_messages"))
+        for i in range(rows):
+            outbox.enqueue(s, channel="telegram", recipient=str(600_000_000 + i),
+                           text=f"Hay información verificada nueva (aviso ficticio {i}).",
+                           kind="notification", priority=outbox.PRIORITY_BULK)
+    fake = FakeTelegram().start()
+    env = base_env(url, "http://127.0.0.1:9")
+    env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.url,
+               TELEGRAM_MESSAGES_PER_SECOND=str(rate), TELEGRAM_PER_CHAT_PER_SECOND="1")
+    worker = subprocess.Popen([HOTLINE, "worker"], env=env, cwd=ROOT)
+    try:
+        while True:
+            with engine.connect() as conn:
+                left = conn.execute(text("SELECT count(*) FROM outbound_messages "
+                                         "WHERE status IN ('queued', 'sending')")).scalar_one()
+            if left == 0:
+                break
+            time.sleep(1)
+    finally:
+        stop(worker)
+        fake.stop()
+        engine.dispose()
+    ok = [c for c in fake.calls_of("sendMessage") if c["status"] == 200]
+    times = sorted(c["monotonic"] for c in ok)
+    texts = Counter(c["text"] for c in ok)
+    measured = (len(times) - 1) / (times[-1] - times[0])
+    return {
+        "rows": rows,
+        "received": len(ok),
+        "distinct": len(texts),
+        "doubled": sum(1 for n in texts.values() if n > 1),
+        "seconds": times[-1] - times[0],
+        "per_second": measured,
+        "deviation_pct": 100 * (measured - rate) / rate,
+        "max_in_1s": fake.max_calls_within(1.0, "sendMessage"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", default="1,16,64", help="concurrent relatives, comma-separated")
+    parser.add_argument("--requests", type=int, default=512, help="webhook requests per level and server")
+    parser.add_argument("--roster-rows", type=int, default=5000, help="generated persons besides the demo roster")
+    parser.add_argument("--drain-rows", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=30.0, help="TELEGRAM_MESSAGES_PER_SECOND for the drain")
+    parser.add_argument("--skip-webhook", action="store_true")
+    parser.add_argument("--skip-drain", action="store_true")
+    parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.serve_floor:
+        import uvicorn
+
+        uvicorn.run(floor_app(), host="127.0.0.1", port=args.port, log_level="warning")
+        return
+
+    name, url = create_database()
+    try:
+        print(f"database {name}: migrating, loading the fictional rosters ({args.roster_rows} generated)...",
+              flush=True)
+        prepare(url, args.roster_rows)
+        if not args.skip_webhook:
+            print(f"signed SMS webhook, {args.requests} requests per level (hotline serve --no-worker vs floor):",
+                  flush=True)
+            results = webhook_benchmark(url, [int(x) for x in args.levels.split(",")], args.requests)
+            print("\n| relatives at once | hotline req/s | p50 ms | p99 ms | floor req/s | floor p50 ms | "
+                  "floor p99 ms | hotline / floor |")
+            print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for c, h, f in results:
+                print(f"| {c} | {h['per_second']:.0f} | {h['p50_ms']:.1f} | {h['p99_ms']:.1f} | "
+                      f"{f['per_second']:.0f} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | "
+                      f"{100 * h['per_second'] / f['per_second']:.0f} % |")
+        if not args.skip_drain:
+            print(f"\ndraining {args.drain_rows} Telegram notifications at {args.rate}/s (one hotline worker)...",
+                  flush=True)
+            d = drain_benchmark(url, args.drain_rows, args.rate)
+            print(f"received {d['received']} ({d['distinct']} distinct, {d['doubled']} doubled) in "
+                  f"{d['seconds']:.1f} s: {d['per_second']:.2f}/s ({d['deviation_pct']:+.1f} % of the limit), "
+                  f"at most {d['max_in_1s']} in any 1 s")
+    finally:
+        drop_database(name)
+
+
+if __name__ == "__main__":
+    main()
