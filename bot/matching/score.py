@@ -51,6 +51,7 @@ class MatchResult:
     score: float  # 0..1
     strong: bool
     reason: str
+    every_word_matched: bool = False  # strong, and no word of the query was left over
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class _Reading:
     # How readings of one query compare: a strong one by its score; among weak ones, the one that
     # explains the most words, then one with both blocks (its reason says more), then the score.
     rank: tuple[bool, float, int, bool, float, int]
+    complete: bool = False
 
 
 def _read(
@@ -230,7 +232,7 @@ def _read(
     if problems:
         return _Reading(score, False, "; ".join(problems), rank)
     if not build_reason:
-        return _Reading(score, True, "", rank)
+        return _Reading(score, True, "", rank, not (q_g_left or q_s_left))
     if len(s_pairs) == len(surnames):
         base = "nombre y ambos apellidos coinciden" if len(surnames) > 1 else "nombre y apellido coinciden"
     elif s_pairs[0].r == 0:
@@ -251,7 +253,8 @@ def _read(
         notes.append("sin segundo nombre" if g_pairs[0].r == 0 else "por su segundo nombre")
     if q_g_left or q_s_left:
         notes.append("palabras de más")
-    return _Reading(score, True, base + (f" ({', '.join(notes)})" if notes else ""), rank)
+    reason = base + (f" ({', '.join(notes)})" if notes else "")
+    return _Reading(score, True, reason, rank, not (q_g_left or q_s_left))
 
 
 def score(query: str | Sequence[str], given_names: str, surnames: str) -> MatchResult:
@@ -275,17 +278,19 @@ def _score(text: str, given_names: str, surnames: str) -> MatchResult:
     ends = range(n, -1, -1) if n == 1 else range(n - 1, 0, -1)
     splits = [(range(k), range(k, n), False) for k in ends]
     splits += [(range(k, n), range(k), True) for k in range(1, n)]
-    readings = [
-        (_read(words, g, s, given, surnames_, g_sims, s_sims, first, build_reason=False), (g, s, first))
-        for g, s, first in splits
-    ]
+    readings = []
+    for g, s, first in splits:
+        reading = _read(words, g, s, given, surnames_, g_sims, s_sims, first, build_reason=False)
+        readings.append((reading, (g, s, first)))
+        if reading.strong and reading.score >= SIM_EXACT:
+            break  # nothing scores higher than a full exact match
     if not any(r.strong for r, _ in readings) and n > 1:
         # A weak match: the readings with an empty block may explain it better ("falta el nombre").
         for g, s, first in ((range(n), range(n, n), False), (range(0), range(n), False)):
             readings.append((_read(words, g, s, given, surnames_, g_sims, s_sims, first, False), (g, s, first)))
     _, (g, s, first) = max(readings, key=lambda r: r[0].rank)
     best = _read(words, g, s, given, surnames_, g_sims, s_sims, first)
-    return MatchResult(best.score, best.strong, best.reason)
+    return MatchResult(best.score, best.strong, best.reason, best.complete)
 
 
 def score_blocks(query_given: str, query_surnames: str, given_names: str, surnames: str) -> MatchResult:
@@ -297,4 +302,4 @@ def score_blocks(query_given: str, query_surnames: str, given_names: str, surnam
     s_sims = [[_compare(q, r, False) for r in surnames_] for q in words]
     reading = _read(words, range(len(q_given)), range(len(q_given), len(words)), given, surnames_, g_sims,
                     s_sims, False)
-    return MatchResult(reading.score, reading.strong, reading.reason)
+    return MatchResult(reading.score, reading.strong, reading.reason, reading.complete)

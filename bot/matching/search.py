@@ -1,11 +1,14 @@
 """Name search over the roster: ranked candidates for a name written by a relative or an operator.
 
 Two steps. Retrieval, in the database, reads only index rows (``person_name_keys``): the query's
-words become phonetic tokens; each token also stands for its known neighbours within one edit
-(``name_variants``, for typos) and for the given names it is a nickname of; every pair of tokens
-from two different words is looked up, and the persons found under the most pairs form a bounded
-pool. Scoring, in Python (``bot.matching.score``), judges each pooled person's names against the
-query, order included, and the best come first. See docs/matching.md for why pairs.
+words become phonetic tokens, each standing also for the given names it is a nickname of; every
+pair of tokens from two different words is looked up, and the persons found under the most pairs
+form a bounded pool. Scoring, in Python (``bot.matching.score``), judges each pooled person's names
+against the query, order included, and the best come first.
+
+The first pass uses the words as written: one round trip when the best candidate is strong and
+explains every word. Otherwise (a typo, or nobody of that name) a second pass adds, for each word,
+the known tokens one typo away (``name_variants``). See docs/matching.md for why pairs.
 """
 
 from __future__ import annotations
@@ -42,9 +45,9 @@ class Candidate:
 
 @dataclass(frozen=True)
 class _Word:
+    folded: str
     exact: frozenset[str]  # the word's own key, and the given names it is a nickname of
     near: frozenset[str]  # known keys one typo away
-    known: bool  # the word's own key is on the roster
 
 
 def _one_typo_back(folded: str) -> set[str]:
@@ -57,44 +60,47 @@ def _one_typo_back(folded: str) -> set[str]:
     return {phonetic(e) for e in edits} - {""}
 
 
-def _query_words(session: Session, text: str) -> list[_Word]:
-    folded = name_words(text)[:MAX_QUERY_WORDS]
-    exact = [
-        frozenset({phonetic(w)[:MAX_KEY_LENGTH], *(phonetic(n) for n in expand_nickname(w))}) for w in folded
-    ]
-    backs = [_one_typo_back(w) for w in folded]
-    probes = {v for keys in exact for k in keys for v in token_variants(k)} | set().union(*backs)
-    found = repo.tokens_with_variants(session, probes)
+def _exact_words(text: str) -> list[_Word]:
+    """The query's words with their own keys and nickname expansions, no neighbours yet."""
     words = []
-    for w, keys, back in zip(folded, exact, backs, strict=True):
-        variants = {v for k in keys for v in token_variants(k)}
+    for w in name_words(text)[:MAX_QUERY_WORDS]:
+        keys = frozenset({phonetic(w)[:MAX_KEY_LENGTH], *(phonetic(n) for n in expand_nickname(w))})
+        words.append(_Word(folded=w, exact=keys, near=frozenset()))
+    return words
+
+
+def _with_neighbours(session: Session, words: list[_Word]) -> list[_Word]:
+    """The same words, each with the known keys one typo away (one indexed lookup)."""
+    backs = [_one_typo_back(w.folded) for w in words]
+    probes = {v for w in words for k in w.exact for v in token_variants(k)} | set().union(*backs)
+    found = repo.tokens_with_variants(session, probes)
+    out = []
+    for word, back in zip(words, backs, strict=True):
+        variants = {v for k in word.exact for v in token_variants(k)}
         distance: dict[str, int] = {}
         for v, t in found:
-            if t in keys:
+            if t in word.exact:
                 continue
             if v in variants:
-                d = min(OSA.distance(t, k, score_cutoff=1) for k in keys)
+                d = min(OSA.distance(t, k, score_cutoff=1) for k in word.exact)
                 if d <= 1:
                     distance[t] = d
             if v == t and t in back:
                 distance.setdefault(t, 1)
         near = sorted(distance, key=lambda t: (distance[t], t))[:MAX_NEIGHBOURS]
-        known = any(v == t == phonetic(w) for v, t in found)
-        words.append(_Word(exact=keys, near=frozenset(near), known=known))
-    return words
+        out.append(_Word(folded=word.folded, exact=word.exact, near=frozenset(near)))
+    return out
 
 
-def _lookup_keys(words: list[_Word], all_near: bool) -> tuple[set[str], set[str]]:
-    """(every key to look up, the keys made only of words as written). A word already on the
-    roster brings its neighbouring spellings only when ``all_near``."""
-    options = [w.exact | w.near if (all_near or not w.known) else w.exact for w in words]
+def _lookup_keys(words: list[_Word]) -> tuple[set[str], set[str]]:
+    """(every key to look up, the keys made only of words as written)."""
     if len(words) == 1:
-        return set(options[0]), set(words[0].exact)
+        return set(words[0].exact | words[0].near), set(words[0].exact)
     keys: set[str] = set()
     preferred: set[str] = set()
-    for (a, a_opts), (b, b_opts) in combinations(zip(words, options, strict=True), 2):
-        for x in a_opts:
-            for y in b_opts:
+    for a, b in combinations(words, 2):
+        for x in a.exact | a.near:
+            for y in b.exact | b.near:
                 key = pair_key(x, y)
                 keys.add(key)
                 if x in a.exact and y in b.exact:
@@ -102,10 +108,8 @@ def _lookup_keys(words: list[_Word], all_near: bool) -> tuple[set[str], set[str]
     return keys, preferred
 
 
-def _pool(
-    session: Session, q: str, words: list[_Word], limit: int, incident_id: int | None, all_near: bool
-) -> list[Candidate]:
-    keys, preferred = _lookup_keys(words, all_near)
+def _pool(session: Session, q: str, words: list[_Word], limit: int, incident_id: int | None) -> list[Candidate]:
+    keys, preferred = _lookup_keys(words)
     size = max(MIN_POOL, limit + POOL_EXTRA)
     persons = repo.ranked_persons(
         session, keys, preferred=preferred, size=len(words), limit=size, incident_id=incident_id
@@ -122,20 +126,26 @@ def _pool(
     return candidates
 
 
+def _explains_every_word(q: str, candidate: Candidate) -> bool:
+    # A strong candidate that leaves a word over ("José García" for "José Hernadez García") may
+    # hide the person the leftover word, mistyped, names.
+    return score(q, candidate.person.given_names, candidate.person.surnames).every_word_matched
+
+
 def search_persons(
     session: Session, q: str, limit: int = 10, incident_id: int | None = None
 ) -> list[Candidate]:
     """The best ``limit`` candidates for the name ``q``, best first."""
     if limit <= 0:
         return []
-    words = _query_words(session, q)
+    words = _exact_words(q)
     if not words:
         return []
-    candidates = _pool(session, q, words, limit, incident_id, all_near=False)
-    if not any(c.strong for c in candidates) and any(w.known and w.near for w in words):
-        # Every word is a real name but no one matched: one may be a typo that spells another
-        # name (Rojas for Rosas); look again with the neighbours of every word.
-        candidates = _pool(session, q, words, limit, incident_id, all_near=True)
+    # First the words as written (with nicknames): one round trip answers most queries.
+    candidates = _pool(session, q, words, limit, incident_id)
+    if not (candidates and _explains_every_word(q, candidates[0])):
+        # A typo, or nobody named so: look again with the known spellings one typo away.
+        candidates = _pool(session, q, _with_neighbours(session, words), limit, incident_id)
     return candidates[:limit]
 
 

@@ -204,3 +204,13 @@ def test_the_migration_indexes_persons_stored_before_it(db_url: str) -> None:
         assert person.phonetic_key == "jesus martines ortega"
         assert _top(session, "Chuy Martínez").person.id == person.id
     engine.dispose()
+
+
+def test_a_mistyped_surname_is_not_hidden_by_a_namesake_with_one_surname(session: Session) -> None:
+    persons = _roster(session)
+    incident_id = persons["José Luis Hernández García"].incident_id
+    session.add(Person(incident_id=incident_id, given_names="José", surnames="García"))
+    session.commit()
+    top = _top(session, "Jose Luis Hernadez Garcia")
+    assert top.person.id == persons["José Luis Hernández García"].id
+    assert "error de escritura" in top.reason
