@@ -152,6 +152,10 @@ def handle_inbound(
     media_kind: str | None = None,
     now: datetime | None = None,
 ) -> InboundResult:
+    if text is not None and "\x00" in text:
+        # PostgreSQL text cannot hold NUL (the insert would fail and the relative get no answer);
+        # it carries nothing a person writes.
+        text = text.replace("\x00", "")
     conversation = conv_repo.lock_conversation(session, channel, address)
     if not conv_repo.record_inbound(session, conversation, provider_id, text, media_kind):
         log.info("inbound.duplicate", conversation_id=conversation.id, channel=channel)

@@ -23,6 +23,8 @@ from typing import Any
 from bot import texts_es as T
 from bot.engine.ports import Ports
 from bot.language.commands import Command
+from bot.language.lexicon import COMMON_GIVEN_NAMES
+from bot.language.names import NICKNAMES, PARTICLES
 from bot.language.parse import Understanding, parse_message
 from bot.matching.keys import fold
 from bot.policy import AskDistinguishing, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
@@ -59,9 +61,9 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         turn.events.append("media")
         return turn
 
-    u = parse_message(message.text or "")
+    u = parse_message(message.text or "", ports.today)  # ages and "del 96" read on the hotline's date
     if u.command is not None:
-        return _command(u, st, turn, ports)
+        return _command(u, st, turn, ports, config)
 
     if st.get("awaiting") == "subscription":
         if u.answer is not None and not _has_details(u):
@@ -80,6 +82,12 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         turn.replies.append(T.OTHER_LANGUAGE)
         return turn
 
+    if (_concluded(st) and u.name is not None and not u.is_correction
+            and _completed_name(st["details"]["name"], u.name.raw) != st["details"]["name"]):
+        # The last search ended (an answer or a case) and another name comes: a new search. What was
+        # said about the previous person (birth date, age, nationality) must never vouch for this one.
+        st["details"] = {k: v for k, v in st["details"].items() if k == "relative_name"}
+
     progressed = _merge(st["details"], u, ports.today)
     if u.is_correction and progressed:
         turn.replies.append(T.CORRECTION_NOTED)
@@ -90,7 +98,8 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
 # --- commands -------------------------------------------------------------------------------------
 
 
-def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports) -> Turn:
+def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
+             config: PolicyConfig | None = None) -> Turn:
     cmd = u.command
     turn.events.append(f"command:{cmd.value if cmd else ''}")
     if cmd is Command.OPT_OUT:
@@ -134,6 +143,9 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports) -> 
     if cmd in (Command.YES, Command.NO):
         if st.get("awaiting") == "subscription":
             return _answer_subscription(cmd is Command.YES, st, turn, ports)
+        if _concluded(st):
+            # "¿Está bien?" after an answer or a case is not a new search: the same honest answer again.
+            return _decide(st, turn, ports, config)
         turn.replies.append(_question_for(st.get("asking") or "name", again=False))
         return turn
     turn.replies.append(T.HELP)
@@ -184,6 +196,41 @@ def _corrected_name(previous: str, u: Understanding) -> str:
     return u.name.raw
 
 
+def _concluded(st: dict[str, Any]) -> bool:
+    """The last search got its answer or its case (nothing is being asked, nothing is missing)."""
+    return st.get("asking") is None and bool(st.get("details")) and _missing(st["details"]) is None
+
+
+def _name_part(raw: str) -> str:
+    """'given' (given names only), 'surnames' (one or two words, not starting with a given name), or
+    'full'. Only used to join a name sent in pieces over several messages."""
+    words = [w for w in fold(raw).split() if w not in PARTICLES]
+    if not words:
+        return "full"
+    given = [w in COMMON_GIVEN_NAMES or w in NICKNAMES for w in words]
+    if all(given):
+        return "given"
+    if not given[0] and len(words) <= 2:
+        return "surnames"
+    return "full"
+
+
+def _completed_name(previous: str, new: str) -> str:
+    """A name sent in pieces ("se llama Jesús" ... "Velázquez Yáñez") is one name (SPEC 4: one
+    message or several, in any order). A lone word after a full name is not a new name: it is an
+    unreadable answer to the question asked and must not silently replace the name. Anything else
+    is the relative writing the name again."""
+    before, after = _name_part(previous), _name_part(new)
+    if not set(fold(previous).split()) & set(fold(new).split()):
+        if before == "given" and after == "surnames":
+            return f"{previous} {new}"
+        if before == "surnames" and after == "given":
+            return f"{new} {previous}"
+    if before == "full" and len([w for w in fold(new).split() if w not in PARTICLES]) == 1:
+        return previous
+    return new
+
+
 def _merge(details: dict[str, Any], u: Understanding, today: date) -> bool:
     """Take what this message says; newer statements (and corrections) replace older ones."""
     changed = False
@@ -198,6 +245,8 @@ def _merge(details: dict[str, Any], u: Understanding, today: date) -> bool:
         previous = details.get("name")
         if previous and u.is_correction and "name" in u.corrected:
             put("name", _corrected_name(previous, u))
+        elif previous:
+            put("name", _completed_name(previous, u.name.raw))
         else:
             put("name", u.name.raw)
     if u.birth_date is not None:
