@@ -20,3 +20,7 @@ def register_routers(app: FastAPI) -> None:
     app.include_router(webchat.router)
     app.include_router(webhooks_twilio.router)
     app.include_router(webhooks_telegram.router)
+
+    from api.console import install as install_console
+
+    install_console(app)

@@ -1,0 +1,183 @@
+"""A case page (transcript, the relative's details, candidate records) and the operator's actions.
+
+Every action calls the same service as the JSON API (bot.operators, db.repositories.cases); the
+console only turns their refusals into a message on the page. Showing the page is audited
+(``case_viewed``, with the ids of the person records shown).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from api.console.security import Operator, OperatorForm, Viewer, render
+from api.deps import SessionDep, SettingsDep
+from bot import operators
+from bot.matching.search import search_persons
+from db.models import Case, Conversation, Person
+from db.repositories import audit, persons
+from db.repositories import cases as case_repo
+from db.repositories import console as repo
+
+router = APIRouter()
+
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_REPLY = 1600  # one SMS concatenation limit; Telegram allows more, but replies stay readable
+
+NOTICES = {
+    "tomado": "Caso asignado a usted.",
+    "respuesta": "Respuesta en cola: sale por el canal del familiar en unos segundos.",
+    "notificacion": "Notificación de fallecimiento registrada.",
+    "resuelto": "Caso resuelto.",
+}
+# The reply service speaks English to API clients; operators read Spanish.
+REPLY_REFUSALS = {
+    "the case is resolved": "El caso está cerrado: no se puede responder.",
+    "the case has no conversation to reply to": "El caso no tiene conversación: no hay a quién responder.",
+    "the relative has opted out of messages": "El familiar pidió no recibir mensajes (BAJA): no se le puede escribir.",
+}
+DEATH_FIRST = ("Registre primero la notificación de fallecimiento hecha por teléfono: una persona capacitada debe "
+               "llamar a la familia antes de cualquier mensaje escrito.")
+
+
+def _reply_refusal(message: str) -> str:
+    if message.startswith("this is a death notification case"):
+        return DEATH_FIRST
+    return REPLY_REFUSALS.get(message, message)
+
+
+def _case_or_404(db: Session, case_id: int, *, lock: bool = False) -> Case:
+    case = db.get(Case, case_id, with_for_update=lock)
+    if case is None:
+        raise HTTPException(404, detail="el caso no existe")
+    return case
+
+
+def _sought_name(opened: dict[str, Any], state: dict[str, Any]) -> str | None:
+    for details in (opened, state):
+        name = details.get("name")
+        if isinstance(name, str) and name.strip():
+            return name
+    return None
+
+
+def case_page(request: Request, db: Session, me: Operator, case: Case, *, status_code: int = 200,
+              error: str | None = None, notice: str | None = None,
+              link: operators.LinkResult | None = None) -> Response:
+    conversation = db.get(Conversation, case.conversation_id) if case.conversation_id else None
+    state_details = dict(((conversation.state or {}).get("details") or {}) if conversation else {})
+    opened = repo.case_opened_details(db, case.id)
+    name = _sought_name(opened, state_details)
+    candidates = search_persons(db, name, limit=8) if name else []
+    linked = db.get(Person, case.person_id) if case.person_id else None
+    shown = [c.person for c in candidates] + ([linked] if linked is not None else [])
+    reports = persons.current_reports(db, shown)
+    audit.record(db, actor=me.actor, action="case_viewed", subject_type="case", subject_id=case.id,
+                 details={"person_ids": sorted({p.id for p in shown})})
+    db.commit()  # the audit event is stored before the records leave
+    return render(request, "console/case.html", {
+        "case": case,
+        "conversation": conversation,
+        "transcript": repo.transcript(db, conversation.id) if conversation else [],
+        "state_details": state_details,
+        "opened_details": opened,
+        "sought_name": name,
+        "candidates": candidates,
+        "linked": linked,
+        "reports": reports,
+        "assignee": repo.usernames(db, {case.assignee_id}).get(case.assignee_id) if case.assignee_id else None,
+        "needs_death_notification": case.reason == "death_notification" and case.death_notified_at is None,
+        "link": link,
+        "error": error,
+        "notice": notice,
+        "max_reply": MAX_REPLY,
+    }, status_code=status_code)
+
+
+@router.get("/cases/{case_id}")
+def show_case(case_id: CaseId, request: Request, me: Viewer, db: SessionDep, hecho: str | None = None) -> Response:
+    case = _case_or_404(db, case_id)
+    return case_page(request, db, me, case, notice=NOTICES.get(hecho or ""))
+
+
+def _done(case: Case, key: str) -> Response:
+    return RedirectResponse(f"/console/cases/{case.id}?hecho={key}", status_code=303)
+
+
+def _refused(request: Request, db: Session, me: Operator, case_id: int, message: str, status_code: int = 409) -> Response:
+    db.rollback()
+    return case_page(request, db, me, _case_or_404(db, case_id), status_code=status_code, error=message)
+
+
+@router.post("/cases/{case_id}/take")
+def take(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep) -> Response:
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        operators.take_case(db, case, me.user)
+    except operators.OperatorError as exc:
+        return _refused(request, db, me, case_id, str(exc))
+    db.commit()
+    return _done(case, "tomado")
+
+
+@router.post("/cases/{case_id}/reply")
+def reply(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
+          text: Annotated[str, Form()] = "") -> Response:
+    text = text.strip()
+    if not text:
+        return _refused(request, db, me, case_id, "Escriba el mensaje para el familiar.", 422)
+    if len(text) > MAX_REPLY:
+        too_long = f"El mensaje es demasiado largo ({len(text)} caracteres; máximo {MAX_REPLY})."
+        return _refused(request, db, me, case_id, too_long, 422)
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        case_repo.queue_operator_reply(db, case, text, actor=me.actor)
+    except case_repo.ReplyRefused as exc:
+        return _refused(request, db, me, case_id, _reply_refusal(str(exc)))
+    db.commit()
+    return _done(case, "respuesta")
+
+
+@router.post("/cases/{case_id}/link")
+def link(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, settings: SettingsDep,
+         person_id: Annotated[str, Form()] = "", person_id_manual: Annotated[str, Form()] = "") -> Response:
+    chosen = (person_id_manual or person_id).strip()
+    if not chosen.isdigit() or not 0 < int(chosen) < 2**31:
+        return _refused(request, db, me, case_id, "Elija un registro de la lista o escriba el número de registro.", 422)
+    person = db.get(Person, int(chosen))
+    if person is None:
+        return _refused(request, db, me, case_id, f"No existe el registro n.º {chosen}.", 422)
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        result = operators.link_case(db, case, person, settings, actor=me.actor)
+    except operators.OperatorError as exc:
+        return _refused(request, db, me, case_id, str(exc))
+    db.commit()
+    return case_page(request, db, me, case, link=result)
+
+
+@router.post("/cases/{case_id}/death-notification")
+def death_notification(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
+                       note: Annotated[str, Form()] = "") -> Response:
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        operators.record_death_notification(db, case, actor=me.actor, note=note)
+    except operators.OperatorError as exc:
+        return _refused(request, db, me, case_id, str(exc))
+    db.commit()
+    return _done(case, "notificacion")
+
+
+@router.post("/cases/{case_id}/resolve")
+def resolve(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
+            note: Annotated[str, Form()] = "") -> Response:
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        operators.resolve_case(db, case, actor=me.actor, note=note)
+    except operators.OperatorError as exc:
+        return _refused(request, db, me, case_id, str(exc))
+    db.commit()
+    return _done(case, "resuelto")

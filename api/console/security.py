@@ -1,0 +1,254 @@
+"""Console sessions, CSRF and roles.
+
+The session is a cookie signed with ``HOTLINE_SECRET_KEY`` (itsdangerous) holding a random session
+id, the CSRF token and, once logged in, the user's id and the time of login. Nothing is kept in
+process memory, so several API processes can serve the console. The cookie is HttpOnly,
+SameSite=Lax, limited to ``/console``, Secure when the public URL is https, and expires after
+``SESSION_MAX_AGE``. Logging in always issues a NEW session id and CSRF token (no session
+fixation); logging out drops the cookie. Every request re-reads the user, so a deactivated account
+or a changed role takes effect at once.
+
+CSRF: every POST form carries ``csrf_token``; it must equal the session's token (compared in
+constant time), otherwise 403 and nothing happens. SameSite=Lax already stops most cross-site
+posts; the token is the defence that does not depend on the browser.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import pass_context
+from starlette.responses import Response
+
+from api.console import format as fmt
+from api.deps import SessionDep
+from bot.auth import ROLE_RANK
+from common.settings import Settings
+from db.base import utcnow
+from db.models import User
+
+COOKIE_NAME = "hotline_console"
+COOKIE_PATH = "/console"
+SESSION_MAX_AGE = 12 * 3600  # one working shift
+CSRF_FIELD = "csrf_token"
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+
+@pass_context
+def _dt(ctx: Any, value: datetime | None) -> str:
+    return fmt.local_time(value, ctx.get("tz") or "UTC")
+
+
+@pass_context
+def _ago(ctx: Any, value: datetime | None) -> str:
+    return fmt.duration(value, ctx.get("utcnow") or utcnow())
+
+
+TEMPLATES.env.filters.update(
+    dt=_dt,
+    ago=_ago,
+    mask=lambda address, channel=None: fmt.mask_address(channel, address),
+    reason=lambda code: fmt.REASONS.get(code, code),
+    priority=lambda code: fmt.PRIORITIES.get(code, code),
+    case_status=lambda code: fmt.CASE_STATUSES.get(code, code),
+    status=lambda code: fmt.STATUSES.get(code, code),
+    channel=lambda code: fmt.CHANNELS.get(code, code or "—"),
+    delivery=lambda code: fmt.DELIVERY.get(code, code),
+    kind=lambda code: fmt.KINDS.get(code, code),
+)
+
+ROLE_LABELS = {"viewer": "consulta", "operator": "operador", "admin": "administración"}
+
+
+class LoginRequired(Exception):
+    """No valid session: the handler redirects to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class Forbidden(Exception):
+    """Logged in, but the role does not allow this (or the CSRF token is wrong): a 403 page."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+@dataclass
+class ConsoleSession:
+    sid: str
+    csrf: str
+    user_id: int | None = None
+    login_at: float | None = None
+    dirty: bool = False  # a new cookie must be sent
+
+    @classmethod
+    def fresh(cls, user_id: int | None = None, login_at: float | None = None) -> ConsoleSession:
+        return cls(sid=secrets.token_urlsafe(18), csrf=secrets.token_urlsafe(24), user_id=user_id,
+                   login_at=login_at, dirty=True)
+
+    def dump(self) -> dict[str, Any]:
+        return {"sid": self.sid, "csrf": self.csrf, "uid": self.user_id, "at": self.login_at}
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.hotline_secret_key, salt="hotline-console-session")
+
+
+def read_session(request: Request) -> ConsoleSession | None:
+    raw = request.cookies.get(COOKIE_NAME)
+    if not raw:
+        return None
+    try:
+        data = _serializer(request.app.state.settings).loads(raw, max_age=SESSION_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("sid"), str) or not isinstance(data.get("csrf"), str):
+        return None
+    uid = data.get("uid")
+    return ConsoleSession(sid=data["sid"], csrf=data["csrf"], user_id=uid if isinstance(uid, int) else None,
+                          login_at=data.get("at"))
+
+
+def session_of(request: Request) -> ConsoleSession:
+    """This request's session, creating an anonymous one (with its CSRF token) when there is none."""
+    cached = getattr(request.state, "console_session", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    found = read_session(request) or ConsoleSession.fresh()
+    request.state.console_session = found
+    return found
+
+
+def write_session(request: Request, response: Response, session: ConsoleSession) -> Response:
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        COOKIE_NAME,
+        _serializer(settings).dumps(session.dump()),
+        max_age=SESSION_MAX_AGE,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings.hotline_public_url.startswith("https://"),
+    )
+    return response
+
+
+def clear_session(response: Response) -> Response:
+    response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, httponly=True, samesite="lax")
+    return response
+
+
+def login_redirect_target(request: Request) -> str:
+    path = request.url.path
+    if request.method != "GET" or not path.startswith("/console") or path.startswith("/console/login"):
+        return "/console/login"
+    target = path + (f"?{request.url.query}" if request.url.query else "")
+    return "/console/login?next=" + quote(target, safe="")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path inside the console (no open redirect to another site)."""
+    if value and value.startswith("/console") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/console"
+
+
+@dataclass
+class Operator:
+    """The logged-in user as the console sees it."""
+
+    user: User  # bound to the request's database session, for the services
+    session: ConsoleSession
+    # Plain copies: error pages are rendered after the request's database session has closed.
+    user_id: int = 0
+    username: str = ""
+    role: str = ""
+
+    def __post_init__(self) -> None:
+        self.user_id, self.username, self.role = self.user.id, self.user.username, self.user.role
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.username}"
+
+    def can(self, role: str) -> bool:
+        return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
+
+
+def current_user(request: Request, db: SessionDep) -> Operator:
+    """The logged-in, active user (in the request's own database session); otherwise a redirect to
+    the login page."""
+    console_session = session_of(request)
+    if console_session.user_id is None:
+        raise LoginRequired(login_redirect_target(request))
+    user = db.get(User, console_session.user_id)
+    if user is None or not user.active:
+        raise LoginRequired(login_redirect_target(request))
+    operator = Operator(user=user, session=console_session)
+    request.state.console_operator = operator
+    return operator
+
+
+def require_role(minimum: str) -> Any:
+    def check(operator: Annotated[Operator, Depends(current_user)]) -> Operator:
+        if not operator.can(minimum):
+            raise Forbidden(f"Esta página requiere el rol «{ROLE_LABELS[minimum]}».")
+        return operator
+
+    return check
+
+
+async def check_csrf(request: Request) -> None:
+    """Every POST form must carry this session's token (the form is parsed once and cached)."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    expected = read_session(request)
+    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected.csrf):
+        raise Forbidden("El formulario caducó o no es válido (token CSRF). Vuelva a cargar la página e inténtelo de nuevo.")
+
+
+def require_role_and_csrf(minimum: str) -> Any:
+    """For POST forms: logged in (else the login page), the role (else 403), then the CSRF token."""
+    role_check = require_role(minimum)
+
+    # The dependency is a default value, not an annotation: annotations are strings here and a
+    # closure's local name cannot be resolved from them.
+    async def check(request: Request, operator: Operator = Depends(role_check)) -> Operator:
+        await check_csrf(request)
+        return operator
+
+    return check
+
+
+Viewer = Annotated[Operator, Depends(require_role("viewer"))]
+OperatorUser = Annotated[Operator, Depends(require_role("operator"))]
+Admin = Annotated[Operator, Depends(require_role("admin"))]
+# The same, for POST forms (with the CSRF check).
+ViewerForm = Annotated[Operator, Depends(require_role_and_csrf("viewer"))]
+OperatorForm = Annotated[Operator, Depends(require_role_and_csrf("operator"))]
+AdminForm = Annotated[Operator, Depends(require_role_and_csrf("admin"))]
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200,
+           operator: Operator | None = None) -> Response:
+    """A console page: the template gets the user, the CSRF token and the flash message."""
+    console_session = session_of(request)
+    operator = operator or getattr(request.state, "console_operator", None)
+    settings: Settings = request.app.state.settings
+    ctx = {"me": operator, "csrf_token": console_session.csrf, "role_labels": ROLE_LABELS, "utcnow": utcnow(),
+           "tz": settings.hotline_timezone, "fmt": fmt, **context}
+    response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    if console_session.dirty:
+        write_session(request, response, console_session)
+    return response
