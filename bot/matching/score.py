@@ -51,7 +51,9 @@ class MatchResult:
     score: float  # 0..1
     strong: bool
     reason: str
-    every_word_matched: bool = False  # strong, and no word of the query was left over
+    # Strong, no word of the query left over, none matched only as a typo: every word was found as
+    # written (up to accents, spelling and nicknames). The search stops early on such a candidate.
+    every_word_matched: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ def _read(
     if problems:
         return _Reading(score, False, "; ".join(problems), rank)
     if not build_reason:
-        return _Reading(score, True, "", rank, not (q_g_left or q_s_left))
+        return _Reading(score, True, "", rank, _as_written(g_pairs, s_pairs, q_g_left, q_s_left))
     if len(s_pairs) == len(surnames):
         base = "nombre y ambos apellidos coinciden" if len(surnames) > 1 else "nombre y apellido coinciden"
     elif s_pairs[0].r == 0:
@@ -254,7 +256,11 @@ def _read(
     if q_g_left or q_s_left:
         notes.append("palabras de más")
     reason = base + (f" ({', '.join(notes)})" if notes else "")
-    return _Reading(score, True, reason, rank, not (q_g_left or q_s_left))
+    return _Reading(score, True, reason, rank, _as_written(g_pairs, s_pairs, q_g_left, q_s_left))
+
+
+def _as_written(g_pairs: list[_Pair], s_pairs: list[_Pair], *leftovers: list[int]) -> bool:
+    return not any(leftovers) and all(p.kind != "typo" for p in g_pairs + s_pairs)
 
 
 def score(query: str | Sequence[str], given_names: str, surnames: str) -> MatchResult:

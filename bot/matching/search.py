@@ -85,8 +85,13 @@ def _with_neighbours(session: Session, words: list[_Word]) -> list[_Word]:
                 d = min(OSA.distance(t, k, score_cutoff=1) for k in word.exact)
                 if d <= 1:
                     distance[t] = d
-            if v == t and t in back:
-                distance.setdefault(t, 1)
+            elif v in back:
+                # Within one letter of a word one letter away: a typo on the letters may change
+                # two letters of the key ("cestillo" sestiyo / "castillo" kastiyo); the scorer
+                # checks the letters.
+                d = min(OSA.distance(t, k, score_cutoff=2) for k in word.exact)
+                if d <= 2:
+                    distance.setdefault(t, d)
         near = sorted(distance, key=lambda t: (distance[t], t))[:MAX_NEIGHBOURS]
         out.append(_Word(folded=word.folded, exact=word.exact, near=frozenset(near)))
     return out
@@ -127,8 +132,9 @@ def _pool(session: Session, q: str, words: list[_Word], limit: int, incident_id:
 
 
 def _explains_every_word(q: str, candidate: Candidate) -> bool:
-    # A strong candidate that leaves a word over ("José García" for "José Hernadez García") may
-    # hide the person the leftover word, mistyped, names.
+    # A strong candidate that leaves a word over ("José García" for "José Hernadez García"), or
+    # matches one only as a typo, may hide persons that the first pass, which looked up the words
+    # as written, did not fetch.
     return score(q, candidate.person.given_names, candidate.person.surnames).every_word_matched
 
 

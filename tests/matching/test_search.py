@@ -214,3 +214,32 @@ def test_a_mistyped_surname_is_not_hidden_by_a_namesake_with_one_surname(session
     top = _top(session, "Jose Luis Hernadez Garcia")
     assert top.person.id == persons["José Luis Hernández García"].id
     assert "error de escritura" in top.reason
+
+
+def test_a_typo_that_changes_two_letters_of_the_phonetic_key_is_found(session: Session) -> None:
+    _roster(session)
+    top = _top(session, "Paco Cestillo Ramos")  # "ce" sounds "se": the key moves by two letters
+    assert top.person.full_name == "Francisco Castillo Ramos"
+    assert top.strong
+
+
+def test_a_typo_query_returns_every_namesake_not_only_the_first_found(session: Session) -> None:
+    incident = Incident(name="Homónimos (ficticio)")
+    session.add(incident)
+    session.flush()
+    # Two persons named "Juan Marín (de) León", many "Juan Marín ..." between them: the first pass
+    # (words as written) only fetches the first; it matches "lezn" only as a typo, so a second pass
+    # with the neighbours of "lezn" must fetch both.
+    first = Person(incident_id=incident.id, given_names="Juan", surnames="Marín León")
+    session.add(first)
+    session.flush()
+    for i in range(40):
+        surname = ROSTER[i % len(ROSTER)][1].split()[-1]
+        session.add(Person(incident_id=incident.id, given_names="Juan", surnames=f"Marín {surname}"))
+    session.flush()
+    second = Person(incident_id=incident.id, given_names="Juan", surnames="Marín de León")
+    session.add(second)
+    session.commit()
+    found = search_persons(session, "juan marin de lezn", limit=5)
+    strong = {c.person.id for c in found if c.strong}
+    assert strong == {first.id, second.id}
