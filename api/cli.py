@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import accounts, chat, database, roster, server, telegram
+from api.commands import accounts, chat, database, purge, roster, server, telegram
 from common.logging import configure_logging
 from common.settings import get_settings
 
@@ -16,6 +16,7 @@ app.add_typer(accounts.tokens_app, name="tokens")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(telegram.app, name="telegram")
 server.register(app)
+purge.register(app)
 
 
 @app.callback()

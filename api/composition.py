@@ -40,4 +40,7 @@ def build_limits(settings: Settings) -> dict[str, ChannelLimits]:
 
 
 def build_worker_config(settings: Settings) -> WorkerConfig:
-    return WorkerConfig(lease_seconds=settings.outbox_lease_seconds)
+    from bot.scheduler import followup_job
+
+    # Every worker also sends the follow-ups to silent cases (safe with several workers).
+    return WorkerConfig(lease_seconds=settings.outbox_lease_seconds, periodic=[followup_job(settings)])

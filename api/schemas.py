@@ -248,3 +248,56 @@ class TokenCreated(TokenOut):
 
 class TokenList(BaseModel):
     items: list[TokenOut]
+
+
+# --- four eyes for a death, and case actions (bot/status_review.py, bot/operators.py) --------------
+
+
+class PendingStatusReportOut(BaseModel):
+    """A proposed status held until a second person confirms it (only ``deceased`` is held)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    person_id: int
+    status: str
+    location: str | None
+    source: str | None
+    verified_by: str | None
+    verified_at: datetime | None
+    expected_version: int | None = Field(description="the status version the proposer saw")
+    proposed_by: str
+    created_at: datetime
+    decision: str | None = Field(description="null while pending; confirmed or rejected")
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+    status_report_id: int | None = Field(description="the report written when confirmed")
+
+
+class PendingList(BaseModel):
+    items: list[PendingStatusReportOut]
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[CleanStr, Field(min_length=1, max_length=4000)]
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> NoteIn:
+        if not self.note.strip():
+            raise ValueError("the note is empty")
+        return self
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class LinkOut(BaseModel):
+    disclosed: bool = Field(description="whether the policy let the bot tell the relative")
+    explanation: str = Field(description="what happened, or why the policy did not allow it (Spanish)")
+    case: CaseOut

@@ -123,8 +123,19 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
                            details={"person_id": person.id}))
     if conversation is None:
         return LinkResult(False, "El caso no tiene conversación: no hay a quién responder.")
-    for sub in session.scalars(select(Subscription).where(Subscription.case_id == case.id)):
-        sub.person_id = person.id
+    for sub in list(session.scalars(select(Subscription).where(Subscription.case_id == case.id))):
+        if sub.person_id == person.id:
+            continue
+        # One subscription per (conversation, person): if the relative already follows this record,
+        # that one is kept (and woken up) instead of breaking the unique constraint.
+        twin = session.scalars(select(Subscription).where(
+            Subscription.conversation_id == sub.conversation_id, Subscription.person_id == person.id)).first()
+        if twin is not None:
+            twin.active = twin.active or sub.active
+            session.delete(sub)
+        else:
+            sub.person_id = person.id
+    session.flush()
     stated = _stated_for(session, conversation, None)
     tz = ZoneInfo(settings.hotline_timezone)
     decision = decide(stated, [_candidate(session, person)], set(), utcnow().astimezone(tz).date(),
@@ -179,11 +190,22 @@ def record_status(session: Session, person: Person, report: NewReport, settings:
     """Append a verified report and tell every subscribed relative through the policy."""
     if report.status != "unconfirmed" and not (report.source and report.source.strip()):
         raise OperatorError("un estado verificado necesita su fuente")
-    previous = person.current_status
+    before = status_repo.latest_report(session, person.id)
     row = status_repo.append_report(session, person, report, actor=actor, expected_version=expected_version)
-    if report.status != previous or report.status != "unconfirmed":
+    if _is_news(before, report):
         notify_subscribers(session, person, settings, actor=actor)
     return row
+
+
+def _is_news(before: StatusReport | None, report: NewReport) -> bool:
+    """Whether followers should hear about ``report``: a verified status or place they have not been
+    told yet. A repeated report (same status, same place, another list) is not news: telling
+    "hay información nueva" for it would be untrue; an unconfirmed one has nothing to tell."""
+    if report.status == "unconfirmed":
+        return False
+    if before is None or not before.is_verified:
+        return True
+    return (before.status, (before.location or "").strip()) != (report.status, (report.location or "").strip())
 
 
 def notify_subscribers(session: Session, person: Person, settings: Settings, *, actor: str) -> int:
@@ -221,21 +243,33 @@ def send_due_followups(session: Session, settings: Settings, now: datetime | Non
     follow-up interval. Death-notification cases are left to the person who will call."""
     now = now or utcnow()
     stmt = (
+        # "waiting" means the relative has had an answer (a disclosure, an operator's question):
+        # "no verified news yet" would then be untrue.
         select(Case)
-        .where(Case.status != "resolved", Case.next_followup_at.is_not(None), Case.next_followup_at <= now,
-               Case.reason != "death_notification", Case.conversation_id.is_not(None))
+        .where(Case.status.in_(("open", "in_progress")), Case.next_followup_at.is_not(None),
+               Case.next_followup_at <= now, Case.reason != "death_notification",
+               Case.conversation_id.is_not(None))
         .order_by(Case.next_followup_at)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
+        # Several workers run this: each case is taken by one of them (the others skip it).
         stmt = stmt.with_for_update(skip_locked=True)
     interval = timedelta(hours=settings.followup_interval_hours)
     sent = 0
     for case in session.scalars(stmt):
         conversation = session.get(Conversation, case.conversation_id)
-        case.next_followup_at = now + interval
         if conversation is None or conversation.opted_out:
+            case.next_followup_at = now + interval
             continue
+        # Silence is counted from the last contact: an operator's reply, or the relative writing
+        # (the bot answered them), moves the follow-up back.
+        contacts = [t for t in (case.last_contact_at, conversation.last_inbound_at) if t is not None]
+        last = max(contacts) if contacts else None
+        if last is not None and last + interval > now:
+            case.next_followup_at = last + interval
+            continue
+        case.next_followup_at = now + interval
         text = render_for_channel(conversation.channel, T.render(T.FOLLOWUP, reference=case.reference))
         outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=text,
                        kind="followup", priority=outbox.PRIORITY_FOLLOWUP, conversation_id=conversation.id)

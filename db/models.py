@@ -166,6 +166,37 @@ class StatusReport(Base):
         return bool(self.source and self.source.strip())
 
 
+class PendingStatusReport(Base):
+    """A proposed status that needs a second person before it takes effect ("four eyes").
+
+    Only ``deceased`` goes through here (bot.status_review): a wrong death is the worst error the
+    hotline can make, so the person who confirms must not be the person who proposed. The row stays
+    after the decision (confirmed or rejected) as the record of who proposed and who decided.
+    """
+
+    __tablename__ = "pending_status_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(300))
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The version the proposer read: the confirmation applies only if nobody changed it since.
+    expected_version: Mapped[int | None] = mapped_column(Integer)
+    proposed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_by: Mapped[str] = mapped_column(String(200))  # "user:ana", "token:3"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(20), index=True)  # None, confirmed, rejected
+    note: Mapped[str | None] = mapped_column(Text)
+    status_report_id: Mapped[int | None] = mapped_column(ForeignKey("status_reports.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship()
+
+
 class User(Base):
     """An operator account for the console."""
 

@@ -15,6 +15,9 @@ from common.settings import get_settings, normalise_database_url
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_database_url(url or get_settings().database_url)
+    # Errors (and a traceback in a log) show "[SQL parameters hidden]" instead of the values: the
+    # values are names, phone numbers and message texts (SPEC section 9, no personal data in logs).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # timeout: wait for a writer instead of failing at once ("database is locked").
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)

@@ -1,4 +1,9 @@
-"""Cases (escalations) and the operator's reply to the relative (``/api/v1/cases``)."""
+"""Cases (escalations) and what an operator does with them (``/api/v1/cases``): reply to the relative,
+link the case to a record (the bot's policy then answers, or says why not), record that a death
+notification was made by phone, resolve. The console calls the same services (bot/operators.py).
+
+Taking a case (assigning it to oneself) is a console action: an API token is not an operator account.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
-from api.deps import OperatorToken, SessionDep, ViewerToken, actor_of
+from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
 from api.routers.params import CaseId, Limit, Offset
-from api.schemas import CaseOut, CasePage, CasePriority, CaseStatus, ReplyIn, ReplyQueued
-from db.models import Case
+from api.schemas import CaseOut, CasePage, CasePriority, CaseStatus, LinkIn, LinkOut, NoteIn, ReplyIn, ReplyQueued
+from bot import operators
+from db.models import Case, Person
 from db.repositories import cases
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -71,7 +77,8 @@ def get_case(case_id: CaseId, session: SessionDep, _: ViewerToken) -> CaseOut:
     "/cases/{case_id}/replies",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReplyQueued,
-    responses={409: {"description": "the case is resolved, has no conversation, or the relative opted out"}},
+    responses={409: {"description": "the case is resolved, has no conversation, the relative opted out, or "
+                                    "a death notification must first be made by phone and recorded"}},
 )
 def reply_to_case(case_id: CaseId, body: ReplyIn, session: SessionDep, token: OperatorToken) -> ReplyQueued:
     """Queue an operator's reply to the relative, on the relative's own channel."""
@@ -82,3 +89,51 @@ def reply_to_case(case_id: CaseId, body: ReplyIn, session: SessionDep, token: Op
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     session.commit()
     return ReplyQueued(outbound_id=message.id, case_id=found.id, status=message.status)
+
+
+def _case_out(session: Session, case: Case) -> CaseOut:
+    names = cases.assignee_names(session, [case])
+    return case_out(case, names.get(case.assignee_id) if case.assignee_id else None)
+
+
+_REFUSED = {409: {"description": "the action does not fit the case's state; the reason is in `detail`"}}
+
+
+@router.post("/cases/{case_id}/link", response_model=LinkOut, responses=_REFUSED)
+def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: SettingsDep,
+              token: OperatorToken) -> LinkOut:
+    """Link the case to a person's record; the bot tells the relative if the disclosure policy allows."""
+    found = _case_or_404(session, case_id)
+    person = session.get(Person, body.person_id)
+    if person is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no person with id {body.person_id}")
+    try:
+        result = operators.link_case(session, found, person, settings, actor=actor_of(token))
+    except operators.OperatorError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    session.commit()
+    return LinkOut(disclosed=result.disclosed, explanation=result.explanation, case=_case_out(session, found))
+
+
+@router.post("/cases/{case_id}/death-notification", response_model=CaseOut, responses=_REFUSED)
+def record_death_notification(case_id: CaseId, body: NoteIn, session: SessionDep, token: OperatorToken) -> CaseOut:
+    """Record that a trained person told the family of the death by phone (who called, whom, what)."""
+    found = _case_or_404(session, case_id)
+    try:
+        operators.record_death_notification(session, found, actor=actor_of(token), note=body.note)
+    except operators.OperatorError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    session.commit()
+    return _case_out(session, found)
+
+
+@router.post("/cases/{case_id}/resolve", response_model=CaseOut, responses=_REFUSED)
+def resolve_case(case_id: CaseId, body: NoteIn, session: SessionDep, token: OperatorToken) -> CaseOut:
+    """Close the case with a note (a death notification case only after the call is recorded)."""
+    found = _case_or_404(session, case_id)
+    try:
+        operators.resolve_case(session, found, actor=actor_of(token), note=body.note)
+    except operators.OperatorError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    session.commit()
+    return _case_out(session, found)

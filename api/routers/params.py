@@ -27,3 +27,4 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many to skip
 PersonId = Annotated[int, Path(ge=1, le=MAX_ID, description="the person's id")]
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="the case's id")]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="the token's id")]
+PendingId = Annotated[int, Path(ge=1, le=MAX_ID, description="the proposal's id")]

@@ -12,8 +12,10 @@ when the person's version has moved on, the answer is 409 with the current versi
 written. Both are optional, so an integration that is the sole source for its persons may append
 without reading first.
 
-``deceased`` is accepted from an operator token for now (issue 5 adds a second person's
-confirmation before it takes effect).
+Four eyes for a death: ``deceased`` is not recorded at once. It becomes a pending proposal (202
+with the proposal) that a second token confirms or rejects through ``/pending-status-reports``
+(api/routers/status_review.py, bot/status_review.py). Every other status is recorded at once and the
+relatives who follow the person are told through the disclosure policy (bot/operators.py).
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from pydantic import AfterValidator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.deps import OperatorToken, SessionDep, ViewerToken, actor_of
+from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
 from api.routers.params import MAX_ID, Limit, NoControlChars, Offset, PersonId
 from api.schemas import (
     CurrentReport,
+    PendingStatusReportOut,
     PersonCandidateOut,
     PersonDetailAdmin,
     PersonOut,
@@ -43,9 +46,11 @@ from api.schemas import (
     StatusReportOut,
 )
 from bot.matching.search import search_persons
-from db.models import Person, StatusReport
+from bot.operators import OperatorError
+from bot.status_review import propose_status
+from db.models import PendingStatusReport, Person, StatusReport
 from db.repositories import audit, persons
-from db.repositories.status import NewReport, StaleVersion, append_report, history
+from db.repositories.status import NewReport, StaleVersion, history
 
 router = APIRouter(prefix="/api/v1", tags=["persons"])
 
@@ -226,33 +231,47 @@ def _conflict(current_version: int) -> JSONResponse:
 @router.post(
     "/persons/{person_id}/status-reports",
     status_code=status.HTTP_201_CREATED,
-    response_model=StatusReportCreated,
-    responses={409: {"description": "the status version moved on since the client read it"}},
+    response_model=StatusReportCreated | PendingStatusReportOut,
+    responses={
+        202: {"model": PendingStatusReportOut,
+              "description": "deceased: held as a proposal until a second token confirms it"},
+        409: {"description": "the status version moved on since the client read it, or a proposal for "
+                             "this person is already pending"},
+    },
 )
 def create_status_report(
     person_id: PersonId,
     body: StatusReportIn,
     session: SessionDep,
+    settings: SettingsDep,
     token: OperatorToken,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
-) -> StatusReportCreated | JSONResponse:
-    """Append a verified status report (optionally conditional on the version read)."""
+) -> StatusReportCreated | PendingStatusReportOut | JSONResponse:
+    """Append a verified status report (optionally conditional on the version read); `deceased`
+    becomes a proposal for a second person (202)."""
     expected = _expected_version(body.expected_version, if_match)
     person = _person_or_404(session, person_id)
     new = NewReport(status=body.status, location=body.location, source=body.source,
                     verified_by=body.verified_by, verified_at=body.verified_at)
     try:
-        report = append_report(session, person, new, actor=actor_of(token), expected_version=expected)
+        result = propose_status(session, person, new, settings, actor=actor_of(token), expected_version=expected)
         session.commit()
     except StaleVersion as exc:
         session.rollback()
         return _conflict(exc.actual)
+    except OperatorError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     except IntegrityError:
         # Another process appended the same version between our read and our write.
         session.rollback()
         current = session.get(Person, person_id)
         return _conflict(current.status_version if current else 0)
-    response.headers["ETag"] = _etag(report.version)
+    if isinstance(result, PendingStatusReport):
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = f"/api/v1/pending-status-reports/{result.id}"
+        return PendingStatusReportOut.model_validate(result)
+    response.headers["ETag"] = _etag(result.version)
     response.headers["Location"] = f"/api/v1/persons/{person_id}/status-reports"
-    return StatusReportCreated(report=StatusReportOut.model_validate(report), status_version=report.version)
+    return StatusReportCreated(report=StatusReportOut.model_validate(result), status_version=result.version)

@@ -10,13 +10,15 @@ import asyncio
 import os
 import random
 import socket
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox.ratelimit import ChannelLimits
 from bot.outbox.senders import PermanentError, RateLimited, Sender, SendError
+from bot.scheduler import PeriodicJob
 from common.logging import get_logger
 from db.models import Conversation, OutboundMessage
 from db.repositories import outbox as repo
@@ -47,6 +49,8 @@ class WorkerConfig:
     backoff_cap: float = 600.0
     idle_sleep: float = 0.5
     concurrency: int = 16
+    # Jobs run between batches (bot/scheduler.py: the follow-ups to silent cases).
+    periodic: list[PeriodicJob] = field(default_factory=list)
 
 
 class OutboxWorker:
@@ -169,9 +173,19 @@ class OutboxWorker:
         await asyncio.gather(*(guarded(item) for item in claimed))
         return len(claimed)
 
+    async def run_periodic(self) -> int:
+        """Run the periodic jobs that are due; returns how many ran."""
+        ran = 0
+        for job in self.config.periodic:
+            if job.due(time.monotonic()):
+                await asyncio.to_thread(job.run_once, self.session_factory)
+                ran += 1
+        return ran
+
     async def run(self) -> None:
         log.info("outbox.worker_started", worker_id=self.worker_id, channels=sorted(self.senders))
         while not self._stop.is_set():
+            await self.run_periodic()
             try:
                 n = await self.run_once()
             except Exception as exc:  # the database may be briefly unreachable: wait and go on

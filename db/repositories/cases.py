@@ -69,6 +69,12 @@ def queue_operator_reply(session: Session, case: Case, text: str, *, actor: str)
         raise ReplyRefused("the case has no conversation to reply to")
     if conversation.opted_out:
         raise ReplyRefused("the relative has opted out of messages")
+    if case.reason == "death_notification" and case.death_notified_at is None:
+        # A death is told by a trained person on the phone, never first in a text message.
+        raise ReplyRefused(
+            "this is a death notification case: a trained person must call the family and record the "
+            "death notification before any written reply"
+        )
     message = enqueue(
         session,
         channel=conversation.channel,

@@ -6,17 +6,22 @@ The matrix below must name every route of the app: a new route without an entry 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from bot.auth import ROLE_RANK
+from bot.status_review import propose_status
 from common.settings import Settings
-from tests.api.conftest import ROLES, CaseSeed, Roster, Tokens
+from db.models import Case, Conversation, Incident
+from db.repositories.status import NewReport
+from tests.api.conftest import ROLES, CaseSeed, Roster, Tokens, add_person
 
 
 @dataclass
@@ -24,6 +29,34 @@ class Ctx:
     roster: Roster
     cases: CaseSeed
     new_token: Callable[[str], tuple[int, str]]
+    factory: sessionmaker[Session]
+    settings: Settings
+    serial: Iterator[int] = field(default_factory=lambda: count(1))
+
+    def fresh_case(self, reason: str = "unconfirmed") -> int:
+        """A new open case (state-changing routes run once per role, each on its own case)."""
+        with self.factory.begin() as s:
+            n = next(self.serial)
+            conv = Conversation(channel="sms", address=f"+1999777{n:04d}")
+            s.add(conv)
+            s.flush()
+            case = Case(reference=f"MX-{n:04d}", conversation_id=conv.id, reason=reason,
+                        priority="urgent" if reason == "death_notification" else "normal", status="open",
+                        channel="sms")
+            s.add(case)
+            s.flush()
+            return case.id
+
+    def fresh_proposal(self) -> int:
+        """A pending ``deceased`` proposal by another token, about a new fictional person."""
+        proposer, _ = self.new_token("operator")
+        with self.factory.begin() as s:
+            incident = s.get(Incident, self.roster.incident_id)
+            assert incident is not None
+            person = add_person(s, incident, "Ficticio", "De Prueba Matriz")
+            pending = propose_status(s, person, NewReport("deceased", "Lugar ficticio", "Acta ficticia 99"),
+                                     self.settings, actor=f"token:{proposer}")
+            return pending.id
 
 
 @dataclass(frozen=True)
@@ -61,6 +94,42 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "json": {"text": "Seguimos revisando su caso."},
         },
     ),
+    ("POST", "/api/v1/cases/{case_id}/link"): Entry(
+        "operator",
+        200,
+        lambda c: {"url": f"/api/v1/cases/{c.fresh_case()}/link", "json": {"person_id": c.roster.ids["F-004"]}},
+    ),
+    ("POST", "/api/v1/cases/{case_id}/death-notification"): Entry(
+        "operator",
+        200,
+        lambda c: {
+            "url": f"/api/v1/cases/{c.fresh_case('death_notification')}/death-notification",
+            "json": {"note": "Llamada ficticia de prueba a la familia."},
+        },
+    ),
+    ("POST", "/api/v1/cases/{case_id}/resolve"): Entry(
+        "operator",
+        200,
+        lambda c: {"url": f"/api/v1/cases/{c.fresh_case()}/resolve", "json": {"note": "Cerrado (prueba)."}},
+    ),
+    ("GET", "/api/v1/pending-status-reports"): Entry(
+        "viewer", 200, lambda c: {"url": "/api/v1/pending-status-reports"}
+    ),
+    ("POST", "/api/v1/pending-status-reports/{pending_id}/confirm"): Entry(
+        "operator", 201, lambda c: {"url": f"/api/v1/pending-status-reports/{c.fresh_proposal()}/confirm"}
+    ),
+    ("POST", "/api/v1/pending-status-reports/{pending_id}/reject"): Entry(
+        "operator",
+        200,
+        lambda c: {
+            "url": f"/api/v1/pending-status-reports/{c.fresh_proposal()}/reject",
+            "json": {"note": "Fuente no verificada (prueba)."},
+        },
+    ),
+    ("GET", "/api/v1/exports/nationality/{code}.csv"): Entry(
+        "admin", 200, lambda c: {"url": "/api/v1/exports/nationality/GT.csv"}
+    ),
+    ("GET", "/api/v1/exports/pfif.xml"): Entry("admin", 200, lambda c: {"url": "/api/v1/exports/pfif.xml"}),
     ("GET", "/api/v1/audit-events"): Entry("admin", 200, lambda c: {"url": "/api/v1/audit-events"}),
     ("GET", "/api/v1/tokens"): Entry("admin", 200, lambda c: {"url": "/api/v1/tokens"}),
     ("POST", "/api/v1/tokens"): Entry(
@@ -107,8 +176,10 @@ def test_each_role_gets_exactly_what_its_rank_allows(
     roster: Roster,
     case_seed: CaseSeed,
     new_token: Callable[[str], tuple[int, str]],
+    session_factory: sessionmaker[Session],
+    settings: Settings,
 ) -> None:
-    ctx = Ctx(roster, case_seed, new_token)
+    ctx = Ctx(roster, case_seed, new_token, session_factory, settings)
     failures = []
     for (method, path), entry in MATRIX.items():
         for role in (*ROLES, None):

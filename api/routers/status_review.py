@@ -1,0 +1,85 @@
+"""Four eyes for a death (``/api/v1/pending-status-reports``): a ``deceased`` report posted to
+``/persons/{id}/status-reports`` waits here until a second token confirms or rejects it.
+
+The token that proposed cannot confirm (409 with the reason); it may reject (withdraw) its own
+proposal. Confirming records the status through the same service as the console
+(bot/status_review.py): followers of the person get an urgent case for a trained person to call
+them, never a text.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
+from api.routers.params import MAX_ID, PendingId
+from api.schemas import NoteIn, PendingList, PendingStatusReportOut, StatusReportCreated, StatusReportOut
+from bot import status_review
+from bot.operators import OperatorError
+from db.models import PendingStatusReport
+
+router = APIRouter(prefix="/api/v1", tags=["status reports"])
+
+_CONFLICTS = {409: {"description": "already decided, proposed by this same token, or the record changed"}}
+
+
+def _pending_or_404(session: SessionDep, pending_id: int) -> PendingStatusReport:
+    found = session.get(PendingStatusReport, pending_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no pending status report with id {pending_id}")
+    return found
+
+
+@router.get("/pending-status-reports", response_model=PendingList)
+def list_pending(
+    session: SessionDep,
+    _: ViewerToken,
+    person_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this person's")] = None,
+) -> PendingList:
+    """Proposals waiting for a second person, oldest first."""
+    rows = status_review.list_pending(session, person_id)
+    return PendingList(items=[PendingStatusReportOut.model_validate(r) for r in rows])
+
+
+@router.post(
+    "/pending-status-reports/{pending_id}/confirm",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StatusReportCreated,
+    responses=_CONFLICTS,
+)
+def confirm(pending_id: PendingId, session: SessionDep, settings: SettingsDep,
+            token: OperatorToken) -> StatusReportCreated | JSONResponse:
+    """Confirm a proposal (a token other than the proposer's): the status is recorded."""
+    _pending_or_404(session, pending_id)
+    try:
+        report = status_review.confirm_pending(session, pending_id, settings, actor=actor_of(token))
+        session.commit()
+    except OperatorError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except IntegrityError as exc:  # another process appended a report at the same moment
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail="the record changed at the same moment; read it again") from exc
+    return StatusReportCreated(report=StatusReportOut.model_validate(report), status_version=report.version)
+
+
+@router.post(
+    "/pending-status-reports/{pending_id}/reject",
+    response_model=PendingStatusReportOut,
+    responses=_CONFLICTS,
+)
+def reject(pending_id: PendingId, body: NoteIn, session: SessionDep, token: OperatorToken) -> PendingStatusReportOut:
+    """Reject (or, by its proposer, withdraw) a proposal, with the reason."""
+    _pending_or_404(session, pending_id)
+    try:
+        pending = status_review.reject_pending(session, pending_id, actor=actor_of(token), note=body.note)
+        session.commit()
+    except OperatorError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    return PendingStatusReportOut.model_validate(pending)

@@ -1,0 +1,201 @@
+"""Exports for the institutions that trace people: per-nationality CSV for consulates, PFIF 1.4 XML
+for tracing services (SPEC section 8). Decisions (docs/operations.md, "Exports"):
+
+- What leaves: the record as the official list has it (external id, names, birth date or age,
+  nationality) and its verified status with location, source and time. Never document numbers,
+  internal notes, anything about relatives (no conversations, no phone numbers, no chat ids).
+- Restricted records are left out unless an admin explicitly asks for them
+  (``include_restricted=True``, written in the audit event): the flag means "never disclose", and an
+  export is a disclosure to another organisation.
+- ``deceased`` is exported (CSV "fallecido", PFIF ``believed_dead``): consulates and tracing
+  services are trusted institutional channels whose job includes notifying families and
+  repatriation; withholding confirmed deaths (four eyes, bot/status_review.py) from them would
+  repeat the silence this product fights. The bot never tells it; an admin choosing a recipient
+  must never feed these files to a public site (docs/operations.md).
+- Every export is one ``export`` audit event with the parameters and the ids of the persons that
+  left, when the caller names an ``actor``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+from sqlalchemy.orm import Session
+
+from bot.policy import age_on
+from common.settings import get_settings
+from db.base import utcnow
+from db.models import AuditEvent, Person, StatusReport
+from db.repositories import exports as repo
+
+PFIF_NS = "http://zesty.ca/pfif/1.4"
+HOTLINE_NAME = "Línea de información para familiares"
+
+# The words a consulate reads (CSV) and the first words of a PFIF note's text.
+STATUS_ES = {
+    "unconfirmed": "sin confirmar",
+    "safe": "a salvo",
+    "hospitalized": "hospitalizado",
+    "transferred": "trasladado",
+    "released": "liberado",
+    "returned": "retornado a su país",
+    "deceased": "fallecido",
+}
+
+# PFIF note status. Every verified status but death says the person is alive (hospitalised,
+# transferred, released, returned: someone saw them alive). "unconfirmed" means the person is on the
+# official list and nothing is verified: PFIF's empty status ("unspecified") says exactly that;
+# "information_sought" would claim that the note's author is looking for the person, which we are not.
+PFIF_STATUS = {
+    "safe": "believed_alive",
+    "hospitalized": "believed_alive",
+    "transferred": "believed_alive",
+    "released": "believed_alive",
+    "returned": "believed_alive",
+    "deceased": "believed_dead",
+    "unconfirmed": None,
+}
+
+CSV_COLUMNS = (
+    "external_id", "given_names", "surnames", "nationality", "birth_date", "age", "status", "estado",
+    "location", "source", "verified_at", "incident",
+)
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet must not run a cell as a formula (consulates open these in Excel)."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _age(person: Person, today: date) -> int | None:
+    return age_on(person.birth_date, today) if person.birth_date else person.approx_age
+
+
+def _iso(when: datetime) -> str:
+    """PFIF dates: UTC, "yyyy-mm-ddThh:mm:ssZ"."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _audit(session: Session, actor: str | None, fmt: str, params: dict, person_ids: list[int]) -> None:
+    if actor is None:
+        return
+    session.add(AuditEvent(actor=actor, action="export", subject_type="person", subject_id=None,
+                           details={"format": fmt, **params, "count": len(person_ids), "person_ids": person_ids}))
+
+
+def nationality_csv(
+    session: Session,
+    nationality: str,
+    incident_id: int | None = None,
+    *,
+    include_restricted: bool = False,
+    actor: str | None = None,
+) -> str:
+    """The persons of one nationality (ISO 3166-1 alpha-2) with their current status, for a consulate."""
+    code = nationality.strip().upper()
+    rows = repo.persons_with_current_report(session, nationality=code, incident_id=incident_id,
+                                            include_restricted=include_restricted)
+    incidents = repo.incident_names(session)
+    today = utcnow().date()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for person, report in rows:
+        status = report.status if report else person.current_status
+        writer.writerow([
+            _cell(person.external_id), _cell(person.given_names), _cell(person.surnames),
+            _cell(person.nationality), person.birth_date.isoformat() if person.birth_date else "",
+            _age(person, today) if _age(person, today) is not None else "", status,
+            STATUS_ES.get(status, status), _cell(report.location if report else None),
+            _cell(report.source if report else None),
+            _iso(report.verified_at) if report and report.verified_at else "",
+            _cell(incidents.get(person.incident_id)),
+        ])
+    _audit(session, actor, "nationality_csv",
+           {"nationality": code, "incident_id": incident_id, "include_restricted": include_restricted},
+           [p.id for p, _ in rows])
+    return out.getvalue()
+
+
+# --- PFIF 1.4 ---------------------------------------------------------------------------------------
+
+
+def default_domain() -> str:
+    return urlsplit(get_settings().hotline_public_url).hostname or "localhost"
+
+
+def _el(parent: ET.Element, name: str, value: object | None) -> None:
+    """Append ``<pfif:name>`` when there is a value (PFIF: omit unknown fields)."""
+    if value is None or value == "":
+        return
+    ET.SubElement(parent, f"{{{PFIF_NS}}}{name}").text = str(value)
+
+
+def _note_text(report: StatusReport) -> str:
+    parts = [STATUS_ES.get(report.status, report.status).capitalize() + "."]
+    if report.location:
+        parts.append(f"Lugar: {report.location}.")
+    if report.source and report.source.strip():
+        parts.append(f"Fuente de la verificación: {report.source.strip()}.")
+    else:
+        parts.append("Figura en la lista oficial; no hay información verificada.")
+    if report.verified_by:
+        parts.append(f"Verificado por: {report.verified_by}.")
+    return " ".join(parts)
+
+
+def pfif_xml(
+    session: Session,
+    incident_id: int | None = None,
+    *,
+    domain: str | None = None,
+    include_restricted: bool = False,
+    actor: str | None = None,
+) -> str:
+    """Every selected person as a PFIF 1.4 ``person`` with one ``note`` per status report (the whole
+    history, oldest first), each note carrying its verification source."""
+    domain = domain or default_domain()
+    rows = repo.persons_with_current_report(session, incident_id=incident_id,
+                                            include_restricted=include_restricted)
+    history = repo.reports_of_selected(session, incident_id=incident_id, include_restricted=include_restricted)
+    incidents = repo.incident_names(session)
+    ET.register_namespace("pfif", PFIF_NS)
+    root = ET.Element(f"{{{PFIF_NS}}}pfif")
+    for person, _current in rows:
+        record_id = f"{domain}/{person.id}"
+        el = ET.SubElement(root, f"{{{PFIF_NS}}}person")
+        # Element order as in the PFIF 1.4 data model.
+        _el(el, "person_record_id", record_id)
+        _el(el, "entry_date", _iso(person.created_at))
+        _el(el, "author_name", HOTLINE_NAME)
+        _el(el, "source_name", f"{HOTLINE_NAME}: {incidents.get(person.incident_id, '')}".rstrip(": "))
+        _el(el, "source_date", _iso(person.created_at))
+        _el(el, "full_name", person.full_name)
+        _el(el, "given_name", person.given_names)
+        _el(el, "family_name", person.surnames)
+        _el(el, "alternate_names", "\n".join(person.aliases or []) or None)
+        # sex: the official lists we import do not carry it; PFIF says omit when unknown.
+        _el(el, "date_of_birth", person.birth_date.isoformat() if person.birth_date else None)
+        _el(el, "age", person.approx_age if not person.birth_date else None)
+        _el(el, "home_country", person.nationality)
+        for report in history.get(person.id, []):
+            note = ET.SubElement(el, f"{{{PFIF_NS}}}note")
+            _el(note, "note_record_id", f"{domain}/note.{report.id}")
+            _el(note, "person_record_id", record_id)
+            _el(note, "entry_date", _iso(report.created_at))
+            _el(note, "author_name", (report.source or "").strip() or f"{HOTLINE_NAME} (lista oficial)")
+            _el(note, "source_date", _iso(report.verified_at or report.created_at))
+            _el(note, "status", PFIF_STATUS.get(report.status))
+            _el(note, "last_known_location", report.location)
+            _el(note, "text", _note_text(report))
+    _audit(session, actor, "pfif_1.4", {"incident_id": incident_id, "include_restricted": include_restricted,
+                                        "domain": domain}, [p.id for p, _ in rows])
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,53 @@
+"""Periodic jobs that run inside every outbox worker (``hotline worker``, ``hotline serve``,
+``hotline telegram poll``): today, the follow-ups that work against silence (SPEC section 5).
+
+Each job runs in its own transaction. Several workers may run the same job: the job itself must be
+safe for that (``send_due_followups`` takes its cases with FOR UPDATE SKIP LOCKED on PostgreSQL and
+under SQLite's one writer at a time), so no relative gets the same follow-up twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.logging import get_logger
+from common.settings import Settings
+from db.session import session_scope
+
+log = get_logger("scheduler")
+
+FOLLOWUP_CHECK_SECONDS = 60.0  # how often a worker looks for silent cases (the interval is hours)
+
+
+@dataclass
+class PeriodicJob:
+    name: str
+    every_seconds: float
+    run: Callable[[Session], int]  # returns how many things it did (logged as a count)
+    next_at: float = field(default=0.0)  # monotonic time; 0 = at the worker's first loop
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_at
+
+    def run_once(self, factory: sessionmaker[Session]) -> int:
+        """One run in its own transaction; a failure is logged and retried at the next period."""
+        self.next_at = time.monotonic() + self.every_seconds
+        try:
+            with session_scope(factory) as session:
+                done = self.run(session)
+        except Exception as exc:  # the database may be briefly unreachable: the next period retries
+            log.error("scheduler.job_failed", job=self.name, error=type(exc).__name__)
+            return 0
+        if done:
+            log.info("scheduler.job_done", job=self.name, count=done)
+        return done
+
+
+def followup_job(settings: Settings, every_seconds: float = FOLLOWUP_CHECK_SECONDS) -> PeriodicJob:
+    from bot.operators import send_due_followups
+
+    return PeriodicJob("followups", every_seconds, lambda session: send_due_followups(session, settings))

@@ -1,0 +1,148 @@
+"""Four eyes for a death: a ``deceased`` status takes effect only when a second person confirms it.
+
+Every other status is recorded at once (``bot.operators.record_status``). ``deceased`` becomes a
+``PendingStatusReport``; a different person confirms it (then it is recorded, and the relatives who
+follow the person get an URGENT case for a trained person to call them, never a text) or rejects
+it. Why: a wrong "fallecido" is the worst error the hotline can make, and the usual safeguard of
+casualty bureaux is a second person checking the source before a death is entered.
+
+"Different person" is judged by the actor: a console user (``user:<name>``, and the same user id)
+or an API token (``token:<id>``). Two tokens held by one integration are two actors to us; the
+deployment must give each person their own token (docs/operations.md).
+
+Like the rest of ``bot/``, these functions work in the caller's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.operators import OperatorError, record_status
+from common.settings import Settings
+from db.base import utcnow
+from db.models import AuditEvent, PendingStatusReport, Person, StatusReport, User
+from db.repositories.status import NewReport, StaleVersion
+
+NEEDS_SECOND_PERSON = frozenset({"deceased"})
+
+
+def _actor(user: User | None, actor: str | None) -> str:
+    if user is not None:
+        return f"user:{user.username}"
+    if actor:
+        return actor
+    raise ValueError("an actor (user or actor string) is required")
+
+
+def propose_status(
+    session: Session,
+    person: Person,
+    report: NewReport,
+    settings: Settings,
+    *,
+    user: User | None = None,
+    actor: str | None = None,
+    expected_version: int | None = None,
+) -> StatusReport | PendingStatusReport:
+    """Record ``report`` now, or, for ``deceased``, hold it for a second person's confirmation."""
+    who = _actor(user, actor)
+    if report.status not in NEEDS_SECOND_PERSON:
+        return record_status(session, person, report, settings, actor=who, expected_version=expected_version)
+    if not (report.source and report.source.strip()):
+        raise OperatorError("un fallecimiento necesita su fuente (quién lo confirmó y cuándo)")
+    if expected_version is not None and expected_version != person.status_version:
+        raise StaleVersion(expected_version, person.status_version)
+    already = session.scalars(
+        select(PendingStatusReport).where(PendingStatusReport.person_id == person.id,
+                                          PendingStatusReport.decision.is_(None))
+    ).first()
+    if already is not None:
+        raise OperatorError(f"ya hay una propuesta pendiente para este registro (n.º {already.id}): "
+                            "confírmela o recházela primero")
+    pending = PendingStatusReport(
+        person_id=person.id, status=report.status, location=report.location, source=report.source,
+        verified_by=report.verified_by, verified_at=report.verified_at,
+        # The confirmer confirms what the proposer saw: if the record changes meanwhile (a hospital
+        # reports the person alive), the confirmation is refused instead of overwriting that news.
+        expected_version=person.status_version,
+        proposed_by_user_id=user.id if user is not None else None, proposed_by=who, created_at=utcnow(),
+    )
+    session.add(pending)
+    session.flush()
+    session.add(AuditEvent(actor=who, action="status_proposed", subject_type="person", subject_id=str(person.id),
+                           details={"pending_id": pending.id, "status": report.status,
+                                    "location": report.location, "source": report.source}))
+    return pending
+
+
+def _undecided(session: Session, pending_id: int) -> PendingStatusReport:
+    stmt = select(PendingStatusReport).where(PendingStatusReport.id == pending_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # two confirmers at once: the second waits and sees it decided
+    pending = session.scalars(stmt).first()
+    if pending is None:
+        raise OperatorError("la propuesta no existe")
+    if pending.decision is not None:
+        raise OperatorError(f"la propuesta ya fue {'confirmada' if pending.decision == 'confirmed' else 'rechazada'}")
+    return pending
+
+
+def _same_person(pending: PendingStatusReport, user: User | None, who: str) -> bool:
+    if user is not None and pending.proposed_by_user_id is not None and user.id == pending.proposed_by_user_id:
+        return True
+    return who == pending.proposed_by
+
+
+def confirm_pending(
+    session: Session, pending_id: int, settings: Settings, *, user: User | None = None, actor: str | None = None
+) -> StatusReport:
+    """A second person confirms: the status is recorded and the followers are handled by policy."""
+    who = _actor(user, actor)
+    pending = _undecided(session, pending_id)
+    if _same_person(pending, user, who):
+        raise OperatorError("quien propuso el fallecimiento no puede confirmarlo: debe hacerlo otra persona")
+    person = session.get(Person, pending.person_id)
+    assert person is not None  # the foreign key cascades: a pending row never outlives its person
+    report = NewReport(status=pending.status, location=pending.location, source=pending.source,
+                       verified_by=pending.verified_by, verified_at=pending.verified_at)
+    try:
+        row = record_status(session, person, report, settings, actor=who, expected_version=pending.expected_version)
+    except StaleVersion as exc:
+        raise OperatorError(
+            f"el registro cambió desde la propuesta (versión {exc.expected}, ahora {exc.actual}): "
+            "revise el historial, rechace esta propuesta y, si procede, proponga de nuevo"
+        ) from exc
+    pending.decision, pending.decided_by, pending.decided_at = "confirmed", who, utcnow()
+    pending.status_report_id = row.id
+    session.add(AuditEvent(actor=who, action="status_confirmed", subject_type="person", subject_id=str(person.id),
+                           details={"pending_id": pending.id, "status": pending.status,
+                                    "proposed_by": pending.proposed_by, "status_report_id": row.id}))
+    session.flush()
+    return row
+
+
+def reject_pending(
+    session: Session, pending_id: int, *, user: User | None = None, actor: str | None = None, note: str
+) -> PendingStatusReport:
+    """Anyone may reject, the proposer too (withdrawing a proposal is always safe); a note is required."""
+    who = _actor(user, actor)
+    if not (note and note.strip()):
+        raise OperatorError("escriba por qué se rechaza la propuesta")
+    pending = _undecided(session, pending_id)
+    pending.decision, pending.decided_by, pending.decided_at = "rejected", who, utcnow()
+    pending.note = note.strip()[:4000]
+    session.add(AuditEvent(actor=who, action="status_rejected", subject_type="person",
+                           subject_id=str(pending.person_id),
+                           details={"pending_id": pending.id, "status": pending.status,
+                                    "proposed_by": pending.proposed_by, "note": pending.note}))
+    session.flush()
+    return pending
+
+
+def list_pending(session: Session, person_id: int | None = None) -> list[PendingStatusReport]:
+    """Undecided proposals, oldest first."""
+    stmt = select(PendingStatusReport).where(PendingStatusReport.decision.is_(None))
+    if person_id is not None:
+        stmt = stmt.where(PendingStatusReport.person_id == person_id)
+    return list(session.scalars(stmt.order_by(PendingStatusReport.created_at, PendingStatusReport.id)))
