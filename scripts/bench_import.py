@@ -88,11 +88,13 @@ def child(url: str, csv_path: str, incident: str) -> None:
     if not report.ok:
         print(json.dumps({"error": [str(e) for e in report.errors[:5]]}))
         sys.exit(1)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
         "rows": report.rows, "created": report.created, "unchanged": report.unchanged,
         "seconds": round(seconds, 1), "rows_per_second": round(report.rows / seconds),
-        "peak_rss_mb": round(peak_mb),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),  # kilobytes on Linux
+        # This process's CPU time (whole process), less sensitive than wall time to a busy machine.
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
     }))
 
 
@@ -149,11 +151,13 @@ def main() -> None:
                 upgrade(url)
                 first = run_child(url, csv_path)
                 print(f"{backend}: first import {first['rows']:,} rows in {first['seconds']} s = "
-                      f"{first['rows_per_second']:,} rows/s, peak RSS {first['peak_rss_mb']} MB")
+                      f"{first['rows_per_second']:,} rows/s, peak RSS {first['peak_rss_mb']} MB, "
+                      f"CPU {first['cpu_seconds']} s")
                 if args.reimport:
                     again = run_child(url, csv_path)
                     print(f"{backend}: re-import (all unchanged: {again['unchanged']:,}) in {again['seconds']} s = "
-                          f"{again['rows_per_second']:,} rows/s, peak RSS {again['peak_rss_mb']} MB")
+                          f"{again['rows_per_second']:,} rows/s, peak RSS {again['peak_rss_mb']} MB, "
+                          f"CPU {again['cpu_seconds']} s")
             finally:
                 if cleanup is not None:
                     cleanup()
