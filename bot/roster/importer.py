@@ -9,8 +9,9 @@ Identity of a row within its incident (docs/roster.md): its ``external_id`` when
 otherwise its accent-folded full name together with its birth date, among the persons that have no
 external id. An empty cell never erases what is recorded: a new person gets the default, an existing
 one keeps its value. A row whose status, location or source differs from the person's current
-report appends a report through ``append_report`` (actor "import"); a first import writes the
-persons and their first reports with bulk inserts.
+report appends a report through ``bot.operators.record_status`` (``append_report`` with actor
+"import", then the subscribed relatives are notified); a first import writes the persons and their
+first reports with bulk inserts.
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching.keys import person_keys
 from bot.matching.name_index import bulk_index_names  # importing it registers the re-indexing events
+from bot.operators import record_status
 from bot.roster.bulk import IdAllocator, insert_rows
 from bot.roster.parse import ProgressCallback, RosterRow, RowError, read_rows, validate
 from common.logging import get_logger
+from common.settings import Settings, get_settings
 from db.base import utcnow
 from db.models import AuditEvent, ImportRun, Incident, Person, StatusReport
-from db.repositories.status import NewReport, append_report
+from db.repositories.status import NewReport
 
 DEFAULT_INCIDENT_NAME = "Incidente sin nombre"
 DEFAULT_ACTOR = "import"
@@ -90,6 +93,7 @@ def import_roster(
     actor: str = DEFAULT_ACTOR,
     filename: str | None = None,
     now: datetime | None = None,
+    settings: Settings | None = None,
 ) -> ImportReport:
     """Validate ``source`` (a path or the file's bytes) and, when every line is good and this is not
     a dry run, write it into the incident (created if missing).
@@ -116,7 +120,8 @@ def import_roster(
         return report
 
     rows = read_rows(open_binary, validation.format, today=now.date(), now=now)
-    writer = _Writer(report, actor=actor, now=now, progress=progress, started=started)
+    writer = _Writer(report, actor=actor, now=now, progress=progress, started=started,
+                     settings=settings or get_settings())
     try:
         if isinstance(target, Session):
             savepoint = target.begin_nested()
@@ -177,6 +182,7 @@ class _Writer:
     now: datetime
     progress: ProgressCallback | None
     started: float
+    settings: Settings
 
     def run(self, session: Session, rows: Iterable[RosterRow]) -> None:
         report = self.report
@@ -345,7 +351,9 @@ class _Writer:
             session.add(AuditEvent(actor=self.actor, action="person_updated", subject_type="person",
                                    subject_id=str(person.id), details={"fields": sorted(changes)}))
         if new_report is not None:
-            append_report(session, person, new_report, actor=self.actor)
+            # The same path as an operator's report: appended (append_report), and every relative
+            # following the person hears about it through the disclosure policy.
+            record_status(session, person, new_report, self.settings, actor=self.actor)
 
     # --- new persons ------------------------------------------------------------------------------
 

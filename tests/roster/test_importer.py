@@ -10,7 +10,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching.keys import name_index_keys, person_keys
 from bot.roster.importer import DEFAULT_INCIDENT_NAME, RosterImportError, import_roster
-from db.models import AuditEvent, ImportRun, Incident, Person, PersonNameKey, StatusReport
+from db.models import (
+    AuditEvent,
+    Case,
+    Conversation,
+    ImportRun,
+    Incident,
+    OutboundMessage,
+    Person,
+    PersonNameKey,
+    StatusReport,
+    Subscription,
+)
 
 INCIDENT = "Incendio de prueba (ficticio)"
 HEADER = ("id,nombres,apellidos,nacionalidad,fecha_nacimiento,edad,estado,ubicacion,fuente,verificado_en,"
@@ -313,3 +324,25 @@ def test_imported_and_renamed_persons_are_in_the_name_index(session_factory, tmp
     import_roster(session_factory, write(tmp_path, renamed, "v2.csv"), incident_name=INCIDENT)
     assert index_keys("T-2") == name_index_keys("Antonio", "Morales Sánchez")
     assert person(session_factory, "T-2").surname_key == "morales sanchez"
+
+
+def test_a_status_change_by_import_reaches_followers(session_factory, tmp_path) -> None:
+    """Same path as an operator's report (bot.operators.record_status): a death opens an urgent case
+    for a person to call the follower; the bot sends no text about it."""
+    import_roster(session_factory, write(tmp_path, GOOD), incident_name=INCIDENT)
+    antonio_id = person(session_factory, "T-2").id
+    with session_factory() as s:
+        # The relative gave the birth date, so the policy knows they know the person.
+        conversation = Conversation(channel="local", address="familia-ficticia-1",
+                                    state={"details": {"birth_date": "1987-02-21"}})
+        s.add(conversation)
+        s.flush()
+        s.add(Subscription(conversation_id=conversation.id, person_id=antonio_id))
+        s.commit()
+    dead = GOOD.replace("21/02/1987,,,,,,", "21/02/1987,,fallecido,,Fiscalía (ficticia) 30/03,,")
+    report = import_roster(session_factory, write(tmp_path, dead, "v2.csv"), incident_name=INCIDENT)
+    assert report.status_reports == 1
+    with session_factory() as s:
+        cases = s.scalars(select(Case)).all()
+        assert [(c.reason, c.priority) for c in cases] == [("death_notification", "urgent")]
+        assert s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "notification")).all() == []
