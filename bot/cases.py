@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.matching.keys import fold
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation
+from db.models import AuditEvent, Case, Conversation, Inquiry
 from db.repositories import case_store
 
 PRIORITY_RANK = {"normal": 0, "high": 1, "urgent": 2}
@@ -28,9 +29,10 @@ def open_case(
 ) -> Case:
     """Open a case, or reuse this conversation's open case about the same person (a relative who
     writes again must not create a second case). A more urgent reason upgrades the case."""
-    existing = (
-        case_store.open_case_for_conversation(session, conversation.id, person_id) if conversation else None
-    )
+    candidates = case_store.open_cases_for_conversation(session, conversation.id, person_id) if conversation else []
+    # About no record yet: reuse only the case of the same search (another unknown person gets a
+    # case of its own, with its own details).
+    existing = next((c for c in candidates if person_id is not None or _same_search(session, c, details)), None)
     if existing is not None:
         if PRIORITY_RANK[priority] > PRIORITY_RANK[existing.priority]:
             session.add(AuditEvent(actor=actor, action="case_escalated", subject_type="case",
@@ -56,6 +58,16 @@ def open_case(
                            details={"reference": case.reference, "reason": reason, "priority": priority,
                                     "person_id": person_id, "details": details}))
     return case
+
+
+def _same_search(session: Session, case: Case, details: dict[str, Any]) -> bool:
+    """Whether ``details`` seek the person ``case`` is about (for cases not linked to a record)."""
+    name = details.get("name")
+    if not name or case.inquiry_id is None:
+        return True  # a request for a person, or nothing to tell them apart: one case
+    inquiry = session.get(Inquiry, case.inquiry_id)
+    previous = (inquiry.details or {}).get("name") if inquiry else None
+    return not previous or fold(previous) == fold(name)
 
 
 def case_status_for_conversation(session: Session, conversation: Conversation, reference: str) -> str | None:

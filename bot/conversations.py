@@ -25,7 +25,7 @@ from bot.sms import to_gsm7
 from common.logging import get_logger
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Conversation, Inquiry, OutboundMessage, StatusReport, Subscription
+from db.models import AuditEvent, Case, Conversation, Inquiry, OutboundMessage, StatusReport, Subscription
 from db.repositories import conversations as conv_repo
 from db.repositories import outbox
 
@@ -59,6 +59,7 @@ class DbPorts:
         self.now = now or utcnow()
         self.tz = ZoneInfo(settings.hotline_timezone)
         self.today: date = self.now.astimezone(self.tz).date()
+        self._opened_case: Case | None = None
 
     def find_candidates(self, name: str) -> list[Candidate]:
         found = search_persons(self.session, name, limit=CANDIDATE_LIMIT)
@@ -87,14 +88,19 @@ class DbPorts:
         return conv_repo.persons_looked_up_since(self.session, self.conversation.id, since)
 
     def record_inquiry(self, details: dict[str, Any], person_id: int | None, outcome: str) -> None:
-        self.session.add(Inquiry(conversation_id=self.conversation.id, person_id=person_id,
-                                 details=dict(details), outcome=outcome, created_at=self.now))
+        inquiry = Inquiry(conversation_id=self.conversation.id, person_id=person_id, details=dict(details),
+                          outcome=outcome, created_at=self.now)
+        self.session.add(inquiry)
+        if self._opened_case is not None and self._opened_case.inquiry_id is None:
+            # The case a person will review points at what the relative asked.
+            self.session.flush()
+            self._opened_case.inquiry_id = inquiry.id
 
     def open_case(self, reason: str, priority: str, person_id: int | None, details: dict[str, Any]) -> str:
-        case = case_service.open_case(self.session, self.conversation, reason=reason, priority=priority,
-                                      person_id=person_id, details=dict(details),
-                                      prefix=self.settings.hotline_case_prefix,
-                                      followup_interval_hours=self.settings.followup_interval_hours)
+        case = self._opened_case = case_service.open_case(
+            self.session, self.conversation, reason=reason, priority=priority, person_id=person_id,
+            details=dict(details), prefix=self.settings.hotline_case_prefix,
+            followup_interval_hours=self.settings.followup_interval_hours)
         return case.reference
 
     def record_disclosure(self, person_id: int, text: str) -> None:

@@ -70,6 +70,10 @@ OFFER_SUBSCRIPTION = "¿Desea que le avisemos por este medio cuando haya informa
 SUBSCRIBED = "Le avisaremos por este medio cuando haya información verificada nueva. Para dejar de recibir mensajes, escriba BAJA."
 NOT_SUBSCRIBED = "Entendido, no le enviaremos avisos. Puede escribirnos cuando lo necesite."
 ANYTHING_ELSE = "Si busca a otra persona, escriba OTRA."
+AFTER_ANSWER = (
+    "Estamos para ayudarle. Si busca a otra persona, escriba OTRA. "
+    "Para hablar con una persona del equipo, escriba HUMANO."
+)
 
 CASE_STATUS = {
     "open": "Su caso {reference} está abierto. Una persona del equipo lo revisará y le responderá por este medio.",

@@ -82,6 +82,12 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         turn.replies.append(T.OTHER_LANGUAGE)
         return turn
 
+    if _concluded(st) and st.get("outcome") == "disclosed" and not _has_details(u) and (u.greeting or u.thanks):
+        # "gracias", "hola" after an answer: no new search, no second disclosure. (After a case, the
+        # same honest words again: an anxious relative should hear the same thing each time.)
+        turn.replies.append(T.AFTER_ANSWER)
+        return turn
+
     if (_concluded(st) and u.name is not None and not u.is_correction
             and _completed_name(st["details"]["name"], u.name.raw) != st["details"]["name"]):
         # The last search ended (an answer or a case) and another name comes: a new search. What was
@@ -350,6 +356,7 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
             return turn
 
     st["asking"] = None
+    st["outcome"] = "disclosed" if isinstance(decision, Disclose) else getattr(decision, "reason", None)
     if isinstance(decision, Disclose):
         text = disclosure_text(decision.candidate, ports.tz)
         ports.record_disclosure(decision.candidate.person_id, text)

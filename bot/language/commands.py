@@ -248,6 +248,15 @@ _CODE_KEYWORD = re.compile(
     r"\s*(?:n[o°º]\.?|num(?:ero)?\.?|#|:|es|is|de referencia)?\s*#?\s*"
     r"\b([a-z]{2,5})(?:\s*[-_]\s*([a-z0-9]{3,6})|\s+([a-z0-9]*\d[a-z0-9]*))\b"
 )
+# Our own references (bot cases: PREFIX-XXXX, 4 characters without 0/1/I/L/O) after a keyword, also
+# without a dash or digit ("caso jrz ajwg", "CASO JRZ4F7K"); a 3-letter prefix that is a common word
+# ("caso del juan") is not a code.
+_CODE_KEYWORD_LOOSE = re.compile(
+    r"(?:\b(?:caso|case|codigo|code|folio|referencia)\b|^/caso\b|^/case\b)\s*(?:es\s+|:\s*|#\s*)?"
+    r"\b([a-z]{3})\s*[-_ ]?\s*([2-9a-hjkmnp-z]{4})\b"
+)
+_NOT_PREFIXES = frozenset({"del", "los", "las", "una", "uno", "que", "por", "mis", "sus", "con", "sin", "the",
+                           "for", "and", "hay", "fue", "esta", "est", "ese", "esa", "son", "mas", "muy"})
 _CODE_ALONE = re.compile(r"(?<![\w-])([a-z]{2,5})-([a-z0-9]{3,6})(?![\w-])")
 _CODE_WHOLE = re.compile(r"^\s*#?([a-z]{2,5})[\s\-_]+([a-z0-9]{3,6})\s*[.!]?\s*$")
 
@@ -298,6 +307,9 @@ def find_case_code(folded_text: str) -> tuple[str, tuple[int, int]] | None:
         suffix = m.group(2) or m.group(3)
         if m.group(2) is None or any(c.isdigit() for c in suffix) or "-" in m.group(0):
             return _norm_code(m.group(1), suffix), (m.start(1), m.end())
+    m = _CODE_KEYWORD_LOOSE.search(folded_text)
+    if m and m.group(1) not in _NOT_PREFIXES:
+        return _norm_code(m.group(1), m.group(2)), (m.start(1), m.end())
     for m in _CODE_ALONE.finditer(folded_text):
         if any(c.isdigit() for c in m.group(2)):
             return _norm_code(m.group(1), m.group(2)), m.span()

@@ -217,3 +217,23 @@ def test_sms_replies_are_folded_to_gsm7(relative) -> None:
     out = r.said("José Luis Hernández García 03/05/1996")
     assert "José Luis Hernandez Garcia: con vida, recibe atencion médica" in out
     assert all(is_gsm7(reply) for reply in r.transcript[-1][1])
+
+
+def test_two_unknown_persons_in_one_conversation_get_two_cases_and_a_repeat_does_not(relative) -> None:
+    r = relative()
+    r.say("Busco a Pedro Inventado Ninguno, nacio el 1 de enero de 1990")
+    r.say("OTRA")
+    r.say("Pablo Ficticio Nadie, 2 de febrero de 1991")
+    r.say("OTRA")
+    r.say("Pedro Inventado Ninguno, 1 de enero de 1990")
+    cases = r.cases()
+    assert [c.reason for c in cases] == ["no_match", "no_match"]
+    assert all(c.inquiry_id is not None for c in cases)
+
+
+def test_thanks_after_an_answer_does_not_disclose_again(relative) -> None:
+    r = relative()
+    r.say("José Luis Hernández García 03/05/1996")
+    r.say("no")
+    assert r.say("muchas gracias") == [T.AFTER_ANSWER]
+    assert len(r.disclosures()) == 1
