@@ -532,8 +532,9 @@ def bench(backend: str, size: int, args: argparse.Namespace) -> dict[str, object
             per_kind: dict[str, int] = defaultdict(int)
             sample = [q for q in queries if (per_kind.__setitem__(q.kind, per_kind[q.kind] + 1)
                                              or per_kind[q.kind] <= args.trgm_queries)]
-            result["pg_trgm"] = run_trigram(engine, sample, k)
-            print("pg_trgm:", json.dumps(result["pg_trgm"]), flush=True)
+            if sample:
+                result["pg_trgm"] = run_trigram(engine, sample, k)
+                print("pg_trgm:", json.dumps(result["pg_trgm"]), flush=True)
             if not args.no_api:
                 result["api"] = run_api(url, queries[: args.api_queries], 5)
                 print("api:", json.dumps(result["api"]), flush=True)
@@ -551,7 +552,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="20000,1000000", help="PostgreSQL roster sizes")
     parser.add_argument("--sqlite-size", type=int, default=20000, help="SQLite roster size (0: skip)")
     parser.add_argument("--queries", type=int, default=300, help="queries per kind")
-    parser.add_argument("--trgm-queries", type=int, default=100, help="pg_trgm queries per kind")
+    parser.add_argument("--trgm-queries", type=int, default=100, help="pg_trgm queries per kind (0: skip)")
     parser.add_argument("--api-queries", type=int, default=300, help="queries sent through the API route")
     parser.add_argument("--no-api", action="store_true")
     parser.add_argument("--seed", type=int, default=20230327)

@@ -23,16 +23,21 @@ import bot.matching.name_index  # noqa: F401  (registers the ORM events that kee
 from bot.matching.keys import MAX_KEY_LENGTH, MIN_VARIANT_LENGTH, name_words, pair_key, token_variants
 from bot.matching.nicknames import expand_nickname
 from bot.matching.phonetic import phonetic
-from bot.matching.score import MAX_QUERY_WORDS, score
+from bot.matching.score import KNOWN_NAMES, MAX_QUERY_WORDS, score
 from db.models import Person  # noqa: TC001  (Candidate holds it)
 from db.repositories import name_index as repo
 
 # How many persons the database hands to the scorer beyond the number asked for: enough that the
 # right person is in the pool when many share the pair that matched, few enough to score quickly.
-POOL_EXTRA = 10
-MIN_POOL = 20
+# The first pass only has to find persons named by every word, which the database ranks first.
+FIRST_POOL_EXTRA, FIRST_MIN_POOL = 5, 10
+POOL_EXTRA, MIN_POOL = 10, 15
 # At most this many neighbouring spellings per word (a short word can have many).
 MAX_NEIGHBOURS = 6
+
+
+# Phonetic keys of the known given names and surnames.
+KNOWN_KEYS: frozenset[str] = frozenset(phonetic(n) for n in KNOWN_NAMES)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ def _with_neighbours(session: Session, words: list[_Word]) -> list[_Word]:
                 d = min(OSA.distance(t, k, score_cutoff=2) for k in word.exact)
                 if d <= 2:
                     distance.setdefault(t, d)
+        if word.folded in KNOWN_NAMES:
+            # The scorer never takes a known name for a typo of another one (Rosas/Rojas): such
+            # neighbours could only bring weak candidates.
+            distance = {t: d for t, d in distance.items() if t not in KNOWN_KEYS}
         near = sorted(distance, key=lambda t: (distance[t], t))[:MAX_NEIGHBOURS]
         out.append(_Word(folded=word.folded, exact=word.exact, near=frozenset(near)))
     return out
@@ -113,9 +122,11 @@ def _lookup_keys(words: list[_Word]) -> tuple[set[str], set[str]]:
     return keys, preferred
 
 
-def _pool(session: Session, q: str, words: list[_Word], limit: int, incident_id: int | None) -> list[Candidate]:
+def _pool(
+    session: Session, q: str, words: list[_Word], limit: int, incident_id: int | None, *, first: bool
+) -> list[Candidate]:
     keys, preferred = _lookup_keys(words)
-    size = max(MIN_POOL, limit + POOL_EXTRA)
+    size = max(FIRST_MIN_POOL, limit + FIRST_POOL_EXTRA) if first else max(MIN_POOL, limit + POOL_EXTRA)
     persons = repo.ranked_persons(
         session, keys, preferred=preferred, size=len(words), limit=size, incident_id=incident_id
     )
@@ -148,10 +159,12 @@ def search_persons(
     if not words:
         return []
     # First the words as written (with nicknames): one round trip answers most queries.
-    candidates = _pool(session, q, words, limit, incident_id)
+    candidates = _pool(session, q, words, limit, incident_id, first=True)
     if not (candidates and _explains_every_word(q, candidates[0])):
         # A typo, or nobody named so: look again with the known spellings one typo away.
-        candidates = _pool(session, q, _with_neighbours(session, words), limit, incident_id)
+        near = _with_neighbours(session, words)
+        if any(w.near for w in near):
+            candidates = _pool(session, q, near, limit, incident_id, first=False)
     return candidates[:limit]
 
 
