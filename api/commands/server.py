@@ -52,13 +52,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """SQLite in this folder, migrations, the fictional demo roster, and the server."""
         from api.app import create_app
+        from bot.demo_accounts import ensure_demo_accounts
         from bot.roster.demo import ensure_demo_roster
         from db.migrate import upgrade
-        from db.session import get_sessionmaker
+        from db.session import get_sessionmaker, session_scope
 
         settings = get_settings()
         upgrade(settings.database_url)
         loaded = ensure_demo_roster(get_sessionmaker())
         typer.echo(f"demo roster: {loaded} fictional persons loaded" if loaded else "demo roster already loaded")
+        with session_scope() as session:
+            accounts = ensure_demo_accounts(session)
+        for username, role, password in accounts:
+            typer.echo(f"console account {username} ({role}), password: {password}  (shown only now)")
         typer.echo(f"hotline on http://{host}:{port}  (API docs /docs, web chat /chat, console /console)")
         uvicorn.run(create_app(settings, run_worker=True), host=host, port=port, log_level="warning")
