@@ -29,8 +29,9 @@ from db.repositories import name_index as repo
 
 # How many persons the database hands to the scorer beyond the number asked for: enough that the
 # right person is in the pool when many share the pair that matched, few enough to score quickly.
-# The first pass only has to find persons named by every word, which the database ranks first.
-FIRST_POOL_EXTRA, FIRST_MIN_POOL = 5, 10
+# Unordered pairs rank "Juan Reyes González" with "Juan González Reyes" (the scorer tells them
+# apart), so the first pool must hold more than the namesakes.
+FIRST_POOL_EXTRA, FIRST_MIN_POOL = 10, 20
 POOL_EXTRA, MIN_POOL = 10, 15
 # At most this many neighbouring spellings per word (a short word can have many).
 MAX_NEIGHBOURS = 6
