@@ -6,6 +6,8 @@ The bot may state a person's status only when ALL hold:
      together with the nationality) and nothing they stated conflicts with the record;
   3. the record is not restricted, its status is verified (has a source) and is not deceased;
   4. the contact is under its lookup limit.
+A contact that once stated details contradicting a record cannot unlock it by stating other details
+later (a correction, or a guess): that record is for the person reviewing the case.
 Otherwise: ask for the distinguishing detail (several candidates), or open a case; a deceased
 record opens an URGENT case and the bot never states or hints at the death.
 
@@ -147,7 +149,10 @@ def decide(
     persons_already_looked_up: set[int],
     today: date,
     config: PolicyConfig | None = None,
+    persons_in_conflict: frozenset[int] = frozenset(),
 ) -> Decision:
+    """``persons_in_conflict``: records this contact already stated contradicting details about.
+    Trying other birth dates or ages until one fits must not unlock a record: a person reviews."""
     config = config or PolicyConfig()
     strong = [c for c in candidates if c.strong]
     if not strong:
@@ -170,7 +175,7 @@ def decide(
     if close_others:
         return Escalate("ambiguous")
 
-    if not knows_the_person(stated, chosen, today):
+    if chosen.person_id in persons_in_conflict or not knows_the_person(stated, chosen, today):
         return Escalate("conflicting_details", person_id=chosen.person_id)
 
     # Rule 3 and 4, in the order that protects people most.

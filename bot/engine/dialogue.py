@@ -343,8 +343,12 @@ def _remember_case(st: dict[str, Any], ref: str) -> None:
 def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
     details = st["details"]
     candidates = ports.find_candidates(details["name"])
-    decision = decide(_stated(details), candidates, ports.persons_looked_up(), ports.today, config)
+    conflicts = frozenset(st.get("conflicts", ()))
+    decision = decide(_stated(details), candidates, ports.persons_looked_up(), ports.today, config, conflicts)
     st["failures"] = 0
+    if isinstance(decision, Escalate) and decision.reason == "conflicting_details" and decision.person_id:
+        # Remembered for this contact (also across OTRA): guessing again is for a person to review.
+        st["conflicts"] = sorted(conflicts | {decision.person_id})
 
     if isinstance(decision, AskDistinguishing):
         if st.get("asking") == "distinguishing":

@@ -237,3 +237,13 @@ def test_thanks_after_an_answer_does_not_disclose_again(relative) -> None:
     r.say("no")
     assert r.say("muchas gracias") == [T.AFTER_ANSWER]
     assert len(r.disclosures()) == 1
+
+
+def test_guessing_birth_dates_after_a_contradiction_never_discloses(relative) -> None:
+    r = relative()
+    r.say("José Luis Hernández García, 1 de enero de 1990")  # contradicts the record
+    assert r.cases()[-1].reason == "conflicting_details"
+    r.say("OTRA")
+    out = r.said("José Luis Hernández García, 3 de mayo de 1996")  # now the right date
+    assert "con vida" not in out and r.disclosures() == []
+    assert [c.reason for c in r.cases()] == ["conflicting_details"]  # the same case, for a person

@@ -113,7 +113,12 @@ def test_correction_of_the_birth_date(relative) -> None:
     r = relative()
     r.say("Jesús Velázquez Yáñez 25/12/1993")
     assert r.cases()[-1].reason == "conflicting_details"
-    assert r.say("perdón, nació el 25/12/1994") == [T.CORRECTION_NOTED, disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
+    # Once a contact contradicted a record, a corrected detail goes to the person reviewing the case
+    # (the same case), never straight to a disclosure: otherwise guessing again would unlock it.
+    ref = r.cases()[-1].reference
+    out = r.say("perdón, nació el 25/12/1994")
+    assert out[0] == T.CORRECTION_NOTED and ref in out[1] and not any("con vida" in o for o in out)
+    assert len(r.cases()) == 1 and r.disclosures() == []
 
 
 def test_correction_of_the_nationality(relative) -> None:
@@ -122,7 +127,10 @@ def test_correction_of_the_nationality(relative) -> None:
     r.say(f"tiene {age('DEMO-007')} años")
     r.say("es hondureño")
     assert r.cases()[-1].reason == "conflicting_details"
-    assert r.say("no, es guatemalteco") == [T.CORRECTION_NOTED, disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
+    ref = r.cases()[-1].reference
+    out = r.say("no, es guatemalteco")
+    assert out[0] == T.CORRECTION_NOTED and ref in out[1] and not any("con vida" in o for o in out)
+    assert len(r.cases()) == 1 and r.disclosures() == []
 
 
 def test_new_search_clears_everything(relative) -> None:

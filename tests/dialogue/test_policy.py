@@ -131,3 +131,9 @@ def test_disclosure_text_holds_name_status_place_time_and_source_only() -> None:
 def test_disclosure_text_refuses_a_death() -> None:
     with pytest.raises(AssertionError):
         disclosure_text(replace(BASE, status="deceased"), TZ)
+
+
+def test_a_record_the_contact_contradicted_is_not_unlocked_by_guessing_again() -> None:
+    assert decide(BORN, [BASE], set(), TODAY, persons_in_conflict=frozenset({1})) == Escalate(
+        "conflicting_details", person_id=1)
+    assert isinstance(decide(BORN, [BASE], set(), TODAY, persons_in_conflict=frozenset({2})), Disclose)
