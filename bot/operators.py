@@ -7,7 +7,7 @@ are outbox rows, sent after the commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -60,20 +60,24 @@ def _candidate(session: Session, person: Person) -> Candidate:
     )
 
 
-def _stated_for(session: Session, conversation: Conversation, person_id: int | None) -> Stated:
-    """What this relative said about the person: their inquiry about it, else the conversation."""
+def _stated_for(session: Session, conversation: Conversation, *, person_id: int | None = None,
+                inquiry_id: int | None = None, fall_back_to_conversation: bool = False) -> Stated:
+    """What this relative said about the person they seek: the inquiry behind the case, else their
+    latest inquiry about ``person_id``. Details said about someone else must never vouch for this
+    record, so the conversation's current details are used only where asked for (a case with no
+    inquiry, e.g. a request for a person) and the policy still checks them against the record."""
     details: dict = {}
-    if person_id is not None:
+    inquiry = session.get(Inquiry, inquiry_id) if inquiry_id is not None else None
+    if inquiry is None and person_id is not None:
         inquiry = session.scalars(
             select(Inquiry).where(Inquiry.conversation_id == conversation.id, Inquiry.person_id == person_id)
             .order_by(Inquiry.id.desc())
         ).first()
-        details = dict(inquiry.details) if inquiry else {}
-    if not details:
+    if inquiry is not None:
+        details = dict(inquiry.details or {})
+    elif fall_back_to_conversation:
         details = dict((conversation.state or {}).get("details") or {})
     birth = details.get("birth_date")
-    from datetime import date
-
     return Stated(birth_date=date.fromisoformat(birth) if birth else None, age=details.get("age"),
                   nationality=details.get("nationality"))
 
@@ -136,7 +140,7 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
         else:
             sub.person_id = person.id
     session.flush()
-    stated = _stated_for(session, conversation, None)
+    stated = _stated_for(session, conversation, inquiry_id=case.inquiry_id, fall_back_to_conversation=True)
     tz = ZoneInfo(settings.hotline_timezone)
     decision = decide(stated, [_candidate(session, person)], set(), utcnow().astimezone(tz).date(),
                       PolicyConfig(lookup_limit=10**9))
@@ -221,7 +225,7 @@ def notify_subscribers(session: Session, person: Person, settings: Settings, *, 
         conversation = session.get(Conversation, sub.conversation_id)
         if conversation is None or conversation.opted_out:
             continue
-        decision = decide(_stated_for(session, conversation, person.id), [candidate], set(), today,
+        decision = decide(_stated_for(session, conversation, person_id=person.id), [candidate], set(), today,
                           PolicyConfig(lookup_limit=10**9))
         if isinstance(decision, Disclose):
             text = T.STATUS_UPDATE_INTRO + disclosure_text(decision.candidate, tz)

@@ -247,3 +247,21 @@ def test_guessing_birth_dates_after_a_contradiction_never_discloses(relative) ->
     out = r.said("José Luis Hernández García, 3 de mayo de 1996")  # now the right date
     assert "con vida" not in out and r.disclosures() == []
     assert [c.reason for c in r.cases()] == ["conflicting_details"]  # the same case, for a person
+
+
+def test_linking_a_case_judges_the_details_given_for_that_case_not_later_ones(relative, demo, settings) -> None:
+    from bot.operators import link_case
+    from db.models import Case, Person
+    from db.session import session_scope
+
+    r = relative()
+    r.say("Busco a Pedro Inventado Ninguno, nacio el 1 de enero de 1990")  # unknown: a no-match case
+    [case] = r.cases()
+    r.say("OTRA")
+    r.say("Jesús Velázquez Yáñez, 25/12/1994")  # another person, disclosed
+    with session_scope(demo) as s:
+        jesus = s.query(Person).filter_by(external_id="DEMO-007").one()
+        result = link_case(s, s.get(Case, case.id), jesus, settings, actor="user:prueba")
+    # The case's own details (born 1990) contradict DEMO-007: nothing is sent.
+    assert not result.disclosed
+    assert len(r.disclosures()) == 1
