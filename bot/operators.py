@@ -225,6 +225,13 @@ def notify_subscribers(session: Session, person: Person, settings: Settings, *, 
         conversation = session.get(Conversation, sub.conversation_id)
         if conversation is None or conversation.opted_out:
             continue
+        if candidate.status == "deceased":
+            # Nothing is written to them: a trained person calls every follower (and checks, on the
+            # phone, who they are), so no follower is left in silence whatever they told the bot.
+            case_service.open_case(session, conversation, reason="death_notification", priority="urgent",
+                                   person_id=person.id, details={}, prefix=settings.hotline_case_prefix,
+                                   actor=actor, followup_interval_hours=settings.followup_interval_hours)
+            continue
         decision = decide(_stated_for(session, conversation, person_id=person.id), [candidate], set(), today,
                           PolicyConfig(lookup_limit=10**9))
         if isinstance(decision, Disclose):
@@ -232,10 +239,6 @@ def notify_subscribers(session: Session, person: Person, settings: Settings, *, 
             _send_disclosure(session, conversation, person.id, text, actor=actor, kind="notification",
                              priority=outbox.PRIORITY_BULK)
             queued += 1
-        elif isinstance(decision, Escalate) and decision.reason == "death_notification":
-            case_service.open_case(session, conversation, reason="death_notification", priority="urgent",
-                                   person_id=person.id, details={}, prefix=settings.hotline_case_prefix,
-                                   actor=actor, followup_interval_hours=settings.followup_interval_hours)
     return queued
 
 
