@@ -7,6 +7,7 @@ the transaction and commits; the outbox worker sends after the commit.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from bot.matching.search import search_persons
 from bot.policy import Candidate, PolicyConfig
 from bot.sms import to_gsm7
 from common.logging import get_logger
+from common.metrics import INBOUND_MESSAGES, TURN_EVENTS, TURN_SECONDS
 from common.settings import Settings
 from db.base import utcnow
 from db.models import AuditEvent, Case, Conversation, Inquiry, OutboundMessage, StatusReport, Subscription
@@ -162,9 +164,11 @@ def handle_inbound(
         # PostgreSQL text cannot hold NUL (the insert would fail and the relative get no answer);
         # it carries nothing a person writes.
         text = text.replace("\x00", "")
+    started = time.perf_counter()
     conversation = conv_repo.lock_conversation(session, channel, address)
     if not conv_repo.record_inbound(session, conversation, provider_id, text, media_kind):
         log.info("inbound.duplicate", conversation_id=conversation.id, channel=channel)
+        INBOUND_MESSAGES.labels(channel, "yes").inc()
         return InboundResult(duplicate=True, conversation_id=conversation.id)
 
     conversation.last_inbound_at = now or utcnow()
@@ -188,4 +192,8 @@ def handle_inbound(
         result.replies.append(rendered)
         result.outbox_ids.append(row.id)
     log.info("inbound.handled", conversation_id=conversation.id, channel=channel, events=turn.events)
+    INBOUND_MESSAGES.labels(channel, "no").inc()
+    for event in turn.events:
+        TURN_EVENTS.labels(event).inc()  # a bounded set: commands, case reasons, disclosed...
+    TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
     return result

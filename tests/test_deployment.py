@@ -96,3 +96,16 @@ def test_migrate_then_serve_answers_health_readiness_and_the_image_healthcheck(d
         healthcheck = re.search(r'CMD \["python", "-c", "(.*)"\]', _dockerfile()).group(1)
         probe = healthcheck.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
         assert subprocess.run([sys.executable, "-c", probe]).returncode == 0
+
+
+def test_metrics_count_turns_and_outcomes_without_personal_data(settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        client.post("/chat/messages", json={"session_id": "metrics-01", "text": "hola"})
+        body = client.get("/metrics").text
+    assert 'hotline_inbound_messages_total{channel="local",duplicate="no"}' in body
+    assert "hotline_turn_seconds_count" in body
+    assert "metrics-01" not in body and "hola" not in body

@@ -20,6 +20,7 @@ from bot.outbox.ratelimit import ChannelLimits
 from bot.outbox.senders import PermanentError, RateLimited, Sender, SendError
 from bot.scheduler import PeriodicJob
 from common.logging import get_logger
+from common.metrics import OUTBOX_RESULTS
 from db.models import Conversation, OutboundMessage
 from db.repositories import outbox as repo
 from db.session import session_scope
@@ -149,15 +150,18 @@ class OutboxWorker:
             if exc.opted_out:
                 await asyncio.to_thread(self._record_opt_out, item.channel, item.recipient)
             await asyncio.to_thread(self._record, "mark_failed", item.id, self.worker_id, str(exc))
+            OUTBOX_RESULTS.labels(item.channel, "failed").inc()
         except (SendError, Exception) as exc:  # a bug in an adapter must not kill the worker
             state = await asyncio.to_thread(
                 self._record, "mark_retry", item.id, self.worker_id, f"{type(exc).__name__}: {exc}",
                 delay_seconds=self._backoff(item.attempts), max_attempts=self.config.max_attempts,
             )
+            OUTBOX_RESULTS.labels(item.channel, "retry" if state == "queued" else str(state)).inc()
             log.info("outbox.retry", outbox_id=item.id, attempts=item.attempts, state=state,
                      error=type(exc).__name__)
         else:
             await asyncio.to_thread(self._record, "mark_sent", item.id, self.worker_id, provider_id)
+            OUTBOX_RESULTS.labels(item.channel, "sent").inc()
 
     async def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were claimed."""
