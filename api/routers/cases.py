@@ -7,7 +7,7 @@ Taking a case (assigning it to oneself) is a console action: an API token is not
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
@@ -96,7 +96,9 @@ def _case_out(session: Session, case: Case) -> CaseOut:
     return case_out(case, names.get(case.assignee_id) if case.assignee_id else None)
 
 
-_REFUSED = {409: {"description": "the action does not fit the case's state; the reason is in `detail`"}}
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "the action does not fit the case's state; the reason is in `detail`"}
+}
 
 
 @router.post("/cases/{case_id}/link", response_model=LinkOut, responses=_REFUSED)

@@ -9,7 +9,7 @@ them, never a text.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
@@ -24,7 +24,9 @@ from db.models import PendingStatusReport
 
 router = APIRouter(prefix="/api/v1", tags=["status reports"])
 
-_CONFLICTS = {409: {"description": "already decided, proposed by this same token, or the record changed"}}
+_CONFLICTS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "already decided, proposed by this same token, or the record changed"}
+}
 
 
 def _pending_or_404(session: SessionDep, pending_id: int) -> PendingStatusReport:

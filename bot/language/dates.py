@@ -126,8 +126,8 @@ def find_numeric_dates(folded_text: str, today: date) -> list[DateFound]:
     out: list[DateFound] = []
     taken: list[tuple[int, int]] = []
     for m in _ISO.finditer(folded_text):
-        year = int(m.group(1))
-        born = make_birth_date(int(m.group(4)), int(m.group(3)), year, today) if year >= 1900 else None
+        iso_year = int(m.group(1))
+        born = make_birth_date(int(m.group(4)), int(m.group(3)), iso_year, today) if iso_year >= 1900 else None
         out.append(DateFound(born, born.year if born else None, m.start(), m.end()))
         taken.append(m.span())
     for m in _NUMERIC.finditer(folded_text):

@@ -12,6 +12,7 @@ Francia, Montenegro...). Those count as a nationality only after a word that ann
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -360,7 +361,9 @@ def country_code(text: str) -> str | None:
     return NAMES.get(key) or (_fuzzy(key) if 7 <= len(key) <= 20 and key not in NAMES else None)
 
 
-def find_nationalities(tokens: list[Token], skip: set[str] = frozenset(), fuzzy_ok=None) -> list[Found]:
+def find_nationalities(
+    tokens: list[Token], skip: Collection[str] = frozenset(), fuzzy_ok: Callable[[str], bool] | None = None
+) -> list[Found]:
     """Every nationality mention in the token list, longest phrase first at each position.
 
     ``skip`` holds folded words known to be something else here (e.g. given names); ``fuzzy_ok``

@@ -12,6 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 from bot.language import corrections
 from bot.language.commands import Command, read_commands
@@ -145,12 +146,23 @@ def _language(tokens: list[Token]) -> str:
     return "es"
 
 
+class _Base(TypedDict):
+    """The Understanding fields every message gets, commands or not (typed so ``**base`` checks)."""
+
+    command: Command | None
+    case_code: str | None
+    answer: str | None
+    greeting: bool
+    thanks: bool
+    truncated: bool
+
+
 def _parse(raw: str, today: date) -> Understanding:
     text, truncated = clean(raw)
     folded_text = fold_inline(text)
     tokens = tokenize(text)
     cmd = read_commands(tokens, folded_text)
-    base = dict(
+    base = _Base(
         command=cmd.command,
         case_code=cmd.case_code,
         answer=cmd.answer,
@@ -254,7 +266,8 @@ def _parse(raw: str, today: date) -> Understanding:
     touching = [r for r in poss_rel if r.end == name_start or r.end + 1 == name_start]
     if touching:
         poss_rel = touching + [r for r in poss_rel if r not in touching]
-    relationship = (self_rel or poss_rel or [None])[0]
+    rel_candidates = self_rel or poss_rel
+    relationship = rel_candidates[0] if rel_candidates else None
 
     fields = {
         "name": name is not None,

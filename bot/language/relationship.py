@@ -119,7 +119,7 @@ def _table() -> dict[str, tuple[str, str | None]]:
 WORDS = _table()
 
 # "mijo"/"mija" already hold the possessive ("mi hijo").
-_SELF_POSSESSED = {
+_SELF_POSSESSED: dict[str, tuple[str, str | None]] = {
     "mijo": ("child", "m"),
     "mija": ("child", "f"),
     "mijito": ("child", "m"),

@@ -7,7 +7,7 @@ migration and bulk loaders can use them too.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -43,7 +43,7 @@ def _insert_ignoring_duplicates(db: Session | Connection, table: type, rows: lis
         db.execute(stmt, rows[start : start + _BATCH])
 
 
-def replace_person_keys(db: Session | Connection, keys_by_person: dict[int, tuple[Collection[str], int]]) -> None:
+def replace_person_keys(db: Session | Connection, keys_by_person: Mapping[int, tuple[Collection[str], int]]) -> None:
     """Make these persons' index keys exactly the given ones: {person_id: (keys, name_size)}."""
     ids = list(keys_by_person)
     for start in range(0, len(ids), _BATCH):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import CursorResult, Executable, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Case, Conversation, InboundMessage, Inquiry, OutboundMessage, Subscription
@@ -35,6 +36,12 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + _CHUNK]
 
 
+def _rowcount(session: Session, stmt: Executable) -> int:
+    """Rows an UPDATE/DELETE touched. Session.execute is typed as returning Result, but for DML it
+    returns a CursorResult, which is where rowcount lives."""
+    return cast(CursorResult[Any], session.execute(stmt)).rowcount
+
+
 def delete_conversations(session: Session, ids: Sequence[int]) -> dict[str, int]:
     """Delete these conversations and everything that is theirs; cases and the audit trail stay
     (a case keeps its reference and resolution, and loses its link to the conversation)."""
@@ -42,18 +49,21 @@ def delete_conversations(session: Session, ids: Sequence[int]) -> dict[str, int]
                             "outbound_messages", "cases_unlinked"), 0)
     for chunk in _chunks(ids):
         inquiry_ids = select(Inquiry.id).where(Inquiry.conversation_id.in_(chunk))
-        counts["cases_unlinked"] += session.execute(
+        counts["cases_unlinked"] += _rowcount(
+            session,
             update(Case).where(Case.conversation_id.in_(chunk))
-            .values(conversation_id=None, inquiry_id=None).execution_options(synchronize_session=False)
-        ).rowcount
+            .values(conversation_id=None, inquiry_id=None).execution_options(synchronize_session=False),
+        )
         session.execute(update(Case).where(Case.inquiry_id.in_(inquiry_ids)).values(inquiry_id=None)
                         .execution_options(synchronize_session=False))
         for model, key in ((Subscription, "subscriptions"), (Inquiry, "inquiries"),
                            (InboundMessage, "inbound_messages"), (OutboundMessage, "outbound_messages")):
-            counts[key] += session.execute(
-                delete(model).where(model.conversation_id.in_(chunk)).execution_options(synchronize_session=False)
-            ).rowcount
-        counts["conversations"] += session.execute(
-            delete(Conversation).where(Conversation.id.in_(chunk)).execution_options(synchronize_session=False)
-        ).rowcount
+            counts[key] += _rowcount(
+                session,
+                delete(model).where(model.conversation_id.in_(chunk)).execution_options(synchronize_session=False),
+            )
+        counts["conversations"] += _rowcount(
+            session,
+            delete(Conversation).where(Conversation.id.in_(chunk)).execution_options(synchronize_session=False),
+        )
     return counts
