@@ -45,12 +45,13 @@ DISCLOSURE = (
     "{name}: {status_text}. Lugar: {location}. "
     "Información verificada el {verified_on} por {source}."
 )
+# Words that fit a man or a woman alike (records carry no sex): "en libertad", not "liberado".
 STATUS_TEXT = {
     "safe": "a salvo, sin lesiones",
     "hospitalized": "con vida, recibe atención médica",
-    "transferred": "trasladado",
-    "released": "liberado",
-    "returned": "retornado a su país",
+    "transferred": "con vida, tras un traslado",
+    "released": "con vida, en libertad",
+    "returned": "con vida, de regreso en su país",
 }
 NO_LOCATION = "sin lugar registrado"
 

@@ -71,6 +71,8 @@ def test_only_names_are_required_and_empty_cells_say_nothing() -> None:
         ("released", "released"), ("liberado", "released"),
         ("returned", "returned"), ("retornado", "returned"), ("Deportado", "returned"),
         ("deceased", "deceased"), ("fallecido", "deceased"), ("FALLECIDA", "deceased"),
+        ("ilesa", "safe"), ("Trasladada", "transferred"), ("liberada", "released"), ("retornada", "returned"),
+        ("deportada", "returned"),
     ],
 )
 def test_status_words(word: str, code: str) -> None:
