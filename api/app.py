@@ -13,6 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
+from api.composition import BackgroundWorker, build_outbox_worker, build_turn_processor
+from api.intake import Intake
 from common.logging import configure_logging
 from common.settings import Settings, get_settings
 from db.session import make_engine
@@ -25,20 +27,22 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker_task = None
+        workers: list[BackgroundWorker] = []
         if run_worker:
-            from api.composition import build_limits, build_senders, build_worker_config
-            from bot.outbox.worker import OutboxWorker
-
-            worker = OutboxWorker(app.state.sessionmaker, build_senders(settings), build_limits(settings),
-                                  build_worker_config(settings))
-            worker_task = asyncio.create_task(worker.run())
+            # The in-process workers: the turns of recorded messages, and the outbox.
+            turns, outbox_worker = build_turn_processor(settings, app.state.sessionmaker), \
+                build_outbox_worker(settings, app.state.sessionmaker)
+            intake.on_recorded = turns.wake
+            workers = [turns, outbox_worker]
+        tasks = [asyncio.create_task(w.run()) for w in workers]
         try:
             yield
         finally:
-            if worker_task is not None:
-                worker.stop()
-                await worker_task
+            intake.on_recorded = None
+            for w in workers:
+                w.stop()
+            await asyncio.gather(*tasks)
+            intake.dispose()
             engine.dispose()
 
     app = FastAPI(
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+    intake = app.state.intake = Intake.for_app(settings, engine, app.state.sessionmaker)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

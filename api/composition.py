@@ -5,10 +5,21 @@ Only composition roots (the app factory, the CLI, the worker) import this.
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.outbox.ratelimit import ChannelLimits
 from bot.outbox.senders import Sender
-from bot.outbox.worker import WorkerConfig
+from bot.outbox.worker import OutboxWorker, WorkerConfig
+from bot.turns import TurnProcessor
 from common.settings import Settings
+
+
+class BackgroundWorker(Protocol):
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def build_senders(settings: Settings) -> dict[str, Sender]:
@@ -44,3 +55,16 @@ def build_worker_config(settings: Settings) -> WorkerConfig:
 
     # Every worker also sends the follow-ups to silent cases (safe with several workers).
     return WorkerConfig(lease_seconds=settings.outbox_lease_seconds, periodic=[followup_job(settings)])
+
+
+def build_outbox_worker(settings: Settings, factory: sessionmaker[Session]) -> OutboxWorker:
+    return OutboxWorker(factory, build_senders(settings), build_limits(settings), build_worker_config(settings))
+
+
+def build_turn_processor(settings: Settings, factory: sessionmaker[Session]) -> TurnProcessor:
+    return TurnProcessor(factory, settings)
+
+
+def build_workers(settings: Settings, factory: sessionmaker[Session]) -> list[BackgroundWorker]:
+    """What ``hotline worker`` runs: the turns of recorded messages and the outbox."""
+    return [build_turn_processor(settings, factory), build_outbox_worker(settings, factory)]

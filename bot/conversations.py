@@ -1,8 +1,10 @@
-"""Handling one inbound message: one message, one transaction.
+"""Running the dialogue turn of one inbound message: one turn, one transaction.
 
-Record the message (once per provider id: a redelivery does nothing), lock the conversation, run
-the dialogue, write the new state, cases, inquiries, audit events and outbox rows. The caller owns
-the transaction and commits; the outbox worker sends after the commit.
+A message is recorded once per provider id (a redelivery does nothing). Its turn locks the
+conversation, runs the dialogue, writes the new state, cases, inquiries, audit events and outbox
+rows, and marks the message done, all in the caller's transaction; the outbox worker sends after
+the commit. Webhooks record and answer at once, and turn workers run the turns (bot/turns.py); the
+local channels record and answer in one go (``handle_inbound``).
 """
 
 from __future__ import annotations
@@ -24,10 +26,19 @@ from bot.matching.search import search_persons
 from bot.policy import Candidate, PolicyConfig
 from bot.sms import to_gsm7
 from common.logging import get_logger
-from common.metrics import INBOUND_MESSAGES, TURN_EVENTS, TURN_SECONDS
+from common.metrics import INBOUND_MESSAGES, INBOUND_PENDING_SECONDS, TURN_EVENTS, TURN_SECONDS
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, Inquiry, OutboundMessage, StatusReport, Subscription
+from db.models import (
+    AuditEvent,
+    Case,
+    Conversation,
+    InboundMessage,
+    Inquiry,
+    OutboundMessage,
+    StatusReport,
+    Subscription,
+)
 from db.repositories import conversations as conv_repo
 from db.repositories import outbox
 
@@ -149,29 +160,27 @@ class DbPorts:
                                     subject_id=str(conv.id), details={"channel": conv.channel}))
 
 
-def handle_inbound(
-    session: Session,
-    settings: Settings,
-    *,
-    channel: str,
-    address: str,
-    provider_id: str,
-    text: str | None,
-    media_kind: str | None = None,
-    now: datetime | None = None,
-) -> InboundResult:
+def clean_text(text: str | None) -> str | None:
     if text is not None and "\x00" in text:
         # PostgreSQL text cannot hold NUL (the insert would fail and the relative get no answer);
         # it carries nothing a person writes.
-        text = text.replace("\x00", "")
-    started = time.perf_counter()
-    conversation = conv_repo.lock_conversation(session, channel, address)
-    if not conv_repo.record_inbound(session, conversation, provider_id, text, media_kind):
-        log.info("inbound.duplicate", conversation_id=conversation.id, channel=channel)
-        INBOUND_MESSAGES.labels(channel, "yes").inc()
-        return InboundResult(duplicate=True, conversation_id=conversation.id)
+        return text.replace("\x00", "")
+    return text
 
-    conversation.last_inbound_at = now or utcnow()
+
+def run_turn(session: Session, settings: Settings, conversation: Conversation, message: InboundMessage,
+             now: datetime | None = None) -> InboundResult:
+    """Run the dialogue turn of one recorded message of this (locked) conversation: the new state,
+    cases, inquiries, audit events and outbox rows, and the message marked done, all in the
+    caller's transaction."""
+    started = time.perf_counter()
+    now = now or utcnow()
+    channel, address, text, media_kind = conversation.channel, conversation.address, message.text, message.media_kind
+    message.conversation_id = conversation.id
+    message.state = "done"
+    message.processed_at = now
+    message.next_attempt_at = None
+    conversation.last_inbound_at = message.received_at or now
     if conversation.opted_out and parse_message(text or "").command is not Command.OPT_OUT:
         # Writing again after BAJA/STOP is consent to be answered again.
         conversation.opted_out = False
@@ -193,7 +202,40 @@ def handle_inbound(
         result.outbox_ids.append(row.id)
     log.info("inbound.handled", conversation_id=conversation.id, channel=channel, events=turn.events)
     INBOUND_MESSAGES.labels(channel, "no").inc()
+    if message.received_at is not None:
+        INBOUND_PENDING_SECONDS.labels(channel).observe(max(0.0, (now - message.received_at).total_seconds()))
     for event in turn.events:
         TURN_EVENTS.labels(event).inc()  # a bounded set: commands, case reasons, disclosed...
     TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
+    return result
+
+
+def handle_inbound(
+    session: Session,
+    settings: Settings,
+    *,
+    channel: str,
+    address: str,
+    provider_id: str,
+    text: str | None,
+    media_kind: str | None = None,
+    now: datetime | None = None,
+) -> InboundResult:
+    """Record a message and answer it at once, in the caller's transaction: the path of the local
+    channels (terminal, web chat) and of Telegram long polling. The webhooks only record (see
+    bot/turns.py). A message of this sender still waiting for a worker is answered first, so that
+    the relative's order holds whichever path a message took."""
+    text = clean_text(text)
+    conversation = conv_repo.lock_conversation(session, channel, address)
+    inbound_id = conv_repo.record_inbound(session, channel, address, provider_id, text, media_kind)
+    if inbound_id is None:
+        log.info("inbound.duplicate", conversation_id=conversation.id, channel=channel)
+        INBOUND_MESSAGES.labels(channel, "yes").inc()
+        return InboundResult(duplicate=True, conversation_id=conversation.id)
+    result: InboundResult | None = None
+    for message in conv_repo.pending_messages(session, channel, address):
+        outcome = run_turn(session, settings, conversation, message, now)
+        if message.id == inbound_id:
+            result = outcome
+    assert result is not None  # recorded above, in this transaction
     return result

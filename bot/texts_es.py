@@ -67,6 +67,10 @@ HUMAN_REQUESTED = (
     "Una persona del equipo le atenderá por este mismo medio lo antes posible. "
     "Su número de caso es {reference}."
 )
+TURN_FAILED = (
+    "Recibimos su mensaje. Una persona del equipo lo leerá y le responderá por este mismo medio "
+    "lo antes posible. Su número de caso es {reference}."
+)
 OFFER_SUBSCRIPTION = "¿Desea que le avisemos por este medio cuando haya información verificada nueva? Responda SÍ o NO."
 SUBSCRIBED = "Le avisaremos por este medio cuando haya información verificada nueva. Para dejar de recibir mensajes, escriba BAJA."
 NOT_SUBSCRIBED = "Entendido, no le enviaremos avisos. Puede escribirnos cuando lo necesite."

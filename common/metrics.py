@@ -11,3 +11,8 @@ TURN_EVENTS = Counter("hotline_turn_events_total", "What the dialogue did (discl
 TURN_SECONDS = Histogram("hotline_turn_seconds", "Time to handle one inbound message (one transaction)",
                          ["channel"])
 OUTBOX_RESULTS = Counter("hotline_outbox_results_total", "Outbox send outcomes", ["channel", "result"])
+TURN_FAILURES = Counter("hotline_turn_failures_total", "Dialogue turns that raised (each attempt)")
+INBOUND_PENDING_SECONDS = Histogram(
+    "hotline_inbound_wait_seconds", "From a message being recorded to its turn having run", ["channel"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, UTCDateTime, utcnow
@@ -245,18 +246,37 @@ class Conversation(Base):
 
 
 class InboundMessage(Base):
-    """What a relative wrote. Unique per provider id so that a redelivered webhook does nothing."""
+    """What a relative wrote. Unique per provider id so that a redelivered webhook does nothing.
+
+    A webhook only records the message (``pending``) and answers; a worker then runs the dialogue
+    turn, links the row to its conversation and marks it ``done`` in the same transaction as the
+    reply it queues (bot/turns.py). ``failed``: the turn kept failing and a person was asked to
+    take over.
+    """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_id"),
+        # The turn workers' queue: only the pending rows are in it, so it stays small.
+        Index("ix_inbound_messages_pending", "id", postgresql_where=sql_text("state = 'pending'"),
+              sqlite_where=sql_text("state = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    # Set when the turn runs (a webhook does not look up or create the conversation).
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                        index=True)
     channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(100))  # who wrote: as Conversation.address
     provider_id: Mapped[str] = mapped_column(String(100))
     text: Mapped[str | None] = mapped_column(Text)
     media_kind: Mapped[str | None] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))  # an exception's type, never the text
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Inquiry(Base):

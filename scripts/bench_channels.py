@@ -1,27 +1,38 @@
-"""Benchmark of the channels: the signed SMS webhook under load, and draining a Telegram outbox.
+"""Benchmark of the channels: the signed SMS webhook under load, the turn workers, the reply as a
+relative's phone sees it, and draining a Telegram outbox.
 
 All people, numbers and chats are FICTIONAL. Usage (from the repository root; PostgreSQL on
 127.0.0.1, user postgres, as for the tests):
 
     .venv/bin/python scripts/bench_channels.py                       # everything, as in docs/benchmarks.md
-    .venv/bin/python scripts/bench_channels.py --skip-drain          # the webhook part only
+    .venv/bin/python scripts/bench_channels.py --skip-drain          # without the 10,000-message drain
     .venv/bin/python scripts/bench_channels.py --skip-webhook --drain-rows 3000
 
-1. Webhook. A temporary PostgreSQL database (created here, migrated with db.migrate.upgrade, dropped
-   at the end) with the fictional demo roster, ``--roster-rows`` generated persons and the person
-   the relatives ask about. ``hotline serve --no-worker`` runs as a subprocess: one uvicorn process,
-   as one API container of the production deployment runs it (scale out by adding processes behind
-   the load balancer). Relatives are distinct From numbers, each sending a short conversation
-   (greeting, name, birth date, "sí": the third turn searches the roster and discloses), signed for
-   HOTLINE_PUBLIC_URL + path. At 1, 16 and 64 relatives at once we measure requests per second and
-   the latency of each webhook request (until the answer is back, i.e. the turn is committed).
+A temporary PostgreSQL database (created here, migrated with db.migrate.upgrade, dropped at the end)
+holds the fictional demo roster, ``--roster-rows`` generated persons and the person the relatives
+ask about. Relatives are distinct From numbers, each sending a short conversation (greeting, name,
+birth date, "sí": the third turn searches the roster and discloses), signed for HOTLINE_PUBLIC_URL.
+The load generator is aiohttp in this process (httpx's pool itself became the bottleneck at 64
+connections and made every server look slow).
+
+1. Webhook. ``hotline serve --no-worker`` as a subprocess: one uvicorn process, as one API
+   container of the production deployment runs it. At 1, 16 and 64 relatives at once (each sends
+   its next message as soon as the previous one was answered) we measure requests per second and
+   the latency of each webhook request (until the answer is back, i.e. the message is durable).
    Side by side, in the same run and on the same database, the floor: a bare FastAPI endpoint in
-   this file (same uvicorn, same form parsing) that checks the Twilio signature and inserts one row.
-   Targets: >= 50 % of the floor's throughput, p99 <= 150 ms at 64 relatives.
-2. Drain. 10,000 notifications to distinct Telegram chats in the outbox; one ``hotline worker``
-   against the fake Telegram Bot API (tests/fakes) at TELEGRAM_MESSAGES_PER_SECOND=30. We measure
-   the rate at which messages reach the fake (target: within 5 % of 30/s), the most in any one
-   second, and that each message arrived exactly once.
+   this file that checks the Twilio signature and inserts one row, built as cheaply as we know
+   how (the body parsed directly, one autocommitted INSERT, a small thread pool; api/intake.py
+   explains why those matter). Targets: >= 50 % of the floor's throughput, p99 <= 150 ms at 64.
+2. Turns. The messages of part 1 are then pending; one ``hotline worker`` process runs their
+   dialogue turns (replies go to a fake Twilio, tests/fakes). We measure turns per second.
+3. Reply at the phone. ``hotline serve`` with its in-process workers; 16 and 64 relatives each
+   have the conversation at a person's pace (``--think`` seconds between messages). We measure,
+   per message, the time from sending it to its first reply arriving at the fake Twilio: what a
+   relative waits.
+4. Drain. 10,000 notifications to distinct Telegram chats in the outbox; one ``hotline worker``
+   against the fake Telegram Bot API at TELEGRAM_MESSAGES_PER_SECOND=30. We measure the rate at
+   which messages reach the fake (target: within 5 % of 30/s), the most in any one second, and
+   that each message arrived exactly once.
 """
 
 from __future__ import annotations
@@ -35,14 +46,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+from fastapi import FastAPI, HTTPException, Request, Response  # noqa: E402  (module level: the floor's annotations)
 from sqlalchemy import create_engine, text  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -63,23 +77,24 @@ CONVERSATION = ["Hola, buenas tardes", "Busco a Rigoberto Andrés Quiñónez Par
 
 def floor_app():  # type: ignore[no-untyped-def]
     """Built in the child process (``--serve-floor``)."""
-    from fastapi import FastAPI, HTTPException, Request, Response
-    from sqlalchemy.orm import sessionmaker
-    from starlette.concurrency import run_in_threadpool
+    import anyio
+    import anyio.to_thread
     from twilio.request_validator import RequestValidator
 
     from db.session import make_engine
 
-    engine = make_engine(os.environ["DATABASE_URL"])
-    factory = sessionmaker(bind=engine)
+    engine = make_engine(os.environ["DATABASE_URL"], pool_pre_ping=False, pool_size=8, max_overflow=0,
+                         isolation_level="AUTOCOMMIT")
+    statement = text("INSERT INTO bench_floor (sid, sender, body) VALUES (:sid, :sender, :body) "
+                     "ON CONFLICT (sid) DO NOTHING RETURNING id")
     validator = RequestValidator(AUTH_TOKEN)
     public = os.environ["HOTLINE_PUBLIC_URL"].rstrip("/")
+    limiter: list[anyio.CapacityLimiter] = []
     app = FastAPI()
 
     def insert(sid: str, sender: str, body: str) -> None:
-        with factory() as s, s.begin():
-            s.execute(text("INSERT INTO bench_floor (sid, sender, body) VALUES (:sid, :sender, :body)"),
-                      {"sid": sid, "sender": sender, "body": body})
+        with engine.connect() as conn:
+            conn.execute(statement, {"sid": sid, "sender": sender, "body": body})
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -87,11 +102,13 @@ def floor_app():  # type: ignore[no-untyped-def]
 
     @app.post(FLOOR_PATH)
     async def sms(request: Request) -> Response:
-        form = await request.form()
-        params = {k: str(v) for k, v in form.multi_items()}
+        params = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
         if not validator.validate(public + request.url.path, params, request.headers.get("X-Twilio-Signature", "")):
             raise HTTPException(403)
-        await run_in_threadpool(insert, params["MessageSid"], params["From"], params.get("Body", ""))
+        if not limiter:
+            limiter.append(anyio.CapacityLimiter(8))
+        await anyio.to_thread.run_sync(insert, params["MessageSid"], params["From"], params.get("Body", ""),
+                                       limiter=limiter[0])
         return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="application/xml")
 
     return app
@@ -208,15 +225,21 @@ def signed(public: str, path: str, sender: str, body: str, sid: str) -> tuple[di
     return {"X-Twilio-Signature": signature}, form
 
 
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    latencies = sorted(latencies)
+    n = len(latencies)
+    return {"p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[min(n - 1, int(n * 0.99))],
+            "max_ms": 1000 * latencies[-1]}
+
+
 async def load(base: str, path: str, concurrency: int, total: int, number_base: int) -> dict[str, float]:
     """``concurrency`` lanes; each lane is one relative after another (a distinct From number each),
     each relative sending CONVERSATION turn by turn, until ``total`` requests were made."""
     latencies: list[float] = []
     errors = Counter[int]()
     per_lane = total // concurrency
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(base, connector=connector) as client:
         async def lane(k: int) -> None:
             for i in range(per_lane):
                 relative, turn = divmod(i, len(CONVERSATION))
@@ -224,24 +247,20 @@ async def load(base: str, path: str, concurrency: int, total: int, number_base: 
                 sid = f"SM{uuid.uuid4().hex}"
                 headers, form = signed(base, path, sender, CONVERSATION[turn], sid)
                 start = time.perf_counter()
-                r = await client.post(path, data=form, headers=headers)
+                async with client.post(path, data=form, headers=headers) as r:
+                    await r.read()
+                    status = r.status
                 latencies.append(time.perf_counter() - start)
-                if r.status_code != 200:
-                    errors[r.status_code] += 1
+                if status != 200:
+                    errors[status] += 1
 
         started = time.perf_counter()
         await asyncio.gather(*(lane(k) for k in range(concurrency)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
-    n = len(latencies)
-    return {
-        "requests": n,
-        "per_second": n / elapsed,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[min(n - 1, int(n * 0.99))],
-        "max_ms": 1000 * latencies[-1],
-        "errors": sum(errors.values()),
-    }
+    if errors:
+        print(f"  errors from {path}: {dict(errors)}", flush=True)
+    return {"requests": len(latencies), "per_second": len(latencies) / elapsed, **percentiles(latencies),
+            "errors": sum(errors.values())}
 
 
 def webhook_benchmark(url: str, levels: list[int], total: int) -> list[tuple[int, dict[str, float], dict[str, float]]]:
@@ -270,6 +289,121 @@ def webhook_benchmark(url: str, levels: list[int], total: int) -> list[tuple[int
     finally:
         stop(hotline)
         stop(floor)
+    return results
+
+
+# --- turns and the reply at the phone ------------------------------------------------------------
+
+
+def fake_twilio_env(url: str, public: str, fake) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    env = base_env(url, public)
+    # Replies go to the fake Twilio, unthrottled: what is measured is the turns, not a send rate.
+    env.update(TWILIO_API_BASE_URL=fake.url, TWILIO_MESSAGES_PER_SECOND="0")
+    return env
+
+
+def count_pending(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM inbound_messages WHERE state = 'pending'")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def turns_benchmark(url: str) -> dict[str, float]:
+    """One ``hotline worker`` runs the turns of everything part 1 recorded."""
+    from tests.fakes import FakeTwilio
+
+    backlog = count_pending(url)
+    fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, phone_number=PHONE).start()
+    worker = subprocess.Popen([HOTLINE, "worker"], env=fake_twilio_env(url, "http://127.0.0.1:9", fake), cwd=ROOT)
+    started = time.perf_counter()
+    try:
+        while (left := count_pending(url)) > 0:
+            if worker.poll() is not None:
+                raise SystemExit(f"worker exited ({worker.returncode}) with {left} turns pending")
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - started
+    finally:
+        stop(worker)
+        fake.stop()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        failed = int(conn.execute(text("SELECT count(*) FROM inbound_messages WHERE state = 'failed'")).scalar_one())
+    engine.dispose()
+    return {"turns": backlog, "seconds": elapsed, "per_second": backlog / elapsed, "failed": failed}
+
+
+class ArrivalsTwilio:  # built lazily: tests.fakes is only importable from the repository root
+    @staticmethod
+    def make():  # type: ignore[no-untyped-def]
+        from tests.fakes import FakeTwilio
+
+        class _Arrivals(FakeTwilio):
+            """The fake Twilio, also noting when each message to a number arrived."""
+
+            def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+                super().__init__(**kwargs)
+                self.arrivals: dict[str, list[float]] = defaultdict(list)
+
+            def _record(self, method, params, status, **extra):  # type: ignore[no-untyped-def]
+                entry = super()._record(method, params, status, **extra)
+                if method == "messages.create" and status < 300 and extra.get("to"):
+                    self.arrivals[extra["to"]].append(entry["monotonic"])
+                return entry
+
+        return _Arrivals(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, phone_number=PHONE)
+
+
+async def conversations_at_a_persons_pace(base: str, fake, relatives: int, think: float,  # type: ignore[no-untyped-def]
+                                          number_base: int) -> dict[str, float]:
+    """Each relative sends CONVERSATION, waiting for the first reply to each message at its phone
+    (the fake Twilio) and then ``think`` seconds; the wait for each first reply is measured."""
+    waits: list[float] = []
+    unanswered = 0
+    connector = aiohttp.TCPConnector(limit=relatives)
+    async with aiohttp.ClientSession(base, connector=connector) as client:
+        async def relative(k: int) -> None:
+            nonlocal unanswered
+            sender = f"+502{number_base + k:08d}"
+            await asyncio.sleep(think * k / relatives)  # they do not all start in the same instant
+            for body in CONVERSATION:
+                seen = len(fake.arrivals[sender])
+                headers, form = signed(base, SMS_PATH, sender, body, f"SM{uuid.uuid4().hex}")
+                sent = time.monotonic()
+                async with client.post(SMS_PATH, data=form, headers=headers) as r:
+                    await r.read()
+                deadline = sent + 30
+                while len(fake.arrivals[sender]) <= seen and time.monotonic() < deadline:
+                    await asyncio.sleep(0.005)
+                if len(fake.arrivals[sender]) <= seen:
+                    unanswered += 1
+                    continue
+                waits.append(fake.arrivals[sender][seen] - sent)
+                await asyncio.sleep(think)
+
+        await asyncio.gather(*(relative(k) for k in range(relatives)))
+    return {"messages": len(waits) + unanswered, "unanswered": unanswered, **percentiles(waits)}
+
+
+def phone_benchmark(url: str, levels: list[int], think: float) -> list[tuple[int, dict[str, float]]]:
+    fake = ArrivalsTwilio.make().start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([HOTLINE, "serve", "--port", str(port)], env=fake_twilio_env(url, base, fake), cwd=ROOT)
+    results = []
+    try:
+        wait_ready(base, server)
+        for i, relatives in enumerate(levels):
+            figures = asyncio.run(conversations_at_a_persons_pace(base, fake, relatives, think, 50_000_000 * (i + 1)))
+            results.append((relatives, figures))
+            print(f"  {relatives:>3} relatives: {figures['messages']:.0f} messages, first reply at the phone "
+                  f"p50 {figures['p50_ms']:.0f} ms p99 {figures['p99_ms']:.0f} ms max {figures['max_ms']:.0f} ms "
+                  f"(unanswered {figures['unanswered']:.0f})", flush=True)
+    finally:
+        stop(server)
+        fake.stop()
     return results
 
 
@@ -327,11 +461,13 @@ def drain_benchmark(url: str, rows: int, rate: float) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", default="1,16,64", help="concurrent relatives, comma-separated")
-    parser.add_argument("--requests", type=int, default=512, help="webhook requests per level and server")
+    parser.add_argument("--requests", type=int, default=2048, help="webhook requests per level and server")
     parser.add_argument("--roster-rows", type=int, default=5000, help="generated persons besides the demo roster")
     parser.add_argument("--drain-rows", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=30.0, help="TELEGRAM_MESSAGES_PER_SECOND for the drain")
-    parser.add_argument("--skip-webhook", action="store_true")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a relative takes between messages in part 3")
+    parser.add_argument("--skip-webhook", action="store_true", help="skip parts 1 to 3")
     parser.add_argument("--skip-drain", action="store_true")
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -359,6 +495,18 @@ def main() -> None:
                 print(f"| {c} | {h['per_second']:.0f} | {h['p50_ms']:.1f} | {h['p99_ms']:.1f} | "
                       f"{f['per_second']:.0f} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | "
                       f"{100 * h['per_second'] / f['per_second']:.0f} % |")
+            print("\nturns: one hotline worker runs the dialogue turns of those messages...", flush=True)
+            t = turns_benchmark(url)
+            print(f"{t['turns']:.0f} turns in {t['seconds']:.1f} s: {t['per_second']:.0f} turns/s "
+                  f"(failed {t['failed']:.0f})")
+            print(f"\nreply at the phone: hotline serve with its workers, {args.think:.1f} s between a "
+                  "relative's messages:", flush=True)
+            phone = phone_benchmark(url, [16, 64], args.think)
+            print("\n| relatives at once | messages | first reply p50 ms | p99 ms | max ms | unanswered |")
+            print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+            for relatives, p in phone:
+                print(f"| {relatives} | {p['messages']:.0f} | {p['p50_ms']:.0f} | {p['p99_ms']:.0f} | "
+                      f"{p['max_ms']:.0f} | {p['unanswered']:.0f} |")
         if not args.skip_drain:
             print(f"\ndraining {args.drain_rows} Telegram notifications at {args.rate}/s (one hotline worker)...",
                   flush=True)

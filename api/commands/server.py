@@ -13,7 +13,8 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: str = typer.Option("127.0.0.1", "--host"),
         port: int = typer.Option(8000, "--port"),
-        no_worker: bool = typer.Option(False, "--no-worker", help="do not run the outbox worker in-process"),
+        no_worker: bool = typer.Option(False, "--no-worker",
+                                       help="do not run the turn and outbox workers in-process"),
     ) -> None:
         """Run the API, console and webhooks."""
         from api.app import create_app
@@ -23,25 +24,28 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker() -> None:
-        """Run the outbox worker alone (start several for scaled deployments)."""
+        """Run the workers alone: dialogue turns of recorded messages, and the outbox (start several
+        for scaled deployments)."""
         import asyncio
         import signal
 
-        from api.composition import build_limits, build_senders, build_worker_config
-        from bot.outbox.worker import OutboxWorker
+        from api.composition import build_workers
         from common.logging import configure_logging
         from db.session import get_sessionmaker
 
         settings = get_settings()
         configure_logging(settings.log_level)
-        outbox_worker = OutboxWorker(get_sessionmaker(), build_senders(settings), build_limits(settings),
-                                     build_worker_config(settings))
+        workers = build_workers(settings, get_sessionmaker())
+
+        def stop() -> None:
+            for w in workers:
+                w.stop()
 
         async def main() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, outbox_worker.stop)
-            await outbox_worker.run()
+                loop.add_signal_handler(sig, stop)
+            await asyncio.gather(*(w.run() for w in workers))
 
         asyncio.run(main())
 

@@ -45,10 +45,9 @@ def set_webhook() -> None:
 @app.command()
 def poll(no_worker: bool = typer.Option(False, "--no-worker", help="do not send from the outbox here")) -> None:
     """Run the Telegram bot with long polling (no public URL needed), with an outbox worker."""
-    from api.composition import build_limits, build_senders, build_worker_config
+    from api.composition import build_outbox_worker
     from bot.channels.telegram_bot import make_bot
     from bot.channels.telegram_poller import TelegramPoller
-    from bot.outbox.worker import OutboxWorker
     from common.logging import configure_logging
     from db.session import get_sessionmaker
 
@@ -60,8 +59,7 @@ def poll(no_worker: bool = typer.Option(False, "--no-worker", help="do not send 
     async def main() -> None:
         bot = make_bot(token, settings.telegram_api_base_url)
         poller = TelegramPoller(bot, factory, settings)
-        worker = None if no_worker else OutboxWorker(factory, build_senders(settings), build_limits(settings),
-                                                     build_worker_config(settings))
+        worker = None if no_worker else build_outbox_worker(settings, factory)
         loop = asyncio.get_running_loop()
 
         def stop() -> None:

@@ -1,9 +1,10 @@
-"""Telegram webhook: check the secret token, translate the update, answer in one transaction.
+"""Telegram webhook: check the secret token, translate the update, record it, answer.
 
-The update is handled before we answer 200, inside the request's transaction: a 200 must mean the
-message is recorded (Telegram does not redeliver an acknowledged update). PTB's Application
-dispatch would log and swallow a handler's failure and still answer 200, so the webhook calls our
-service directly; PTB's ``Bot`` is what sends (bot/channels/telegram_sender.py).
+The message is recorded before we answer 200 (api/intake.py): a 200 must mean the message is ours
+(Telegram does not redeliver an acknowledged update). A turn worker runs the dialogue after
+(bot/turns.py). PTB's Application dispatch would log and swallow a handler's failure and still
+answer 200, so the webhook does not go through it; PTB's ``Bot`` is what sends
+(bot/channels/telegram_sender.py).
 """
 
 from __future__ import annotations
@@ -12,13 +13,9 @@ import hmac
 import json
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import SessionDep, SettingsDep
+from api.intake import record_or_refuse
 from bot.channels.telegram_updates import translate_update
-from bot.conversations import handle_inbound
-from bot.messages import InboundMessage
 from common.logging import get_logger
 from common.settings import Settings
 
@@ -27,7 +24,8 @@ log = get_logger("webhooks.telegram")
 
 
 @router.post("/webhooks/telegram")
-async def telegram_update(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def telegram_update(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
     if not settings.telegram_enabled:
         raise HTTPException(404, detail="the Telegram channel is not configured")
     expected = settings.telegram_webhook_secret or ""
@@ -43,14 +41,5 @@ async def telegram_update(request: Request, session: SessionDep, settings: Setti
         raise HTTPException(400, detail="an update is a JSON object")
     message = translate_update(update)
     if message is not None:
-        # Database work in a thread: on the event loop it would hold every other request meanwhile.
-        await run_in_threadpool(_handle, session, settings, message)
+        await record_or_refuse(request, message)
     return Response(status_code=200)
-
-
-def _handle(session: Session, settings: Settings, message: InboundMessage) -> None:
-    handle_inbound(session, settings, channel=message.channel, address=message.address,
-                   provider_id=message.provider_id, text=message.text, media_kind=message.media_kind)
-    # Committed before the 200: the session dependency commits only after the response has been
-    # sent, and Telegram never redelivers an acknowledged update.
-    session.commit()

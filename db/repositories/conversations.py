@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from db.base import utcnow
 from db.models import Conversation, InboundMessage, Inquiry
@@ -17,9 +20,7 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def lock_conversation(session: Session, channel: str, address: str) -> Conversation:
-    """Get or create the conversation and hold its row lock until the transaction ends, so that two
-    messages of one relative are handled one after the other, in any process."""
+def _ensure_conversation(session: Session, channel: str, address: str) -> None:
     insert = _insert(session)
     session.execute(
         insert(Conversation)
@@ -27,27 +28,94 @@ def lock_conversation(session: Session, channel: str, address: str) -> Conversat
                 updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["channel", "address"])
     )
+
+
+def _conversation_query(session: Session, channel: str, address: str, *, skip_locked: bool) -> Select[Conversation]:
     stmt = select(Conversation).where(Conversation.channel == channel, Conversation.address == address)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    conv = session.scalars(stmt.execution_options(populate_existing=True)).one()
-    return conv
+        # FOR NO KEY UPDATE: rows that merely reference the conversation (outbox rows, cases) can
+        # still be written by others meanwhile. (SQLite: the transaction holds the write lock.)
+        stmt = stmt.with_for_update(key_share=True, skip_locked=skip_locked)
+    return stmt.execution_options(populate_existing=True)
 
 
-def record_inbound(session: Session, conversation: Conversation, provider_id: str, text: str | None,
-                   media_kind: str | None) -> bool:
-    """Record an inbound message once per provider id. False when it was already recorded."""
-    insert = _insert(session)
+def lock_conversation(session: Session, channel: str, address: str) -> Conversation:
+    """Get or create the conversation and hold its row lock until the transaction ends, so that two
+    messages of one relative are handled one after the other, in any process."""
+    _ensure_conversation(session, channel, address)
+    return session.scalars(_conversation_query(session, channel, address, skip_locked=False)).one()
+
+
+def try_lock_conversation(session: Session, channel: str, address: str) -> Conversation | None:
+    """As lock_conversation, but None at once when another transaction holds it (SKIP LOCKED)."""
+    _ensure_conversation(session, channel, address)
+    return session.scalars(_conversation_query(session, channel, address, skip_locked=True)).first()
+
+
+@lru_cache(maxsize=4)
+def accept_statement(dialect: str) -> ReturningInsert[int]:
+    """The one statement that records an inbound message, pending its turn (parameters:
+    ``accept_parameters``). It returns the new row's id, or no row when this provider id was already
+    recorded (a redelivery). Built once per dialect: building it costs more than running it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: through the ORM an INSERT's rowcount is -1 on PostgreSQL (psycopg),
     # which would make every redelivery look new.
-    inserted = session.execute(
+    return (
         insert(InboundMessage)
-        .values(conversation_id=conversation.id, channel=conversation.channel, provider_id=provider_id,
-                text=text, media_kind=media_kind, received_at=utcnow())
+        .values(channel=bindparam("channel"), address=bindparam("address"), provider_id=bindparam("provider_id"),
+                text=bindparam("text"), media_kind=bindparam("media_kind"), received_at=bindparam("received_at"),
+                state="pending", attempts=0)
         .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
         .returning(InboundMessage.id)
+    )
+
+
+def accept_parameters(*, channel: str, address: str, provider_id: str, text: str | None,
+                      media_kind: str | None) -> dict[str, Any]:
+    return {"channel": channel, "address": address, "provider_id": provider_id, "text": text,
+            "media_kind": media_kind, "received_at": utcnow()}
+
+
+def record_inbound(session: Session, channel: str, address: str, provider_id: str, text: str | None,
+                   media_kind: str | None) -> int | None:
+    """Record an inbound message once per provider id: its id, or None when already recorded."""
+    row = session.execute(
+        accept_statement(session.get_bind().dialect.name),
+        accept_parameters(channel=channel, address=address, provider_id=provider_id, text=text,
+                          media_kind=media_kind),
     ).first()
-    return inserted is not None
+    return None if row is None else int(row[0])
+
+
+def due_pending(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """Who has a message whose turn is due, oldest message first: (channel, address) pairs."""
+    rows = session.execute(
+        select(InboundMessage.channel, InboundMessage.address)
+        .where(InboundMessage.state == "pending",
+               or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now))
+        .order_by(InboundMessage.id)
+        .limit(limit)
+    )
+    seen: dict[tuple[str, str], None] = {}
+    for channel, address in rows:
+        seen.setdefault((channel, address), None)
+    return list(seen)
+
+
+def pending_messages(session: Session, channel: str, address: str) -> list[InboundMessage]:
+    """This sender's messages still waiting for their turn, in the order they arrived."""
+    return list(session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.channel == channel, InboundMessage.address == address,
+               InboundMessage.state == "pending")
+        .order_by(InboundMessage.id)
+        .execution_options(populate_existing=True)
+    ))
+
+
+def count_pending(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(InboundMessage)
+                              .where(InboundMessage.state == "pending")) or 0)
 
 
 def persons_looked_up_since(session: Session, conversation_id: int, since: datetime) -> set[int]:

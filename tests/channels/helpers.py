@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.composition import build_limits, build_senders
 from bot.matching.keys import person_keys
 from bot.outbox.worker import OutboxWorker, WorkerConfig
+from bot.turns import TurnProcessor
 from common.settings import Settings
 from db.models import (
     AuditEvent,
@@ -152,15 +153,23 @@ def pending(factory: sessionmaker[Session]) -> int:
                             .where(OutboundMessage.status.in_(("queued", "sending")))) or 0)
 
 
+def run_turns(factory: sessionmaker[Session], settings: Settings) -> int:
+    """Run the dialogue turns of every recorded message (what a turn worker does); how many ran."""
+    return asyncio.run(TurnProcessor(factory, settings).run_until_idle())
+
+
 def drain(factory: sessionmaker[Session], settings: Settings, *, config: WorkerConfig | None = None,
           timeout: float = 60.0, limits: bool = True) -> OutboxWorker:
-    """Run an OutboxWorker with the real senders (build_senders) until nothing is queued or in flight."""
+    """Run the turns of the recorded messages, then an OutboxWorker with the real senders
+    (build_senders) until nothing is queued or in flight."""
     worker = OutboxWorker(factory, build_senders(settings), build_limits(settings) if limits else {},
                           config or WorkerConfig(concurrency=1, idle_sleep=0.05))
+    turns = TurnProcessor(factory, settings)
 
     async def go() -> None:
         deadline = time.monotonic() + timeout
         while True:
+            await turns.run_until_idle()
             claimed = await worker.run_once()
             if not claimed:
                 if await asyncio.to_thread(pending, factory) == 0:

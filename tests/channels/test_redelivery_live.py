@@ -24,6 +24,7 @@ from tests.channels.helpers import (
     drain,
     post_update,
     provider_env,
+    run_turns,
 )
 from tests.fakes import FakeTelegram, FakeTwilio
 from tests.support import free_port, hotline_env, running_hotline
@@ -76,10 +77,14 @@ def test_concurrent_sms_redeliveries_produce_one_reply_one_case_one_disclosure(
                 return client.post(SMS_PATH, data=form, headers=headers)
 
             assert _all_at_once(THREADS, post) == [200] * THREADS
+    # The webhook only recorded (once per MessageSid); no turn has run in a --no-worker server.
+    assert counts(session_factory)["inbound"] == 4 and counts(session_factory)["outbound"] == 0
+    settings = channel_settings(db_url, live, twilio=fake_twilio)
+    assert run_turns(session_factory, settings) == 4
     c = counts(session_factory)
     assert (c["conversations"], c["inbound"], c["disclosures"], c["cases"]) == (1, 4, 1, 1)
 
-    drain(session_factory, channel_settings(db_url, live, twilio=fake_twilio))
+    drain(session_factory, settings)
     bodies = fake_twilio.bodies_to(relative)
     assert len(bodies) == len(set(bodies)) == c["outbound"]
     assert bodies[:3] == [render_for_channel("sms", t) for t in (T.WELCOME, T.ASK_NAME, T.ASK_BIRTH)]
@@ -110,7 +115,9 @@ def test_concurrent_telegram_redeliveries_produce_one_reply(
             return post_update(client, u)
 
         assert _all_at_once(THREADS, next_update) == [200] * THREADS
+    settings = channel_settings(db_url, live, telegram=fake_telegram)
+    assert run_turns(session_factory, settings) == 1 + THREADS
     c = counts(session_factory)
     assert (c["conversations"], c["inbound"], c["outbound"]) == (1 + THREADS, 1 + THREADS, 2 * (1 + THREADS))
-    drain(session_factory, channel_settings(db_url, live, telegram=fake_telegram))
+    drain(session_factory, settings)
     assert fake_telegram.sent_to(chat) == [T.WELCOME, T.ASK_NAME]

@@ -28,6 +28,7 @@ from tests.channels.helpers import (
     counts,
     drain,
     post_sms,
+    run_turns,
     statuses,
 )
 from tests.fakes import FakeTwilio
@@ -125,13 +126,15 @@ def test_stop_cancels_everything_queued_and_sends_only_the_confirmation(
     client: TestClient, fake_twilio: FakeTwilio, sms_settings: Settings, session_factory: sessionmaker[Session],
     word: str,
 ) -> None:
-    post_sms(client, fake_twilio, sms_settings, RELATIVE, "Hola")  # two replies queued, not yet sent
+    post_sms(client, fake_twilio, sms_settings, RELATIVE, "Hola")
+    run_turns(session_factory, sms_settings)  # two replies queued, not yet sent
     with session_factory() as s, s.begin():
         conv = s.scalars(select(Conversation)).one()
         outbox.enqueue(s, channel="sms", recipient=RELATIVE, text="Aviso de prueba (ficticio)",
                        kind="notification", priority=outbox.PRIORITY_BULK, conversation_id=conv.id)
     r = post_sms(client, fake_twilio, sms_settings, RELATIVE, word)
     assert r.status_code == 200
+    # In effect before the webhook answered, with no turn worker involved.
     assert statuses(session_factory) == {"cancelled": 3, "queued": 1}
     drain(session_factory, sms_settings)
     assert fake_twilio.bodies_to(RELATIVE) == [sms(T.OPTED_OUT)]

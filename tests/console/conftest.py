@@ -116,7 +116,8 @@ def seed(session_factory: sessionmaker[Session]) -> Seed:
         other_conv = Conversation(channel="telegram", address="987654321")
         s.add_all([conv, other_conv])
         s.flush()
-        s.add(InboundMessage(conversation_id=conv.id, channel="sms", provider_id="SM-test-1", text="Rigoberto Paredes López",
+        s.add(InboundMessage(conversation_id=conv.id, channel="sms", address=RELATIVE, provider_id="SM-test-1",
+                             text="Rigoberto Paredes López", state="done",
                              received_at=now - timedelta(hours=3)))
         s.add(OutboundMessage(conversation_id=conv.id, channel="sms", recipient=RELATIVE, text="Caso abierto (ficticio)",
                               status="delivered", created_at=now - timedelta(hours=3)))

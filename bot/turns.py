@@ -1,0 +1,179 @@
+"""Turn workers: run the dialogue turns of the messages the webhooks recorded.
+
+A webhook records the message (one INSERT) and answers at once: its 200 means "recorded", and a
+provider never waits for the dialogue. A turn worker then takes a sender whose oldest pending
+message is due, locks that conversation (``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL, so
+several workers in several processes each take a different relative; on SQLite every transaction
+holds the write lock), and runs that one message's turn in one transaction with the reply it
+queues. A relative's messages therefore run one at a time and in the order they arrived, and a
+turn either happens whole or not at all: a worker killed in the middle leaves the message pending
+for the next one.
+
+A turn that raises is retried with backoff (attempts and the exception's type are recorded, never
+the text); after ``max_attempts`` the message is marked ``failed``, a case asks a person to take
+over and the relative is told so. The later messages of that relative wait meanwhile, so that
+they never overtake it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import cases as case_service
+from bot import texts_es
+from bot.conversations import render_for_channel, run_turn
+from common.logging import get_logger
+from common.metrics import TURN_FAILURES
+from common.settings import Settings
+from db.base import utcnow
+from db.models import AuditEvent, Conversation, InboundMessage
+from db.repositories import conversations as conv_repo
+from db.repositories import outbox
+
+log = get_logger("turns")
+
+# How many senders one look at the queue considers; locked ones are skipped.
+CANDIDATES = 32
+
+
+@dataclass
+class TurnConfig:
+    concurrency: int = 2  # turns in flight per process (the database waits release the GIL)
+    idle_sleep: float = 0.1  # how often an idle worker looks at the queue when nothing wakes it
+    max_attempts: int = 3
+    backoff_base: float = 1.0
+
+
+def claim_next(session: Session, now: datetime) -> tuple[Conversation, InboundMessage] | None:
+    """In the caller's transaction: lock a conversation with a due pending message that no other
+    worker holds and return it with its oldest pending message; None when there is nothing to do."""
+    for channel, address in conv_repo.due_pending(session, now, CANDIDATES):
+        conversation = conv_repo.try_lock_conversation(session, channel, address)
+        if conversation is None:
+            continue  # another worker is on this relative
+        # Read again under the lock: another worker may have run it since we looked.
+        waiting = conv_repo.pending_messages(session, channel, address)
+        if not waiting:
+            continue
+        oldest = waiting[0]
+        if oldest.next_attempt_at is not None and oldest.next_attempt_at > now:
+            continue  # backing off after a failure; the later messages wait behind it
+        return conversation, oldest
+    return None
+
+
+class TurnProcessor:
+    def __init__(self, session_factory: sessionmaker[Session], settings: Settings,
+                 config: TurnConfig | None = None) -> None:
+        self.session_factory = session_factory
+        self.settings = settings
+        self.config = config or TurnConfig()
+        self._stop = asyncio.Event()
+        self._wake: asyncio.Event | None = None
+
+    # --- one turn (runs in a thread) ------------------------------------------------------------
+
+    def process_one(self) -> bool:
+        """Run one due turn; False when there was none."""
+        now = utcnow()
+        with self.session_factory() as session:
+            claimed = claim_next(session, now)
+            if claimed is None:
+                session.rollback()
+                return False
+            conversation, message = claimed
+            message_id = message.id
+            try:
+                run_turn(session, self.settings, conversation, message, now)
+                session.commit()
+            except Exception as exc:
+                session.rollback()
+                log.error("turn.failed", inbound_id=message_id, error=type(exc).__name__)
+                self.record_failure(message_id, exc)
+        return True
+
+    def record_failure(self, message_id: int, exc: BaseException) -> None:
+        with self.session_factory() as session, session.begin():
+            message = session.get(InboundMessage, message_id)
+            if message is None or message.state != "pending":
+                return
+            conversation = conv_repo.lock_conversation(session, message.channel, message.address)
+            message.attempts += 1
+            message.last_error = type(exc).__name__[:200]
+            TURN_FAILURES.inc()
+            if message.attempts < self.config.max_attempts:
+                delay = self.config.backoff_base * 2 ** (message.attempts - 1)
+                message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                return
+            self._hand_over(session, conversation, message)
+
+    def _hand_over(self, session: Session, conversation: Conversation, message: InboundMessage) -> None:
+        """The turn cannot run: a person takes over, and the relative is told so (never silence)."""
+        message.state = "failed"
+        message.conversation_id = conversation.id
+        message.processed_at = utcnow()
+        message.next_attempt_at = None
+        case = case_service.open_case(
+            session, conversation, reason="other", priority="high", person_id=None,
+            details={"problem": "the automatic answer failed; read the message and answer",
+                     "inbound_id": message.id},
+            prefix=self.settings.hotline_case_prefix,
+            followup_interval_hours=self.settings.followup_interval_hours)
+        session.add(AuditEvent(actor="bot", action="turn_failed", subject_type="conversation",
+                               subject_id=str(conversation.id),
+                               details={"inbound_id": message.id, "error": message.last_error,
+                                        "case": case.reference}))
+        text = texts_es.render(texts_es.TURN_FAILED, reference=case.reference)
+        outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address,
+                       text=render_for_channel(conversation.channel, text), kind="reply",
+                       priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id)
+        log.error("turn.handed_over", inbound_id=message.id, case=case.reference)
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """A webhook recorded a message: look now instead of at the next poll. Call it from the
+        event loop the processor runs on."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run_until_idle(self) -> int:
+        """Run turns until none is due; returns how many ran (tests, the CLI)."""
+        ran = 0
+        while await asyncio.to_thread(self.process_one):
+            ran += 1
+        return ran
+
+    async def _lane(self, lane: int) -> None:
+        assert self._wake is not None
+        while not self._stop.is_set():
+            self._wake.clear()  # before looking: a wake-up that comes while we look is kept
+            try:
+                did = await asyncio.to_thread(self.process_one)
+            except Exception as exc:  # the database may be briefly unreachable: wait and go on
+                log.error("turn.worker_error", lane=lane, error=type(exc).__name__)
+                did = False
+            if did:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_sleep)
+            except TimeoutError:
+                pass
+
+    async def run(self) -> None:
+        self._wake = asyncio.Event()
+        log.info("turns.worker_started", lanes=self.config.concurrency)
+        stopping = asyncio.create_task(self._stop.wait())
+        lanes = [asyncio.create_task(self._lane(i)) for i in range(self.config.concurrency)]
+        await stopping
+        # Stopping: the lanes finish the turn in hand (a turn is one transaction) and leave.
+        self._wake.set()
+        await asyncio.gather(*lanes)
+        log.info("turns.worker_stopped")
+
+    def stop(self) -> None:
+        self._stop.set()
