@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from api.composition import BackgroundWorker, build_outbox_worker, build_turn_processor
+from api.composition import BackgroundWorker, build_workers
 from api.intake import Intake
 from common.logging import configure_logging
 from common.settings import Settings, get_settings
@@ -30,8 +30,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         workers: list[BackgroundWorker] = []
         if run_worker:
             # The in-process workers: the turns of recorded messages, and the outbox.
-            turns, outbox_worker = build_turn_processor(settings, app.state.sessionmaker), \
-                build_outbox_worker(settings, app.state.sessionmaker)
+            turns, outbox_worker = build_workers(settings, app.state.sessionmaker)
             intake.on_recorded = turns.wake
             workers = [turns, outbox_worker]
         tasks = [asyncio.create_task(w.run()) for w in workers]

@@ -65,6 +65,9 @@ def build_turn_processor(settings: Settings, factory: sessionmaker[Session]) -> 
     return TurnProcessor(factory, settings)
 
 
-def build_workers(settings: Settings, factory: sessionmaker[Session]) -> list[BackgroundWorker]:
-    """What ``hotline worker`` runs: the turns of recorded messages and the outbox."""
-    return [build_turn_processor(settings, factory), build_outbox_worker(settings, factory)]
+def build_workers(settings: Settings, factory: sessionmaker[Session]) -> tuple[TurnProcessor, OutboxWorker]:
+    """What ``hotline worker`` (and ``hotline serve`` in-process) runs: the turns of recorded
+    messages and the outbox; a turn's replies wake the outbox worker."""
+    turns, outbox_worker = build_turn_processor(settings, factory), build_outbox_worker(settings, factory)
+    turns.after_turn = outbox_worker.wake
+    return turns, outbox_worker

@@ -18,6 +18,7 @@ they never overtake it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,6 +75,8 @@ class TurnProcessor:
         self.config = config or TurnConfig()
         self._stop = asyncio.Event()
         self._wake: asyncio.Event | None = None
+        # Called on the event loop after each turn (in-process outbox worker: send the replies now).
+        self.after_turn: Callable[[], None] | None = None
 
     # --- one turn (runs in a thread) ------------------------------------------------------------
 
@@ -158,6 +161,8 @@ class TurnProcessor:
                 log.error("turn.worker_error", lane=lane, error=type(exc).__name__)
                 did = False
             if did:
+                if self.after_turn is not None:
+                    self.after_turn()
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_sleep)

@@ -29,13 +29,13 @@ def register(app: typer.Typer) -> None:
         import asyncio
         import signal
 
-        from api.composition import build_workers
+        from api.composition import BackgroundWorker, build_workers
         from common.logging import configure_logging
         from db.session import get_sessionmaker
 
         settings = get_settings()
         configure_logging(settings.log_level)
-        workers = build_workers(settings, get_sessionmaker())
+        workers: list[BackgroundWorker] = list(build_workers(settings, get_sessionmaker()))
 
         def stop() -> None:
             for w in workers:

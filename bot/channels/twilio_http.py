@@ -8,6 +8,7 @@ and host (plus an optional path prefix, for a fake mounted under a sub-path).
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.http.http_client import TwilioHttpClient
@@ -31,11 +32,43 @@ def rewrite_url(url: str, base_url: str) -> str:
     return urlunsplit((base.scheme, base.netloc, base.path + target.path, target.query, target.fragment))
 
 
-class RedirectingHttpClient(TwilioHttpClient):
+class RecordingHttpClient(TwilioHttpClient):
+    """``TwilioHttpClient`` that remembers, per thread, the last response it got.
+
+    The SDK's ``TwilioRestException`` has no headers, so a 429's ``Retry-After`` would be lost;
+    the client's own ``last_response`` is shared by every thread sending at once. The outbox sends
+    each message in its own thread, so the response of *this* send is the thread's last one.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._local = threading.local()
+
+    def request(self, *args: object, **kwargs: object) -> Response:  # type: ignore[override]
+        response: Response = super().request(*args, **kwargs)  # type: ignore[arg-type]
+        self._local.response = response
+        return response
+
+    def thread_last_response(self) -> Response | None:
+        return getattr(self._local, "response", None)
+
+
+def retry_after_seconds(response: Response | None, default: float = 1.0, cap: float = 300.0) -> float:
+    """The ``Retry-After`` of a 429 in seconds (Twilio may omit it: ``default``), at most ``cap``."""
+    headers = (response.headers if response is not None else None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        seconds = float(value) if value is not None else default
+    except ValueError:
+        seconds = default  # an HTTP date: rare for APIs; the default pause is safe
+    return min(cap, max(0.0, seconds))
+
+
+class RedirectingHttpClient(RecordingHttpClient):
     """``TwilioHttpClient`` whose requests all go to ``base_url`` instead of Twilio's domains."""
 
     def __init__(self, base_url: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         # Validate once, at construction, rather than on the first message.
         rewrite_url("https://api.twilio.com/", base_url)
         self.base_url = base_url.rstrip("/")

@@ -8,6 +8,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from bot.channels.twilio_client import make_twilio_client
+from bot.channels.twilio_http import RecordingHttpClient, retry_after_seconds
 from bot.outbox.senders import PermanentError, RateLimited, SendError
 from common.settings import Settings
 
@@ -40,17 +41,25 @@ class TwilioSender:
         kwargs = {"to": recipient, "from_": sender, "body": text}
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
-        message = self.client.messages.create(**kwargs)
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            if exc.status == 429 or exc.code == 20429:
+                # Read in the thread that sent: the response of this very request.
+                http = self.client.http_client
+                last = http.thread_last_response() if isinstance(http, RecordingHttpClient) else None
+                raise RateLimited(retry_after_seconds(last)) from exc
+            raise
         return str(message.sid)
 
     async def send(self, recipient: str, text: str) -> str | None:
         try:
             return await asyncio.to_thread(self._create, recipient, text)
+        except RateLimited:
+            raise
         except TwilioRestException as exc:
             if exc.code in OPTED_OUT_CODES:
                 raise PermanentError(f"twilio {exc.code}: recipient unsubscribed", opted_out=True) from exc
-            if exc.status == 429 or exc.code == 20429:
-                raise RateLimited(1.0) from exc
             if exc.code in INVALID_RECIPIENT_CODES or (400 <= exc.status < 500 and exc.status != 408):
                 raise PermanentError(f"twilio {exc.code}: rejected") from exc
             raise SendError(f"twilio {exc.status}") from exc

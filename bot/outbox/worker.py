@@ -69,6 +69,7 @@ class OutboxWorker:
         self.config = config or WorkerConfig()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.randrange(1 << 30):x}"
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
 
     # --- database steps (run in threads) --------------------------------------------------------
 
@@ -197,10 +198,17 @@ class OutboxWorker:
                 n = 0
             if n == 0:
                 try:
-                    await asyncio.wait_for(self._stop.wait(), timeout=self.config.idle_sleep)
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_sleep)
                 except TimeoutError:
                     pass
+            self._wake.clear()
         log.info("outbox.worker_stopped", worker_id=self.worker_id)
+
+    def wake(self) -> None:
+        """Rows were just queued in this process (a turn's replies): look now, not at the next poll.
+        Call it from the event loop the worker runs on."""
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()

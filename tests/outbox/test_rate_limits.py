@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.outbox.worker import WorkerConfig
 from db.repositories import outbox
 from tests.channels.helpers import channel_settings, drain, statuses
-from tests.fakes import FakeTelegram
+from tests.fakes import FakeTelegram, FakeTwilio
 
 # Timestamps are taken when the fake records a call, after the request crossed the loopback: allow
 # a little jitter between two calls the worker spaced exactly.
@@ -63,3 +63,23 @@ def test_a_429_retry_after_holds_the_channel_until_it_passes(
     # The limited message was not lost: every chat got its one message.
     assert sorted(m["chat"]["id"] for m in fake_telegram.sent_messages) == chats
     assert statuses(session_factory) == {"sent": 5}
+
+
+def test_a_twilio_429_waits_for_its_retry_after(
+    db_url: str, session_factory: sessionmaker[Session], fake_twilio: FakeTwilio
+) -> None:
+    settings = channel_settings(db_url, "https://hotline.example.org", twilio=fake_twilio,
+                                twilio_messages_per_second=30)
+    fake_twilio.rate_limit_next(1, retry_after=3, method="messages.create")
+    numbers = [f"+5025591{i:04d}" for i in range(4)]  # FICTIONAL
+    with session_factory() as s, s.begin():
+        for i, number in enumerate(numbers):
+            outbox.enqueue(s, channel="sms", recipient=number, text=f"aviso {i} (ficticio)")
+    drain(session_factory, settings, config=WorkerConfig(concurrency=1, idle_sleep=0.05))
+    calls = fake_twilio.calls_of("messages.create")
+    [limited] = [c for c in calls if c["status"] == 429]
+    later = [c for c in calls if c["monotonic"] > limited["monotonic"]]
+    # Twilio's Retry-After (3 s), not a fixed pause, holds the channel.
+    assert later and all(c["monotonic"] - limited["monotonic"] >= 3.0 - JITTER for c in later)
+    assert sorted(m["to"] for m in fake_twilio.messages) == numbers
+    assert statuses(session_factory) == {"sent": 4}
