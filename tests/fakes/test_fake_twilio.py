@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels.twilio_client import make_twilio_client
-from bot.channels.twilio_http import RedirectingHttpClient, is_twilio_own, rewrite_url
+from bot.channels.twilio_http import RecordingHttpClient, RedirectingHttpClient, is_twilio_own, rewrite_url
 from common.settings import Settings
 from tests.fakes import openapi_check
 from tests.fakes._http import CaptureServer
@@ -76,11 +76,13 @@ def test_rewrite_url_swaps_scheme_and_host_only() -> None:
         RedirectingHttpClient("127.0.0.1:9999")
 
 
-def test_client_uses_plain_http_client_for_twilios_own_url(fake_twilio: FakeTwilio) -> None:
+def test_client_does_not_rewrite_urls_for_twilios_own_url(fake_twilio: FakeTwilio) -> None:
     assert is_twilio_own("https://api.twilio.com") and is_twilio_own("https://api.twilio.com/")
     assert not is_twilio_own(fake_twilio.url)
     own = client_for(fake_twilio, twilio_api_base_url="https://api.twilio.com")
-    assert type(own.http_client) is TwilioHttpClient
+    # The SDK's own client (remembering responses per thread, for a 429's Retry-After), no rewriting.
+    assert type(own.http_client) is RecordingHttpClient
+    assert isinstance(own.http_client, TwilioHttpClient)
     redirected = client_for(fake_twilio)
     assert isinstance(redirected.http_client, RedirectingHttpClient)
     with pytest.raises(ValueError):
