@@ -16,7 +16,10 @@ from sqlalchemy.orm import sessionmaker
 from api.composition import BackgroundWorker, build_workers
 from api.intake import Intake
 from common.logging import configure_logging
+from common.metrics import INBOUND_OLDEST_PENDING_SECONDS, INBOUND_PENDING
 from common.settings import Settings, get_settings
+from db.base import utcnow
+from db.repositories.conversations import pending_backlog
 from db.session import make_engine
 
 
@@ -82,6 +85,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
+        # The backlog of recorded messages is the database's, read at each scrape: any API
+        # process reports it, and an alert on its age catches workers that are not running.
+        try:
+            with app.state.sessionmaker() as session:
+                pending, oldest = pending_backlog(session)
+            INBOUND_PENDING.set(pending)
+            INBOUND_OLDEST_PENDING_SECONDS.set((utcnow() - oldest).total_seconds() if oldest else 0)
+        except Exception:  # the process metrics still matter when the database does not answer
+            pass
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     from api.routers import register_routers

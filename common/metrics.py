@@ -3,7 +3,7 @@ reasons and states only."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 INBOUND_MESSAGES = Counter("hotline_inbound_messages_total", "Inbound messages handled", ["channel", "duplicate"])
 TURN_EVENTS = Counter("hotline_turn_events_total", "What the dialogue did (disclosed, case:<reason>, command:...)",
@@ -15,4 +15,8 @@ TURN_FAILURES = Counter("hotline_turn_failures_total", "Dialogue turns that rais
 INBOUND_PENDING_SECONDS = Histogram(
     "hotline_inbound_wait_seconds", "From a message being recorded to its turn having run", ["channel"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+INBOUND_PENDING = Gauge("hotline_inbound_pending", "Recorded messages whose dialogue turn has not run yet")
+INBOUND_OLDEST_PENDING_SECONDS = Gauge(
+    "hotline_inbound_oldest_pending_seconds", "Age of the oldest recorded message still waiting for its turn"
 )

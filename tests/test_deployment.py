@@ -109,3 +109,26 @@ def test_metrics_count_turns_and_outcomes_without_personal_data(settings) -> Non
     assert 'hotline_inbound_messages_total{channel="local",duplicate="no"}' in body
     assert "hotline_turn_seconds_count" in body
     assert "metrics-01" not in body and "hola" not in body
+    assert "hotline_inbound_pending 0.0" in body
+
+
+def test_metrics_report_the_backlog_of_recorded_messages(settings, session_factory) -> None:
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from api.app import create_app
+    from db.base import utcnow
+    from db.models import InboundMessage
+    from db.repositories.conversations import record_inbound
+
+    with session_factory.begin() as s:  # recorded by a webhook; no worker has run them (FICTIONAL)
+        for i in range(3):
+            record_inbound(s, "telegram", f"70000000{i}", f"upd-{i}", "Hola", None)
+        s.execute(update(InboundMessage).values(received_at=utcnow() - timedelta(minutes=5)))
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/metrics").text
+    assert "hotline_inbound_pending 3.0" in body
+    oldest = float(re.search(r"^hotline_inbound_oldest_pending_seconds (\S+)$", body, re.M).group(1))
+    assert 290 < oldest < 900

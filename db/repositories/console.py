@@ -23,6 +23,7 @@ from db.models import (
     Person,
     User,
 )
+from db.repositories.conversations import pending_backlog
 
 # Urgent first (death notifications), then high, then normal.
 _PRIORITY_RANK = sql_case(
@@ -116,6 +117,11 @@ class Dashboard:
     hours: list[datetime]  # the last 24 hour buckets, oldest first
     inbound_per_hour: list[int]
     outbound_per_hour: list[int]
+    # Messages recorded by the webhooks whose automatic answer has not run yet; a backlog that
+    # grows means no turn worker is running (or too few).
+    pending_turns: int = 0
+    oldest_pending_at: datetime | None = None
+    pending_stale: bool = False  # the oldest has waited over a minute
 
 
 def _per_hour(stamps: list[datetime], hours: list[datetime]) -> list[int]:
@@ -143,6 +149,7 @@ def dashboard(session: Session, now: datetime | None = None) -> Dashboard:
     # Only timestamps of one day are read: bucketing in Python keeps one query for both databases.
     inbound = list(session.scalars(select(InboundMessage.received_at).where(InboundMessage.received_at >= since)))
     outbound = list(session.scalars(select(OutboundMessage.created_at).where(OutboundMessage.created_at >= since)))
+    pending, oldest_pending = pending_backlog(session)
     return Dashboard(
         persons_by_status={s: int(by_status.get(s, 0)) for s in STATUSES},
         persons_total=int(sum(by_status.values())),
@@ -151,6 +158,9 @@ def dashboard(session: Session, now: datetime | None = None) -> Dashboard:
         hours=hours,
         inbound_per_hour=_per_hour(inbound, hours),
         outbound_per_hour=_per_hour(outbound, hours),
+        pending_turns=pending,
+        oldest_pending_at=oldest_pending,
+        pending_stale=oldest_pending is not None and (now - oldest_pending).total_seconds() > 60,
     )
 
 

@@ -113,9 +113,12 @@ def pending_messages(session: Session, channel: str, address: str) -> list[Inbou
     ))
 
 
-def count_pending(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(InboundMessage)
-                              .where(InboundMessage.state == "pending")) or 0)
+def pending_backlog(session: Session) -> tuple[int, datetime | None]:
+    """How many recorded messages still wait for their turn, and when the oldest arrived."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(InboundMessage.received_at)).where(InboundMessage.state == "pending")
+    ).one()
+    return int(count or 0), oldest
 
 
 def persons_looked_up_since(session: Session, conversation_id: int, since: datetime) -> set[int]:

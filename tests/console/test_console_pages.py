@@ -8,12 +8,12 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, ImportRun, OutboundMessage, Person
+from db.models import AuditEvent, Case, ImportRun, InboundMessage, OutboundMessage, Person
 from tests.console.conftest import RELATIVE, Seed, csrf_of, page_csrf
 
 Client = Callable[[str | None], TestClient]
@@ -241,6 +241,23 @@ def test_the_dashboard_counts(make_client: Client, seed: Seed) -> None:
     assert f'id="oldest"><a href="/console/cases/{seed.case_id}">TST-AAAA' in page
     hours = re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', page)
     assert len(hours) == 24 and sum(int(i) for i, _ in hours) == 1 and sum(int(o) for _, o in hours) == 1
+    assert '<p class="muted" id="pending-turns">Ninguno' in page
+
+
+def test_the_dashboard_warns_when_recorded_messages_wait_unanswered(
+    make_client: Client, seed: Seed, session_factory: sessionmaker[Session]
+) -> None:
+    from db.repositories.conversations import record_inbound
+
+    with session_factory.begin() as s:  # recorded by a webhook, no turn worker running (FICTIONAL)
+        record_inbound(s, "sms", "+50255500777", "SM-waiting-1", "Hola", None)
+        record_inbound(s, "sms", "+50255500778", "SM-waiting-2", "Hola", None)
+    page = make_client("viewer").get("/console/dashboard").text
+    assert re.search(r'<p id="pending-turns">\s*2 · el más antiguo', page)
+    with session_factory.begin() as s:  # ...and two minutes later nobody has answered them
+        s.execute(update(InboundMessage).values(received_at=utcnow() - timedelta(minutes=2)))
+    page = make_client("viewer").get("/console/dashboard").text
+    assert '<p id="pending-turns" class="error" role="alert">' in page and "hotline worker" in page
 
 
 def _actions_listed(page: str) -> set[str]:
