@@ -43,9 +43,9 @@ def set_webhook() -> None:
 
 
 @app.command()
-def poll(no_worker: bool = typer.Option(False, "--no-worker", help="do not send from the outbox here")) -> None:
-    """Run the Telegram bot with long polling (no public URL needed), with an outbox worker."""
-    from api.composition import build_outbox_worker
+def poll(no_worker: bool = typer.Option(False, "--no-worker", help="do not run the workers here")) -> None:
+    """Run the Telegram bot with long polling (no public URL needed), with the workers."""
+    from api.composition import BackgroundWorker, build_workers
     from bot.channels.telegram_bot import make_bot
     from bot.channels.telegram_poller import TelegramPoller
     from common.logging import configure_logging
@@ -59,18 +59,19 @@ def poll(no_worker: bool = typer.Option(False, "--no-worker", help="do not send 
     async def main() -> None:
         bot = make_bot(token, settings.telegram_api_base_url)
         poller = TelegramPoller(bot, factory, settings)
-        worker = None if no_worker else build_outbox_worker(settings, factory)
+        # The workers: the outbox, and the turns of messages a webhook recorded before the switch.
+        workers: list[BackgroundWorker] = [] if no_worker else list(build_workers(settings, factory))
         loop = asyncio.get_running_loop()
 
         def stop() -> None:
             poller.stop()
-            if worker:
-                worker.stop()
+            for w in workers:
+                w.stop()
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop)
         async with bot:
-            await asyncio.gather(poller.run(), *([worker.run()] if worker else []))
+            await asyncio.gather(poller.run(), *(w.run() for w in workers))
 
     typer.echo("Telegram long polling; Ctrl-C to stop.")
     asyncio.run(main())
