@@ -41,6 +41,10 @@ WEBHOOK_DB_THREADS = 8
 MAX_ADDRESS, MAX_PROVIDER_ID = 100, 100
 
 
+class MalformedMessage(ValueError):
+    """What a provider sent cannot be a message (the reason is safe to show: no personal data)."""
+
+
 class Intake:
     def __init__(self, engine: Engine, session_factory: sessionmaker[Session], settings: Settings) -> None:
         self.engine = engine
@@ -87,7 +91,7 @@ class Intake:
     async def record(self, message: InboundMessage) -> bool:
         """Record the message once per provider id; False when it was already recorded."""
         if len(message.address) > MAX_ADDRESS or len(message.provider_id) > MAX_PROVIDER_ID:
-            raise ValueError("sender or message id too long")
+            raise MalformedMessage("sender or message id too long")
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(WEBHOOK_DB_THREADS)
         opting_out = parse_message(message.text or "").command is Command.OPT_OUT  # ~0.05 ms
@@ -107,7 +111,7 @@ async def record_or_refuse(request: Request, message: InboundMessage) -> bool:
     intake: Intake = request.app.state.intake
     try:
         return await intake.record(message)
-    except ValueError as exc:
+    except MalformedMessage as exc:
         raise HTTPException(400, detail=str(exc)) from exc
     except DBAPIError as exc:
         log.error("intake.database_error", channel=message.channel, error=type(exc.orig).__name__)

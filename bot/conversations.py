@@ -168,6 +168,11 @@ def clean_text(text: str | None) -> str | None:
     return text
 
 
+def _written_before_opt_out(conversation: Conversation, message: InboundMessage) -> bool:
+    return (conversation.opted_out_at is not None and message.received_at is not None
+            and message.received_at < conversation.opted_out_at)
+
+
 def run_turn(session: Session, settings: Settings, conversation: Conversation, message: InboundMessage,
              now: datetime | None = None) -> InboundResult:
     """Run the dialogue turn of one recorded message of this (locked) conversation: the new state,
@@ -181,7 +186,13 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
     message.processed_at = now
     message.next_attempt_at = None
     conversation.last_inbound_at = message.received_at or now
-    if conversation.opted_out and parse_message(text or "").command is not Command.OPT_OUT:
+    opting_out = parse_message(text or "").command is Command.OPT_OUT
+    if conversation.opted_out and not opting_out and _written_before_opt_out(conversation, message):
+        # Its turn comes after the relative's BAJA/STOP (it waited behind a failing turn): the
+        # relative asked for silence since, so it gets no answer, and it does not undo the opt-out.
+        log.info("inbound.skipped_after_opt_out", conversation_id=conversation.id, channel=channel)
+        return InboundResult(duplicate=False, conversation_id=conversation.id, events=["skipped_after_opt_out"])
+    if conversation.opted_out and not opting_out:
         # Writing again after BAJA/STOP is consent to be answered again.
         conversation.opted_out = False
         session.add(AuditEvent(actor="bot", action="opt_in", subject_type="conversation",
@@ -234,8 +245,15 @@ def handle_inbound(
         return InboundResult(duplicate=True, conversation_id=conversation.id)
     result: InboundResult | None = None
     for message in conv_repo.pending_messages(session, channel, address):
-        outcome = run_turn(session, settings, conversation, message, now)
         if message.id == inbound_id:
-            result = outcome
+            result = run_turn(session, settings, conversation, message, now)
+            continue
+        try:
+            # An earlier message's turn must not take this one down with it (above all a BAJA):
+            # if it fails it is undone alone and stays pending for the turn workers' retries.
+            with session.begin_nested():
+                run_turn(session, settings, conversation, message, now)
+        except Exception as exc:
+            log.error("inbound.earlier_turn_failed", inbound_id=message.id, error=type(exc).__name__)
     assert result is not None  # recorded above, in this transaction
     return result

@@ -43,7 +43,7 @@ CANDIDATES = 32
 
 @dataclass
 class TurnConfig:
-    concurrency: int = 2  # turns in flight per process (the database waits release the GIL)
+    concurrency: int = 4  # turns in flight per process: half a turn is waiting on the database (GIL free)
     idle_sleep: float = 0.1  # how often an idle worker looks at the queue when nothing wakes it
     max_attempts: int = 3
     backoff_base: float = 1.0
@@ -100,26 +100,49 @@ class TurnProcessor:
         return True
 
     def record_failure(self, message_id: int, exc: BaseException) -> None:
+        error = type(exc).__name__[:200]
         with self.session_factory() as session, session.begin():
-            message = session.get(InboundMessage, message_id)
-            if message is None or message.state != "pending":
+            probe = session.get(InboundMessage, message_id)
+            if probe is None:
                 return
-            conversation = conv_repo.lock_conversation(session, message.channel, message.address)
+            # Lock first, then read the message again: another worker may have run it meanwhile
+            # (our failed turn released the lock), and its outcome must stand.
+            conversation = conv_repo.lock_conversation(session, probe.channel, probe.address)
+            session.refresh(probe)
+            message = probe
+            if message.state != "pending":
+                return
             message.attempts += 1
-            message.last_error = type(exc).__name__[:200]
+            message.last_error = error
             TURN_FAILURES.inc()
             if message.attempts < self.config.max_attempts:
                 delay = self.config.backoff_base * 2 ** (message.attempts - 1)
                 message.next_attempt_at = utcnow() + timedelta(seconds=delay)
                 return
-            self._hand_over(session, conversation, message)
+            try:
+                with session.begin_nested():
+                    self._hand_over(session, conversation, message)
+            except Exception as handover_exc:
+                # The case or the reply could not be written: still stop retrying, so that the
+                # relative's later messages are not held behind this one forever; the audit event
+                # and the log say a person must look.
+                log.error("turn.hand_over_failed", inbound_id=message_id, error=type(handover_exc).__name__)
+                self._mark_failed(message, conversation)
+                session.add(AuditEvent(actor="bot", action="turn_failed", subject_type="conversation",
+                                       subject_id=str(conversation.id),
+                                       details={"inbound_id": message_id, "error": error, "case": None,
+                                                "hand_over_error": type(handover_exc).__name__}))
 
-    def _hand_over(self, session: Session, conversation: Conversation, message: InboundMessage) -> None:
-        """The turn cannot run: a person takes over, and the relative is told so (never silence)."""
+    @staticmethod
+    def _mark_failed(message: InboundMessage, conversation: Conversation) -> None:
         message.state = "failed"
         message.conversation_id = conversation.id
         message.processed_at = utcnow()
         message.next_attempt_at = None
+
+    def _hand_over(self, session: Session, conversation: Conversation, message: InboundMessage) -> None:
+        """The turn cannot run: a person takes over, and the relative is told so (never silence)."""
+        self._mark_failed(message, conversation)
         case = case_service.open_case(
             session, conversation, reason="other", priority="high", person_id=None,
             details={"problem": "the automatic answer failed; read the message and answer",

@@ -136,8 +136,10 @@ class OutboxWorker:
                 # (no attempt counted) instead of holding a slot.
                 await asyncio.to_thread(self._record, "release", item.id, self.worker_id, delay_seconds=wait)
                 return
-            limits.spacing.reserve(item.recipient)
             await limits.pace.wait()
+            # Counted from when the send really starts (after the pace), so that the recipient's
+            # next message, sent right after this one, still keeps its distance at the provider.
+            limits.spacing.reserve(item.recipient)
         try:
             provider_id = await sender.send(item.recipient, item.text)
         except RateLimited as exc:
@@ -170,12 +172,18 @@ class OutboxWorker:
         if not claimed:
             return 0
         semaphore = asyncio.Semaphore(self.config.concurrency)
+        # One recipient's rows go one after the other, in the order claimed (priority, then age):
+        # sent at once, a relative's two replies could arrive swapped. Recipients run concurrently.
+        by_recipient: dict[tuple[str, str], list[Claimed]] = {}
+        for item in claimed:
+            by_recipient.setdefault((item.channel, item.recipient), []).append(item)
 
-        async def guarded(item: Claimed) -> None:
-            async with semaphore:
-                await self._send_one(item)
+        async def in_order(items: list[Claimed]) -> None:
+            for item in items:
+                async with semaphore:
+                    await self._send_one(item)
 
-        await asyncio.gather(*(guarded(item) for item in claimed))
+        await asyncio.gather(*(in_order(items) for items in by_recipient.values()))
         return len(claimed)
 
     async def run_periodic(self) -> int:
