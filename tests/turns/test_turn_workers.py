@@ -654,3 +654,18 @@ def test_an_opt_out_takes_effect_even_when_an_earlier_message_of_the_relative_is
         conversation = s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one()
     assert conversation.opted_out
     assert sms(T.OPTED_OUT) in outbox_texts(session_factory, "sms", RELATIVE)
+    # Healed, the turn workers run the older "Hola": it is not answered (the relative asked for
+    # silence after writing it) and it does not undo the opt-out.
+    before = outbox_texts(session_factory, "sms", RELATIVE)
+    assert run_turns(session_factory, sms_settings) == 1
+    assert outbox_texts(session_factory, "sms", RELATIVE) == before
+    with session_factory() as s:
+        conversation = s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one()
+        hola = s.scalars(select(InboundMessage).where(InboundMessage.provider_id == "SMstop01")).one()
+    assert conversation.opted_out and hola.state == "done"
+    # Writing again afterwards is consent to be answered again, as always.
+    post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid="SMstop03")
+    run_turns(session_factory, sms_settings)
+    with session_factory() as s:
+        assert not s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one().opted_out
+    assert outbox_texts(session_factory, "sms", RELATIVE)[len(before):][-1] == sms(T.ASK_NAME)
