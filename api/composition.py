@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.outbox.ratelimit import ChannelLimits
 from bot.outbox.senders import Sender
 from bot.outbox.worker import OutboxWorker, WorkerConfig
-from bot.turns import TurnProcessor
-from common.settings import Settings
+from bot.turns import TurnConfig, TurnProcessor
+from common.settings import Settings, normalise_database_url
 
 
 class BackgroundWorker(Protocol):
@@ -62,7 +62,11 @@ def build_outbox_worker(settings: Settings, factory: sessionmaker[Session]) -> O
 
 
 def build_turn_processor(settings: Settings, factory: sessionmaker[Session]) -> TurnProcessor:
-    return TurnProcessor(factory, settings)
+    config = TurnConfig()
+    if not normalise_database_url(settings.database_url).startswith("postgresql"):
+        # SQLite runs one write transaction at a time: more lanes would only queue for the lock.
+        config.concurrency = 1
+    return TurnProcessor(factory, settings, config)
 
 
 def build_workers(settings: Settings, factory: sessionmaker[Session]) -> tuple[TurnProcessor, OutboxWorker]:
