@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import gc
+from typing import TYPE_CHECKING
+
 import typer
 import uvicorn
 
 from common.settings import get_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+def _run(app: FastAPI, host: str, port: int) -> None:
+    # Everything loaded by now (modules, tables, templates, the app) lives as long as the process:
+    # kept out of the garbage collector's full passes, which would otherwise walk all of it and
+    # show up as pauses in the webhooks' slowest answers (p99 at 64 relatives: 116 -> 63 ms,
+    # docs/benchmarks.md).
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:
@@ -19,8 +35,7 @@ def register(app: typer.Typer) -> None:
         """Run the API, console and webhooks."""
         from api.app import create_app
 
-        uvicorn.run(create_app(get_settings(), run_worker=not no_worker), host=host, port=port,
-                    log_level="warning")
+        _run(create_app(get_settings(), run_worker=not no_worker), host, port)
 
     @app.command()
     def worker() -> None:
@@ -70,4 +85,4 @@ def register(app: typer.Typer) -> None:
         for username, role, password in accounts:
             typer.echo(f"console account {username} ({role}), password: {password}  (shown only now)")
         typer.echo(f"hotline on http://{host}:{port}  (API docs /docs, web chat /chat, console /console)")
-        uvicorn.run(create_app(settings, run_worker=True), host=host, port=port, log_level="warning")
+        _run(create_app(settings, run_worker=True), host, port)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.language.normalize import Token
+from bot.language.normalize import Token, fold_inline
 
 
 class Command(StrEnum):
@@ -295,6 +295,19 @@ class CommandReading:
     thanks: bool
     answer: str | None  # 'yes' / 'no' when the message is, or starts with, a yes or a no
     whole: bool  # the command is the whole message (nothing else to read)
+
+
+# Every way of opting out contains one of these (checked by tests/language/test_opt_out_filter.py
+# against the phrase tables above and every utterance the language tests know).
+_OPT_OUT_STEMS = ("baja", "stop", "alto", "cancel", "unsubscrib", "end", "quit", "parar", "detener", "basta",
+                  "salir", "desuscrib", "mensaje", "aviso", "notificacion", "sms", "mand", "envi", "escrib", "dej")
+
+
+def may_be_opt_out(text: str) -> bool:
+    """A cheap first look (no parsing): False only for a text that cannot be an opt-out. The
+    webhooks use it so that only a few messages pay for parse_message before the answer."""
+    folded = fold_inline(text)
+    return any(stem in folded for stem in _OPT_OUT_STEMS)
 
 
 def _norm_code(prefix: str, suffix: str) -> str:
