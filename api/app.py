@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api.composition import BackgroundWorker, build_workers
 from api.intake import Intake
+from bot.channels.telegram_app import build_application, start_application, stop_application
 from common.logging import configure_logging
 from common.metrics import INBOUND_OLDEST_PENDING_SECONDS, INBOUND_PENDING
 from common.settings import Settings, get_settings
@@ -30,10 +31,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        telegram = build_application(settings) if settings.telegram_enabled else None
+        telegram_started = await start_application(telegram) if telegram else False
+        app.state.telegram_application = telegram
         workers: list[BackgroundWorker] = []
         if run_worker:
             # The in-process workers: the turns of recorded messages, and the outbox.
-            turns, outbox_worker = build_workers(settings, app.state.sessionmaker)
+            turns, outbox_worker = build_workers(settings, app.state.sessionmaker,
+                                                 telegram.bot if telegram else None)
             intake.on_recorded = turns.wake
             workers = [turns, outbox_worker]
         tasks = [asyncio.create_task(w.run()) for w in workers]
@@ -44,6 +49,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             for w in workers:
                 w.stop()
             await asyncio.gather(*tasks)
+            if telegram:
+                await stop_application(telegram, telegram_started)
             intake.dispose()
             engine.dispose()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot
 
 from bot.outbox.ratelimit import ChannelLimits
 from bot.outbox.senders import Sender
@@ -22,13 +23,13 @@ class BackgroundWorker(Protocol):
     def stop(self) -> None: ...
 
 
-def build_senders(settings: Settings) -> dict[str, Sender]:
+def build_senders(settings: Settings, telegram_bot: Bot | None = None) -> dict[str, Sender]:
     # The local channels (terminal, web chat) deliver their own rows (db.repositories.local_channel).
     senders: dict[str, Sender] = {}
     if settings.telegram_enabled:
         from bot.channels.telegram_sender import TelegramSender
 
-        senders["telegram"] = TelegramSender.from_settings(settings)
+        senders["telegram"] = TelegramSender(telegram_bot) if telegram_bot else TelegramSender.from_settings(settings)
     if settings.twilio_enabled:
         from bot.channels.twilio_sender import TwilioSender
 
@@ -57,8 +58,10 @@ def build_worker_config(settings: Settings) -> WorkerConfig:
     return WorkerConfig(lease_seconds=settings.outbox_lease_seconds, periodic=[followup_job(settings)])
 
 
-def build_outbox_worker(settings: Settings, factory: sessionmaker[Session]) -> OutboxWorker:
-    return OutboxWorker(factory, build_senders(settings), build_limits(settings), build_worker_config(settings))
+def build_outbox_worker(settings: Settings, factory: sessionmaker[Session],
+                        telegram_bot: Bot | None = None) -> OutboxWorker:
+    return OutboxWorker(factory, build_senders(settings, telegram_bot), build_limits(settings),
+                        build_worker_config(settings))
 
 
 def build_turn_processor(settings: Settings, factory: sessionmaker[Session]) -> TurnProcessor:
@@ -69,9 +72,12 @@ def build_turn_processor(settings: Settings, factory: sessionmaker[Session]) -> 
     return TurnProcessor(factory, settings, config)
 
 
-def build_workers(settings: Settings, factory: sessionmaker[Session]) -> tuple[TurnProcessor, OutboxWorker]:
+def build_workers(settings: Settings, factory: sessionmaker[Session],
+                  telegram_bot: Bot | None = None) -> tuple[TurnProcessor, OutboxWorker]:
     """What ``hotline worker`` (and ``hotline serve`` in-process) runs: the turns of recorded
-    messages and the outbox; a turn's replies wake the outbox worker."""
-    turns, outbox_worker = build_turn_processor(settings, factory), build_outbox_worker(settings, factory)
+    messages and the outbox; a turn's replies wake the outbox worker. ``telegram_bot``: the web
+    process's Application's bot, to send with (else one is built from the settings)."""
+    turns = build_turn_processor(settings, factory)
+    outbox_worker = build_outbox_worker(settings, factory, telegram_bot)
     turns.after_turn = outbox_worker.wake
     return turns, outbox_worker

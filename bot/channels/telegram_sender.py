@@ -17,7 +17,6 @@ class TelegramSender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self._initialized = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramSender:

@@ -3,6 +3,7 @@ with python-telegram-bot out, against the fake Bot API. Chats, names and texts a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -142,3 +143,33 @@ def test_a_redelivered_update_id_is_handled_once(
     assert c["inbound"] == 4 and c["disclosures"] == 1 and c["cases"] == 1
     sent = fake_telegram.sent_to(CHAT)
     assert len(sent) == len(set(sent)) == c["outbound"]
+
+
+def test_the_ptb_application_starts_and_stops_with_the_web_process(
+    tg_settings: Settings, fake_telegram: FakeTelegram, session_factory: sessionmaker[Session]
+) -> None:
+    app = create_app(tg_settings, run_worker=True)
+    with TestClient(app) as c:
+        application = app.state.telegram_application
+        # Built without an Updater (webhook mode), initialised (getMe checked the token) and running.
+        assert application.updater is None and application.running
+        assert fake_telegram.calls_of("getMe") and application.bot.username
+        # Its bot is what the in-process outbox worker sends with: an update is answered by itself.
+        assert post_update(c, fake_telegram.updates.text(CHAT, "Hola")).status_code == 200
+        deadline = time.monotonic() + 15
+        while len(fake_telegram.sent_to(CHAT)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake_telegram.sent_to(CHAT) == [T.WELCOME, T.ASK_NAME]
+    assert not application.running
+
+
+def test_the_web_process_starts_and_records_updates_while_telegram_is_unreachable(
+    db_url: str, fake_telegram: FakeTelegram, session_factory: sessionmaker[Session]
+) -> None:
+    settings = channel_settings(db_url, "https://hotline.example.org", telegram=fake_telegram)
+    fake_telegram.stop()  # Telegram down when the process starts
+    app = create_app(settings)
+    with TestClient(app) as c:
+        assert not app.state.telegram_application.running
+        assert post_update(c, fake_telegram.updates.text(CHAT, "Hola")).status_code == 200
+    assert counts(session_factory)["inbound"] == 1
