@@ -47,7 +47,8 @@ _PHONE = re.compile(r"\+?\d[\d \-().]{6,}\d", re.ASCII)
 _EMAIL_URL = re.compile(r"(?<!\S)[^\s@]+@[^\s@]+\.\S+|\bhttps?://\S+|\bwww\.\S+")
 _SPANISH = (FUNCTION_WORDS | DOMAIN_WORDS | frozenset(RELATIONSHIP_WORDS)) - ENGLISH_WORDS - {"a", "no", "me"}
 _ENGLISH = ENGLISH_WORDS - FUNCTION_WORDS - DOMAIN_WORDS - {"a", "no", "me", "he", "son", "been"}
-_MAYAN_MARK = re.compile(r"[bcktq]'|tz|xj|aa|ee|ii|oo|uu|q[^u]")
+# Glottal stops (k', tz', a vowel, an apostrophe, a vowel), long vowels, q not before u.
+_MAYAN_MARK = re.compile(r"[bcktq]'|[aeiouáéíóú]'[aeiouáéíóú]|tz|xj|aa|ee|ii|oo|uu|q[^u]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,22 +125,27 @@ def _language(tokens: list[Token]) -> str:
         return "es"
     es = sum(1 for w in words if w in _SPANISH)
     en = sum(1 for w in words if w in _ENGLISH)
-    if en > es and en >= max(1, len(words) // 4):
+    # One English-looking word said again and again is not English: Yucatec's "in" (my) is.
+    en_distinct = len({w for w in words if w in _ENGLISH})
+    if en > es and en >= max(1, len(words) // 4) and (en_distinct >= 2 or en == en_distinct):
         return "en"
     if es >= 1 and es >= len(words) // 5:
         return "es"
     # No Spanish words to speak of: a name alone ("Jose Luis Hernandez") stays Spanish; a sentence
     # of unknown words with Mayan spelling (q', k', tz, doubled vowels) is another language.
+    # Distinct words: a little word said again and again ("in", my, in Yucatec) is not a sentence
+    # of known words.
+    distinct = set(words)
     known = sum(
         1
-        for w in words
+        for w in distinct
         if w in COMMON_GIVEN_NAMES
         or w in COMMON_SURNAMES
         or w in NICKNAMES
         or w in COUNTRY_WORDS
         or is_ordinary_word(w)
     )
-    if len(words) >= 4 and known <= len(words) // 4:
+    if len(words) >= 4 and known <= len(distinct) // 4:
         marked = sum(1 for t in tokens if _MAYAN_MARK.search(t.text.lower()))
         if marked >= 2 or len(words) >= 8:
             return "other"

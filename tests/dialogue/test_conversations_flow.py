@@ -188,10 +188,16 @@ def test_english_with_details_is_still_understood(relative) -> None:
     assert r.say("born December 25 1994") == [disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
 
 
-@pytest.mark.xfail(strict=True, reason="language gap: a K'iche'/Yucatec sentence is read as a person's name")
 def test_mayan_language_gets_the_language_reply(relative) -> None:
     r = relative()
+    # Yucatec Maya (FICTIONAL): "Good day, I want to know where my older brother is".
     assert r.say("Ma'alob k'iin, in k'áat in wojéeltik tu'ux yaan in suku'un") == [T.WELCOME, T.OTHER_LANGUAGE]
+
+
+@pytest.mark.parametrize("name", ["Domingo Tzul Ajpop Caal", "Cux Tzoc Quej Choc", "mi hijo Q'anil Tz'unun Ajpop"])
+def test_a_name_with_mayan_spelling_is_still_a_name(relative, name: str) -> None:
+    # FICTIONAL names: Mayan surnames and given names are common among the people held.
+    assert relative().say(name) == [T.WELCOME, T.ASK_BIRTH]
 
 
 # --- how names are written -----------------------------------------------------------------------
