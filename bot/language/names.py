@@ -13,6 +13,7 @@ orders and a silent reorder would hide what the relative typed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.language.commands import _FILLER as _COMMAND_FILLER
@@ -242,6 +243,26 @@ NOT_NAME = (
 )
 _VERB_ENDINGS = ("iendo", "ieron", "aban", "iamos", "abamos", "ando")
 
+# Keyboard rows a hand runs along when it types anything at all.
+_KEYBOARD_RUNS = ("qwer", "asdf", "zxcv", "nlkj", "lkjh", "poiu", "hjkl", "uiop")
+_LAUGHTER = re.compile(r"(?:[jh][aeiou]){2,}[jh]?")
+_TRIPLED = re.compile(r"(.)\1\1")
+
+
+def is_noise_word(folded: str) -> bool:
+    """A word nobody is named: laughter (jajaja), a letter held down (kkkk), no vowel at all
+    (sdfsdf), a run along the keyboard (asdf, qwerty). Deliberately narrow: taking a real name for
+    noise would tell a relative we do not understand them; every name in the name lists and the
+    demo roster is checked against it (tests/language/test_noise_words.py)."""
+    if len(folded) < 3:
+        return False
+    return (
+        bool(_LAUGHTER.fullmatch(folded))
+        or bool(_TRIPLED.search(folded))
+        or not any(v in folded for v in "aeiouy")
+        or any(run in folded for run in _KEYBOARD_RUNS)
+    )
+
 
 def is_ordinary_word(folded: str) -> bool:
     """True for words that are never a name here (including plural/gender variants of them)."""
@@ -317,6 +338,8 @@ def classify(tokens: list[Token], consumed: list[bool], mixed_case: bool) -> lis
             and w not in COMMON_GIVEN_NAMES
             and not (mixed_case and tok.is_capitalised)
         ):
+            kinds.append("stop")
+        elif is_noise_word(w):
             kinds.append("stop")
         else:
             kinds.append("name")

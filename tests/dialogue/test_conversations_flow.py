@@ -194,6 +194,14 @@ def test_mayan_language_gets_the_language_reply(relative) -> None:
     assert r.say("Ma'alob k'iin, in k'áat in wojéeltik tu'ux yaan in suku'un") == [T.WELCOME, T.OTHER_LANGUAGE]
 
 
+def test_keyboard_noise_and_laughter_are_not_searched_as_names(relative) -> None:
+    r = relative()
+    assert r.say("asdf qwerty") == [T.WELCOME, T.ASK_NAME]
+    assert r.say("jajaja") == [T.ASK_NAME_AGAIN]
+    assert r.say("sdfsdf") == [T.OFFER_HUMAN_AFTER_FAILURES]
+    assert r.cases() == [] and r.disclosures() == []
+
+
 @pytest.mark.parametrize("name", ["Domingo Tzul Ajpop Caal", "Cux Tzoc Quej Choc", "mi hijo Q'anil Tz'unun Ajpop"])
 def test_a_name_with_mayan_spelling_is_still_a_name(relative, name: str) -> None:
     # FICTIONAL names: Mayan surnames and given names are common among the people held.
