@@ -30,6 +30,7 @@ from bot.language.commands import Command, may_be_opt_out
 from bot.language.parse import parse_message
 from bot.messages import InboundMessage
 from common.logging import get_logger
+from common.metrics import INBOUND_MESSAGES
 from common.settings import Settings
 from db.repositories.conversations import accept_parameters, accept_statement
 from db.session import make_engine, session_scope
@@ -99,7 +100,9 @@ class Intake:
         opting_out = may_be_opt_out(text) and parse_message(text).command is Command.OPT_OUT
         work = self._opt_out_now if opting_out else self._record
         new = await anyio.to_thread.run_sync(work, message, limiter=self._limiter)
-        if new and self.on_recorded is not None:
+        if not new and not opting_out:  # (handle_inbound counts its own)
+            INBOUND_MESSAGES.labels(message.channel, "yes").inc()  # a redelivery: nothing to do
+        elif new and self.on_recorded is not None:
             self.on_recorded()
         return new
 

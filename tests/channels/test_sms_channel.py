@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from bot import texts_es as T
 from bot.conversations import render_for_channel
+from common.metrics import INBOUND_MESSAGES
 from common.settings import Settings
 from db.models import Conversation, InboundMessage, OutboundMessage
 from db.repositories import outbox
@@ -219,9 +220,11 @@ def test_a_redelivered_message_sid_is_handled_once(
     add_sought_person(session_factory)
     turns = [("SMa1", "Hola"), ("SMa2", PERSON_NAME_MESSAGE), ("SMa3", PERSON_BIRTH_MESSAGE),
              ("SMa4", "HUMANO")]
+    duplicates_before = INBOUND_MESSAGES.labels("sms", "yes")._value.get()
     for sid, body in turns:
         for _ in range(3):  # Twilio retries when it does not see our answer in time
             assert post_sms(client, fake_twilio, sms_settings, RELATIVE, body, sid=sid).status_code == 200
+    assert INBOUND_MESSAGES.labels("sms", "yes")._value.get() - duplicates_before == 8  # counted in /metrics
     drain(session_factory, sms_settings)
     c = counts(session_factory)
     assert c["inbound"] == 4 and c["conversations"] == 1
