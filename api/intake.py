@@ -3,15 +3,18 @@
 A provider's webhook only waits for the message to be durable (``inbound_messages``, pending); the
 turn workers run the dialogue afterwards (bot/turns.py). That keeps a webhook's cost at the floor
 of any durable webhook (check, one INSERT, answer) however long a dialogue turn takes, and a burst
-of relatives costs the provider no timeouts.
+of relatives costs the provider no timeouts. The one exception is an opt-out (STOP, BAJA, ALTO):
+its turn runs before the answer, so that nothing queued for that number goes out after it.
 
-Two choices measured with scripts/bench_channels.py (docs/benchmarks.md):
+Choices measured with scripts/bench_channels.py (docs/benchmarks.md):
 - the INSERT runs on its own small thread pool (``WEBHOOK_DB_THREADS``). With the default pool of
   40 threads, 64 requests at once left 40 threads fighting over the GIL and the event loop starved:
   throughput halved and p99 tripled;
 - on PostgreSQL it runs in autocommit on a pool without pre-ping: one round trip instead of four
   (ping, BEGIN, INSERT, COMMIT). A connection the server dropped (a restart) is detected when the
-  statement fails and the statement is run once more on a fresh connection.
+  statement fails and the statement is run once more on a fresh connection;
+- spotting an opt-out needs the parser, which cost a tenth of the webhook's time: a cheap first
+  look (``may_be_opt_out``, tested never to miss one) leaves the parse to the few that could be.
 """
 
 from __future__ import annotations
