@@ -48,8 +48,18 @@ def lock_conversation(session: Session, channel: str, address: str) -> Conversat
 
 def try_lock_conversation(session: Session, channel: str, address: str) -> Conversation | None:
     """As lock_conversation, but None at once when another transaction holds it (SKIP LOCKED)."""
+    locking = _conversation_query(session, channel, address, skip_locked=True)
+    conversation = session.scalars(locking).first()
+    if conversation is not None:
+        return conversation
+    exists = session.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                          Conversation.address == address))
+    if exists is not None:
+        return None  # it exists and SKIP LOCKED skipped it: another worker holds it
+    # A relative's first message. (Creating it waits if another transaction is creating the same
+    # row right now; it does not skip: nothing can be skipped that is not there yet.)
     _ensure_conversation(session, channel, address)
-    return session.scalars(_conversation_query(session, channel, address, skip_locked=True)).first()
+    return session.scalars(locking).first()
 
 
 @lru_cache(maxsize=4)
@@ -87,19 +97,25 @@ def record_inbound(session: Session, channel: str, address: str, provider_id: st
     return None if row is None else int(row[0])
 
 
-def due_pending(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
-    """Who has a message whose turn is due, oldest message first: (channel, address) pairs."""
-    rows = session.execute(
-        select(InboundMessage.channel, InboundMessage.address)
+def due_pending(session: Session, now: datetime, limit: int, window: int = 500) -> list[tuple[str, str]]:
+    """Who has a message whose turn is due, oldest first: up to ``limit`` distinct (channel,
+    address) pairs among the ``window`` oldest due messages. Distinct senders, so that one relative
+    with a long backlog (a flood) does not fill the list while a worker is on it and others wait."""
+    oldest = (
+        select(InboundMessage.id, InboundMessage.channel, InboundMessage.address)
         .where(InboundMessage.state == "pending",
                or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now))
         .order_by(InboundMessage.id)
+        .limit(window)
+        .subquery()
+    )
+    rows = session.execute(
+        select(oldest.c.channel, oldest.c.address)
+        .group_by(oldest.c.channel, oldest.c.address)
+        .order_by(func.min(oldest.c.id))
         .limit(limit)
     )
-    seen: dict[tuple[str, str], None] = {}
-    for channel, address in rows:
-        seen.setdefault((channel, address), None)
-    return list(seen)
+    return [(str(channel), str(address)) for channel, address in rows]
 
 
 def pending_messages(session: Session, channel: str, address: str) -> list[InboundMessage]:

@@ -669,3 +669,31 @@ def test_an_opt_out_takes_effect_even_when_an_earlier_message_of_the_relative_is
     with session_factory() as s:
         assert not s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one().opted_out
     assert outbox_texts(session_factory, "sms", RELATIVE)[len(before):][-1] == sms(T.ASK_NAME)
+
+
+@pytest.mark.postgres_only
+def test_a_relative_flooding_the_line_does_not_hold_up_the_others(
+    session_factory: sessionmaker[Session],
+) -> None:
+    flooder, others = "+50255530000", ["+50255530001", "+50255530002"]  # fictional
+    with session_factory() as s, s.begin():
+        conv_repo.lock_conversation(s, "sms", flooder)  # an existing conversation
+        for i in range(100):  # the oldest hundred messages are all one relative's
+            conv_repo.record_inbound(s, "sms", flooder, f"SMflood{i}", f"hola {i}", None)
+        for n, other in enumerate(others):
+            conv_repo.record_inbound(s, "sms", other, f"SMother{n}", "Hola", None)
+    # A worker is on the flooder's conversation (its lock held, in another transaction)...
+    busy = session_factory()
+    try:
+        assert conv_repo.try_lock_conversation(busy, "sms", flooder) is not None
+        busy.flush()
+        # ...and another worker still finds the next relative, behind a hundred older messages.
+        with session_factory() as s:
+            claimed = claim_next(s, utcnow())
+            assert claimed is not None
+            conversation, message = claimed
+            assert (conversation.address, message.provider_id) == (others[0], "SMother0")
+            s.rollback()
+    finally:
+        busy.rollback()
+        busy.close()
