@@ -97,24 +97,30 @@ def record_inbound(session: Session, channel: str, address: str, provider_id: st
     return None if row is None else int(row[0])
 
 
+@lru_cache(maxsize=1)
+def _due_pending_statement() -> Select[str, str]:
+    # Built once (parameters: now, window, limit): building it costs as much as running it.
+    oldest = (
+        select(InboundMessage.id, InboundMessage.channel, InboundMessage.address)
+        .where(InboundMessage.state == "pending",
+               or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= bindparam("now")))
+        .order_by(InboundMessage.id)
+        .limit(bindparam("window"))
+        .subquery()
+    )
+    return (
+        select(oldest.c.channel, oldest.c.address)
+        .group_by(oldest.c.channel, oldest.c.address)
+        .order_by(func.min(oldest.c.id))
+        .limit(bindparam("limit"))
+    )
+
+
 def due_pending(session: Session, now: datetime, limit: int, window: int = 500) -> list[tuple[str, str]]:
     """Who has a message whose turn is due, oldest first: up to ``limit`` distinct (channel,
     address) pairs among the ``window`` oldest due messages. Distinct senders, so that one relative
     with a long backlog (a flood) does not fill the list while a worker is on it and others wait."""
-    oldest = (
-        select(InboundMessage.id, InboundMessage.channel, InboundMessage.address)
-        .where(InboundMessage.state == "pending",
-               or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now))
-        .order_by(InboundMessage.id)
-        .limit(window)
-        .subquery()
-    )
-    rows = session.execute(
-        select(oldest.c.channel, oldest.c.address)
-        .group_by(oldest.c.channel, oldest.c.address)
-        .order_by(func.min(oldest.c.id))
-        .limit(limit)
-    )
+    rows = session.execute(_due_pending_statement(), {"now": now, "window": window, "limit": limit})
     return [(str(channel), str(address)) for channel, address in rows]
 
 
