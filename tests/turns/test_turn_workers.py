@@ -420,6 +420,33 @@ def test_a_turn_that_keeps_failing_is_handed_over_and_later_messages_wait_behind
     assert counts(session_factory)["cases"] == 1
 
 
+def test_when_even_the_hand_over_fails_the_message_stops_holding_the_relative_back(
+    sms_client: TestClient, fake_twilio: FakeTwilio, sms_settings: Settings, session_factory: sessionmaker[Session],
+    engine: Engine,
+) -> None:
+    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, "Hola", sid="SMho1").status_code == 200
+    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, PERSON_NAME_MESSAGE,
+                    sid="SMho2").status_code == 200
+    processor = TurnProcessor(session_factory, sms_settings, TurnConfig(max_attempts=2, backoff_base=0.01))
+    # Nothing at all can be queued for this relative: neither a reply nor the hand-over's message.
+    with injected_fault(engine, "BEFORE INSERT ON outbound_messages", f"NEW.recipient = '{FAILING}'"):
+        deadline = time.monotonic() + 30
+        while inbound_rows(session_factory, FAILING)[0].state == "pending":
+            processor.process_one()
+            assert time.monotonic() < deadline, "the message was retried for ever"
+            time.sleep(0.005)
+        first, second = inbound_rows(session_factory, FAILING)
+        assert (first.state, first.attempts) == ("failed", 2) and second.state == "pending"
+        [event] = audit_actions(session_factory, "turn_failed")
+        # The audit log says a person must look: no case could be written with the failed hand-over.
+        assert event.details["case"] is None and event.details["hand_over_error"]
+        assert counts(session_factory)["cases"] == 0
+    # Healed: the relative's next message is answered, no longer held behind the failed one.
+    assert drain_turns(processor) == 1
+    assert inbound_rows(session_factory, FAILING)[1].state == "done"
+    assert outbox_texts(session_factory, "sms", FAILING)
+
+
 # --- 5. four worker processes on PostgreSQL -----------------------------------------------------
 
 
