@@ -57,10 +57,9 @@ def claim_next(session: Session, now: datetime) -> tuple[Conversation, InboundMe
         if conversation is None:
             continue  # another worker is on this relative
         # Read again under the lock: another worker may have run it since we looked.
-        waiting = conv_repo.pending_messages(session, channel, address)
-        if not waiting:
+        oldest = conv_repo.oldest_pending(session, channel, address)
+        if oldest is None:
             continue
-        oldest = waiting[0]
         if oldest.next_attempt_at is not None and oldest.next_attempt_at > now:
             continue  # backing off after a failure; the later messages wait behind it
         return conversation, oldest

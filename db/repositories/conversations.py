@@ -124,15 +124,24 @@ def due_pending(session: Session, now: datetime, limit: int, window: int = 500) 
     return [(str(channel), str(address)) for channel, address in rows]
 
 
-def pending_messages(session: Session, channel: str, address: str) -> list[InboundMessage]:
-    """This sender's messages still waiting for their turn, in the order they arrived."""
-    return list(session.scalars(
+def _pending_query(channel: str, address: str) -> Select[InboundMessage]:
+    return (
         select(InboundMessage)
         .where(InboundMessage.channel == channel, InboundMessage.address == address,
                InboundMessage.state == "pending")
         .order_by(InboundMessage.id)
         .execution_options(populate_existing=True)
-    ))
+    )
+
+
+def pending_messages(session: Session, channel: str, address: str) -> list[InboundMessage]:
+    """This sender's messages still waiting for their turn, in the order they arrived."""
+    return list(session.scalars(_pending_query(channel, address)))
+
+
+def oldest_pending(session: Session, channel: str, address: str) -> InboundMessage | None:
+    """This sender's next message to answer (one row: a flood's backlog is not loaded per turn)."""
+    return session.scalars(_pending_query(channel, address).limit(1)).first()
 
 
 def pending_backlog(session: Session) -> tuple[int, datetime | None]:
