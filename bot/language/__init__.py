@@ -3,6 +3,6 @@
 from bot.language.commands import Command
 from bot.language.names import NICKNAMES, SoughtName
 from bot.language.nationality import spanish_country_name
-from bot.language.parse import Understanding, parse_message
+from bot.language.parse import Mention, Understanding, parse_message
 
-__all__ = ["NICKNAMES", "Command", "SoughtName", "Understanding", "parse_message", "spanish_country_name"]
+__all__ = ["NICKNAMES", "Command", "Mention", "SoughtName", "Understanding", "parse_message", "spanish_country_name"]

@@ -40,7 +40,7 @@ from bot.language.numbers import find_numbers
 from bot.language.relationship import WORDS as RELATIONSHIP_WORDS
 from bot.language.relationship import find_relationship
 
-__all__ = ["MAX_CHARS", "Command", "SoughtName", "Understanding", "parse_message"]
+__all__ = ["MAX_CHARS", "Command", "Mention", "SoughtName", "Understanding", "parse_message"]
 
 _PHONE = re.compile(r"\+?\d[\d \-().]{6,}\d", re.ASCII)
 # Anchored at the start of a word: an unanchored \S+@ backtracks quadratically on a long word.
@@ -49,6 +49,17 @@ _SPANISH = (FUNCTION_WORDS | DOMAIN_WORDS | frozenset(RELATIONSHIP_WORDS)) - ENG
 _ENGLISH = ENGLISH_WORDS - FUNCTION_WORDS - DOMAIN_WORDS - {"a", "no", "me", "he", "son", "been"}
 # Glottal stops (k', tz', a vowel, an apostrophe, a vowel), long vowels, q not before u.
 _MAYAN_MARK = re.compile(r"[bcktq]'|[aeiouáéíóú]'[aeiouáéíóú]|tz|xj|aa|ee|ii|oo|uu|q[^u]")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """Another sought person named in the same message, with the details said about them."""
+
+    name: SoughtName
+    birth_date: date | None = None
+    birth_year: int | None = None
+    age: int | None = None
+    nationality: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,18 @@ class Understanding:
     thanks: bool = False
     language: str = "es"  # 'es' / 'en' / 'other'
     truncated: bool = False  # only the first MAX_CHARS characters were read
+    # "no sé", "no sé cuándo nació", "no me acuerdo", "ni idea": an honest "I do not know".
+    dont_know: bool = False
+    # "otra persona: NAME", "ahora busco a NAME": a new search, with ``name`` set to NAME.
+    new_search: bool = False
+    # Further sought persons in this message, in the order named; the top-level fields are the
+    # first named person's.
+    others: tuple[Mention, ...] = ()
+    # Anguish said in words: "estoy desesperada", "se lo suplico", "no sabemos nada de él".
+    distress: bool = False
+    # The relative's OWN details ("tengo 45 años", "soy guatemalteca"): never the sought person's.
+    relative_age: int | None = None
+    relative_nationality: str | None = None  # ISO 3166 alpha-2
 
     @property
     def has_details(self) -> bool:
