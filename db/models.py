@@ -54,6 +54,8 @@ CASE_REASONS = (
     "asked_for_person",
     "abuse_limit",
     "unreadable_media",
+    "no_proof",  # the name matched but the relative did not show they know the person (e.g. "no sé")
+    "proof_attempts",  # the person is under proof lock (SPEC 5, rule 6)
     "other",
 )
 CHANNELS = ("telegram", "sms", "whatsapp", "local")
@@ -93,6 +95,9 @@ class Person(Base):
     document_number: Mapped[str | None] = mapped_column(String(100))  # never disclosed
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text)  # internal, never disclosed
+    # Rule 6 of SPEC 5: set when failed proofs from any contacts reached the limit; until an
+    # operator clears it, the bot states this person's status to nobody.
+    proof_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Accent-folded search keys (bot.matching.keys computes them); indexed for retrieval.
     name_key: Mapped[str] = mapped_column(String(400), default="")
@@ -290,6 +295,23 @@ class Inquiry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     outcome: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ProofAttempt(Base):
+    """One message that failed the knowledge proof about a person (SPEC 5, rule 6), from any
+    contact. Counted across contacts and channels; shown to the operator on the lock's case."""
+
+    __tablename__ = "proof_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    stated: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what was said about the person
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an operator cleared the lock
 
 
 class Case(Base):
