@@ -41,7 +41,9 @@ STATUSES = (
     "returned",
     "deceased",
 )
-ROLES = ("admin", "operator", "viewer")
+ROLES = ("admin", "operator", "viewer")  # console users (and their tokens)
+# A ``reporter`` token (a hospital, a prosecutor's office) may only add status reports.
+TOKEN_ROLES = (*ROLES, "reporter")
 CASE_PRIORITIES = ("normal", "high", "urgent")
 CASE_STATUSES = ("open", "in_progress", "waiting", "resolved")
 CASE_REASONS = (
@@ -193,6 +195,10 @@ class PendingStatusReport(Base):
     expected_version: Mapped[int | None] = mapped_column(Integer)
     proposed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     proposed_by: Mapped[str] = mapped_column(String(200))  # "user:ana", "token:3"
+    # WHO proposed, whatever the path: "user:<id>" (the console, or a token of that user),
+    # "integration:<name>" (a token of a named integration), "import" (the command line). Four eyes
+    # compare this, so two tokens of one person are one person (bot.auth.principal_of).
+    proposer: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -214,8 +220,64 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # unused: login is throttled instead
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164; where console calls ring
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP second factor (bot.second_factor): the shared secret once enrolment is confirmed, and the
+    # last time step accepted (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class RecoveryCode(Base):
+    """One-time codes for a user who lost their authenticator; only a SHA-256 is stored (each code
+    has 80 random bits, so a fast hash is enough)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OperatorSession(Base):
+    """A console session kept on the server: the cookie carries only a random id, whose SHA-256 is
+    the key here. Ending a row (logout, deactivation, password reset, idle timeout) ends the session
+    at once, whatever copies of the cookie exist.
+
+    ``stage``: ``second_factor`` (the password was right, the code is awaited), ``enrol`` (the
+    password was right, a second factor must be enrolled first), ``full`` (logged in)."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(30))
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0)
+    # A TOTP secret shown at enrolment, kept here until a first code proves the user has it.
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Failed console logins per account name and per client address (bot.login): each failure
+    beyond a few grows the wait before the next attempt is even looked at. Keyed by the typed name,
+    so an unknown name is throttled exactly like a real one."""
+
+    __tablename__ = "login_throttle"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # "account" or "address"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):
@@ -231,6 +293,10 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whose token: a console user's, or a named integration's (exactly one of the two).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    integration: Mapped[str | None] = mapped_column(String(100))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # null: no expiry
 
 
 class Conversation(Base):
