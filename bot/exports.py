@@ -14,12 +14,17 @@ for tracing services (SPEC section 8). Decisions (docs/operations.md, "Exports")
   must never feed these files to a public site (docs/operations.md).
 - Every export is one ``export`` audit event with the parameters and the ids of the persons that
   left, when the caller names an ``actor``.
+- PFIF record ids are "domain/unique" under a real domain name (``PFIF_DOMAIN``, else
+  ``HOTLINE_PUBLIC_URL``'s host): Person Finder refuses every record of a file whose ids start with
+  an IP address or a single label such as localhost, so the export refuses too, naming the setting,
+  rather than produce a file nobody can import.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
@@ -27,7 +32,7 @@ from xml.etree import ElementTree as ET
 from sqlalchemy.orm import Session
 
 from bot.policy import age_on
-from common.settings import get_settings
+from common.settings import Settings, get_settings
 from db.base import utcnow
 from db.models import AuditEvent, Person, StatusReport
 from db.repositories import exports as repo
@@ -127,8 +132,32 @@ def nationality_csv(
 # --- PFIF 1.4 ---------------------------------------------------------------------------------------
 
 
-def default_domain() -> str:
-    return urlsplit(get_settings().hotline_public_url).hostname or "localhost"
+# RFC 1034 section 3.5 as Person Finder's PFIF validator reads it: labels of letters, digits and
+# hyphens that start with a letter. At least two labels: a single label (localhost, a container's
+# name) is nobody's domain, and an IP address fails the first-letter rule.
+_LABEL = r"[A-Za-z](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
+DOMAIN_NAME = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}\.?")
+
+
+class PfifDomainError(ValueError):
+    """No domain name for PFIF record ids; the message names the setting to change."""
+
+
+def pfif_domain(settings: Settings | None = None) -> str:
+    """The domain of the record ids: ``PFIF_DOMAIN`` when set, else ``HOTLINE_PUBLIC_URL``'s host."""
+    settings = settings or get_settings()
+    if settings.pfif_domain and settings.pfif_domain.strip():
+        domain = settings.pfif_domain.strip()
+        if not DOMAIN_NAME.fullmatch(domain):
+            raise PfifDomainError(f"PFIF_DOMAIN {domain!r} is not a domain name (e.g. hotline.example.org); "
+                                  "PFIF record ids must start with one")
+        return domain.rstrip(".")
+    host = urlsplit(settings.hotline_public_url).hostname or ""
+    if not DOMAIN_NAME.fullmatch(host):
+        raise PfifDomainError(f"HOTLINE_PUBLIC_URL's host {host!r} is not a domain name, and PFIF record ids must "
+                              "start with one: set PFIF_DOMAIN (e.g. PFIF_DOMAIN=hotline.example.org) or a "
+                              "public URL under a domain")
+    return host.rstrip(".")
 
 
 def _el(parent: ET.Element, name: str, value: object | None) -> None:
@@ -157,14 +186,24 @@ def pfif_xml(
     *,
     domain: str | None = None,
     include_restricted: bool = False,
+    since: datetime | None = None,
     actor: str | None = None,
 ) -> str:
     """Every selected person as a PFIF 1.4 ``person`` with one ``note`` per status report (the whole
-    history, oldest first), each note carrying its verification source."""
-    domain = domain or default_domain()
+    history, oldest first), each note carrying its verification source.
+
+    With ``since`` (incremental exchange): only the persons whose record or status changed at or
+    after that moment, each with only the notes written since; a receiver that already holds the
+    earlier notes keeps them (note ids do not change). Raises PfifDomainError without a domain."""
+    domain = domain or pfif_domain()
+    if not DOMAIN_NAME.fullmatch(domain):
+        raise PfifDomainError(f"{domain!r} is not a domain name; PFIF record ids must start with one")
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)  # a time without a zone is read as UTC, like every PFIF date
     rows = repo.persons_with_current_report(session, incident_id=incident_id,
-                                            include_restricted=include_restricted)
-    history = repo.reports_of_selected(session, incident_id=incident_id, include_restricted=include_restricted)
+                                            include_restricted=include_restricted, changed_since=since)
+    history = repo.reports_of_selected(session, incident_id=incident_id, include_restricted=include_restricted,
+                                       created_since=since)
     incidents = repo.incident_names(session)
     ET.register_namespace("pfif", PFIF_NS)
     root = ET.Element(f"{{{PFIF_NS}}}pfif")
@@ -195,7 +234,9 @@ def pfif_xml(
             _el(note, "status", PFIF_STATUS.get(report.status))
             _el(note, "last_known_location", report.location)
             _el(note, "text", _note_text(report))
-    _audit(session, actor, "pfif_1.4", {"incident_id": incident_id, "include_restricted": include_restricted,
-                                        "domain": domain}, [p.id for p, _ in rows])
+    params: dict[str, object] = {"incident_id": incident_id, "include_restricted": include_restricted, "domain": domain}
+    if since is not None:
+        params["since"] = _iso(since)
+    _audit(session, actor, "pfif_1.4", params, [p.id for p, _ in rows])
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

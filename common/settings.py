@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'hotline.db'}")
     hotline_public_url: str = "http://127.0.0.1:8000"
     hotline_secret_key: str = DEV_SECRET_KEY
+    # The domain of PFIF record ids ("domain/unique"); unset: HOTLINE_PUBLIC_URL's host. Person
+    # Finder accepts only a domain name (no IP address, no single label such as localhost).
+    pfif_domain: str | None = None
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -96,7 +96,9 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, hotline_public_url="http://testserver")
+    # PFIF record ids need a domain name; "testserver" (TestClient's host, which webhook signatures
+    # are checked against) is a single label.
+    return Settings(database_url=db_url, hotline_public_url="http://testserver", pfif_domain="hotline.example.org")
 
 
 @pytest.fixture

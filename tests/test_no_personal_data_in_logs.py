@@ -84,7 +84,7 @@ def test_no_name_number_or_message_text_reaches_any_log(
     port = free_port()
     public = f"http://127.0.0.1:{port}"
     env = hotline_env(db_url, **provider_env(fake_twilio, fake_telegram, HOTLINE_PUBLIC_URL=public,
-                                             LOG_LEVEL="INFO"))
+                                             PFIF_DOMAIN="hotline.example.org", LOG_LEVEL="INFO"))
     logs: dict[str, str] = {}
 
     imported = run_hotline(["roster", "import", str(ROSTER), "--incident", "Incendio (FICTICIO)"], env)

@@ -4,7 +4,6 @@ made by bot/exports.py; each download is one ``export`` audit event by the user.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -44,8 +43,16 @@ def nationality_csv(me: Admin, db: SessionDep,
 
 
 @router.get("/exports/pfif.xml")
-def pfif(me: Admin, db: SessionDep, settings: SettingsDep, incident: Incident_ = "") -> Response:
-    domain = urlsplit(settings.hotline_public_url).hostname or "localhost"
+def pfif(request: Request, me: Admin, db: SessionDep, settings: SettingsDep, incident: Incident_ = "") -> Response:
+    try:
+        domain = exports.pfif_domain(settings)
+    except exports.PfifDomainError:
+        return render(request, "console/forbidden.html",
+                      {"title": "Falta un dominio para PFIF",
+                       "message": "Los identificadores PFIF deben empezar por un nombre de dominio, y ni PFIF_DOMAIN "
+                                  "ni el host de HOTLINE_PUBLIC_URL lo son (una IP, localhost o una sola palabra). "
+                                  "Configure PFIF_DOMAIN, por ejemplo PFIF_DOMAIN=linea.ejemplo.org."},
+                      status_code=409)
     body = exports.pfif_xml(db, _incident(incident), domain=domain, actor=me.actor)
     db.commit()
     return Response(body, media_type="application/xml; charset=utf-8",

@@ -6,10 +6,10 @@ Each export is one ``export`` audit event naming the token, the parameters and t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import Response
 
 from api.deps import AdminToken, SessionDep, SettingsDep, actor_of
@@ -43,18 +43,26 @@ def nationality_csv(
 
 
 @router.get("/pfif.xml", response_class=Response,
-            responses={200: {"content": {"application/xml": {}}, "description": "a PFIF 1.4 document"}})
+            responses={200: {"content": {"application/xml": {}}, "description": "a PFIF 1.4 document"},
+                       409: {"description": "no domain name for the record ids: `detail` names the setting "
+                             "(PFIF_DOMAIN or HOTLINE_PUBLIC_URL)"}})
 def pfif(
     session: SessionDep,
     settings: SettingsDep,
     token: AdminToken,
     incident: IncidentFilter = None,
     include_restricted: IncludeRestricted = False,
+    since: Annotated[datetime | None, Query(
+        description="incremental exchange: only the persons whose record or status changed at or after "
+        "this ISO 8601 time (UTC when it has no zone), each with the notes written since")] = None,
 ) -> Response:
     """Every person as PFIF 1.4 (People Finder Interchange Format), one note per status report."""
-    domain = urlsplit(settings.hotline_public_url).hostname or "localhost"
+    try:
+        domain = exports.pfif_domain(settings)
+    except exports.PfifDomainError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     body = exports.pfif_xml(session, incident, domain=domain, include_restricted=include_restricted,
-                            actor=actor_of(token))
+                            since=since, actor=actor_of(token))
     session.commit()
     return Response(body, media_type="application/xml; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="hotline-pfif.xml"'})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Incident, Person, StatusReport
 
@@ -19,17 +21,28 @@ def _filters(nationality: str | None, incident_id: int | None, include_restricte
     return conditions
 
 
+def _changed_since(since: datetime) -> ColumnElement[bool]:
+    """The person's record was edited, or a status report was added, at or after ``since``."""
+    later = aliased(StatusReport)  # the outer query joins StatusReport already (the current report)
+    reported = exists().where(later.person_id == Person.id, later.created_at >= since)
+    return or_(Person.updated_at >= since, Person.created_at >= since, reported)
+
+
 def persons_with_current_report(
     session: Session, *, nationality: str | None = None, incident_id: int | None = None,
-    include_restricted: bool = False,
+    include_restricted: bool = False, changed_since: datetime | None = None,
 ) -> list[tuple[Person, StatusReport | None]]:
     """Each selected person with their latest report (None before any), ordered by incident and
-    external id, in one query (no IN list, so any number of persons)."""
+    external id, in one query (no IN list, so any number of persons). With ``changed_since``, only
+    the persons edited or reported on since then."""
+    conditions = _filters(nationality, incident_id, include_restricted)
+    if changed_since is not None:
+        conditions.append(_changed_since(changed_since))
     stmt: Select = (
         select(Person, StatusReport)
         .outerjoin(StatusReport, and_(StatusReport.person_id == Person.id,
                                       StatusReport.version == Person.status_version))
-        .where(*_filters(nationality, incident_id, include_restricted))
+        .where(*conditions)
         .order_by(Person.incident_id, Person.external_id, Person.id)
     )
     return [(p, r) for p, r in session.execute(stmt)]
@@ -37,13 +50,17 @@ def persons_with_current_report(
 
 def reports_of_selected(
     session: Session, *, nationality: str | None = None, incident_id: int | None = None,
-    include_restricted: bool = False,
+    include_restricted: bool = False, created_since: datetime | None = None,
 ) -> dict[int, list[StatusReport]]:
-    """Every report (the whole history, oldest first) of the selected persons, by person id."""
+    """Every report (the whole history, oldest first) of the selected persons, by person id; with
+    ``created_since``, only the reports added since then."""
+    conditions = _filters(nationality, incident_id, include_restricted)
+    if created_since is not None:
+        conditions.append(StatusReport.created_at >= created_since)
     stmt = (
         select(StatusReport)
         .join(Person, StatusReport.person_id == Person.id)
-        .where(*_filters(nationality, incident_id, include_restricted))
+        .where(*conditions)
         .order_by(StatusReport.person_id, StatusReport.version)
     )
     found: dict[int, list[StatusReport]] = {}

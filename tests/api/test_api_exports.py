@@ -87,7 +87,7 @@ def test_pfif_is_valid_xml_in_the_14_namespace_with_one_person_per_record(
     persons = root.findall("pfif:person", NS)
     ids = [p.findtext("pfif:person_record_id", namespaces=NS) for p in persons]
     assert len(ids) == len(set(ids)) == 4  # F-001, F-002, F-004, F-005 (F-003 is restricted)
-    assert f"testserver/{roster.ids['F-001']}" in ids
+    assert f"hotline.example.org/{roster.ids['F-001']}" in ids
     jose = next(p for p in persons if p.findtext("pfif:person_record_id", namespaces=NS).endswith(f"/{roster.ids['F-001']}"))
     assert jose.findtext("pfif:full_name", namespaces=NS) == "José Luis Hernández García"
     assert jose.findtext("pfif:given_name", namespaces=NS) == "José Luis"
@@ -100,7 +100,7 @@ def test_pfif_is_valid_xml_in_the_14_namespace_with_one_person_per_record(
     assert order == sorted(order)
     [note] = jose.findall("pfif:note", NS)
     assert note.findtext("pfif:person_record_id", namespaces=NS) == jose.findtext("pfif:person_record_id", namespaces=NS)
-    assert note.findtext("pfif:note_record_id", namespaces=NS).startswith("testserver/note.")
+    assert note.findtext("pfif:note_record_id", namespaces=NS).startswith("hotline.example.org/note.")
     assert note.findtext("pfif:author_name", namespaces=NS) == "Lista ficticia de ingresos 28/03 14:00"
     assert note.findtext("pfif:status", namespaces=NS) == "believed_alive"
     assert note.findtext("pfif:source_date", namespaces=NS).endswith("Z")
