@@ -4,6 +4,7 @@ services; each command group lives in ``api/commands/``."""
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from api.commands import accounts, chat, database, purge, roster, server, telegram
 from common.logging import configure_logging
@@ -22,7 +23,15 @@ purge.register(app)
 @app.callback()
 def _configure(verbose: bool = typer.Option(False, "--verbose", help="log at INFO level")) -> None:
     """Logs go to standard error (standard output carries the commands' own answers)."""
-    configure_logging("INFO" if verbose else get_settings().log_level)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        # A refused environment (HOTLINE_ENV, a weak secret key in production...): say what to set,
+        # without a traceback.
+        for error in exc.errors():
+            typer.echo(str(error["msg"]).removeprefix("Value error, "), err=True)
+        raise typer.Exit(2) from None
+    configure_logging("INFO" if verbose else settings.log_level)
 chat.register(app)
 
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+from common.secret_key import DEV_SECRET_KEY, secret_key_problem, weak_secret_message
+
+# A closed set: a typo ("prod", "staging") must not quietly run with development's allowances.
+HOTLINE_ENVS = ("development", "production")
 
 
 def normalise_database_url(url: str) -> str:
@@ -26,8 +30,10 @@ def normalise_database_url(url: str) -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
-    # "development" allows the insecure default secret key; any other value refuses it.
-    hotline_env: str = Field(default="development")
+    # "production" refuses a weak secret key everywhere; "development" only lets one through to
+    # `hotline demo` and a server bound to loopback, which replace it with a random key
+    # (api/commands/server.py).
+    hotline_env: Literal["development", "production"] = "development"
     database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'hotline.db'}")
     hotline_public_url: str = "http://127.0.0.1:8000"
     hotline_secret_key: str = DEV_SECRET_KEY
@@ -64,10 +70,19 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator("hotline_env", mode="before")
+    @classmethod
+    def _known_env(cls, value: object) -> object:
+        name = value.strip().lower() if isinstance(value, str) else value
+        if name not in HOTLINE_ENVS:
+            raise ValueError(f"HOTLINE_ENV must be one of {', '.join(HOTLINE_ENVS)} (got {value!r})")
+        return name
+
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.hotline_env != "development" and self.hotline_secret_key == DEV_SECRET_KEY:
-            raise ValueError("HOTLINE_SECRET_KEY must be set outside development")
+    def _refuse_weak_secret(self) -> Settings:
+        problem = secret_key_problem(self.hotline_secret_key)
+        if self.hotline_env == "production" and problem:
+            raise ValueError(weak_secret_message(problem))
         self.database_url = normalise_database_url(self.database_url)
         return self
 

@@ -3,15 +3,42 @@
 from __future__ import annotations
 
 import gc
+import os
+import secrets
 from typing import TYPE_CHECKING
 
 import typer
 import uvicorn
 
-from common.settings import get_settings
+from common.secret_key import is_loopback, secret_key_problem, weak_secret_message
+from common.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+
+def settings_to_serve(settings: Settings, host: str, *, demo: bool = False) -> Settings:
+    """The settings a web process starts with, or a refusal (exit 2) when the secret key is weak
+    and the process can be reached from other machines.
+
+    Production never gets here with a weak key (Settings refuses it). In development, `hotline
+    demo` and a server bound to loopback start anyway, but sign sessions with a random key of their
+    own: the public development constant must never open a console, even on a laptop.
+    """
+    problem = secret_key_problem(settings.hotline_secret_key)
+    if problem is None:
+        return settings
+    if not demo and not is_loopback(host):
+        typer.echo(weak_secret_message(problem)
+                   + f"\n(--host {host} can be reached from other machines; only a development server "
+                   "bound to 127.0.0.1 starts without one)", err=True)
+        raise typer.Exit(2)
+    typer.echo("HOTLINE_SECRET_KEY is not set or weak: this process signs console sessions with a "
+               "random key of its own (they end when it stops).", err=True)
+    # Through the environment, so that every get_settings() of this process agrees.
+    os.environ["HOTLINE_SECRET_KEY"] = secrets.token_urlsafe(48)
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def _run(app: FastAPI, host: str, port: int) -> None:
@@ -35,7 +62,8 @@ def register(app: typer.Typer) -> None:
         """Run the API, console and webhooks."""
         from api.app import create_app
 
-        _run(create_app(get_settings(), run_worker=not no_worker), host, port)
+        settings = settings_to_serve(get_settings(), host)
+        _run(create_app(settings, run_worker=not no_worker), host, port)
 
     @app.command()
     def worker() -> None:
@@ -76,7 +104,7 @@ def register(app: typer.Typer) -> None:
         from db.migrate import upgrade
         from db.session import get_sessionmaker, session_scope
 
-        settings = get_settings()
+        settings = settings_to_serve(get_settings(), host, demo=True)
         upgrade(settings.database_url)
         loaded = ensure_demo_roster(get_sessionmaker())
         typer.echo(f"demo roster: {loaded} fictional persons loaded" if loaded else "demo roster already loaded")

@@ -1,0 +1,1 @@
+"""Issue 10, security review: each finding as a test that fails when it reproduces again."""
