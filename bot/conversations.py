@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import cases as case_service
+from bot import proof_lock
 from bot.engine.dialogue import Inbound, respond
 from bot.language.commands import Command
 from bot.language.parse import parse_message
@@ -93,6 +94,8 @@ class DbPorts:
                 restricted=p.restricted, status=report.status if report else p.current_status,
                 location=report.location if report else None, source=report.source if report else None,
                 verified_at=report.verified_at if report else None,
+                listed_on=p.created_at.astimezone(self.tz).date() if p.created_at else None,
+                proof_locked=p.proof_locked_at is not None,
             ))
         return result
 
@@ -122,6 +125,9 @@ class DbPorts:
             details={"conversation_id": self.conversation.id, "channel": self.conversation.channel,
                      "text": render_for_channel(self.conversation.channel, text)},
         ))
+
+    def record_failed_proof(self, person_id: int, details: dict[str, Any]) -> None:
+        proof_lock.record_failed_proof(self.session, self.settings, self.conversation, person_id, details, self.now)
 
     def subscribe(self, person_id: int | None, case_reference: str | None) -> None:
         case_id = None

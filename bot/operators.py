@@ -35,6 +35,10 @@ EXPLANATIONS = {
     "death_notification": "El registro indica fallecimiento: una persona capacitada debe llamar a la familia y "
     "registrar la notificación antes de cualquier otro mensaje.",
     "unconfirmed": "El estado del registro no está verificado (sin confirmar o sin fuente).",
+    "no_proof": "El familiar no dio la fecha de nacimiento de la persona (o, si el registro no la tiene, su edad "
+    "y nacionalidad): no ha mostrado que la conoce.",
+    "proof_attempts": "La persona está bloqueada por intentos fallidos de prueba desde varios contactos: "
+    "revise los intentos y quite el bloqueo en la ficha de la persona antes de informar.",
 }
 
 
@@ -57,6 +61,7 @@ def _candidate(session: Session, person: Person) -> Candidate:
         status=report.status if report else person.current_status,
         location=report.location if report else None, source=report.source if report else None,
         verified_at=report.verified_at if report else None,
+        listed_on=person.created_at.date() if person.created_at else None,
     )
 
 

@@ -22,20 +22,32 @@ ASK_NAME_AGAIN = (
     "No logré leer un nombre. Escriba por favor los nombres y apellidos de la persona, "
     "por ejemplo: José Luis Hernández García."
 )
+# The proof question names whose detail it wants ("de la persona que busca", never "su fecha"), and
+# its words never depend on the roster: one, several or no records (SPEC 5).
 ASK_BIRTH = (
     "Para proteger a las personas, necesito confirmar que usted la conoce. "
-    "¿Cuál es su fecha de nacimiento? (por ejemplo 3 de mayo de 1996). Si no la sabe, escriba su edad."
+    "¿Cuál es la fecha de nacimiento de la persona que busca? (por ejemplo 3 de mayo de 1996). "
+    "Si no la sabe, escriba la edad de la persona."
+)
+ASK_BIRTH_FULL = (
+    "Para confirmar, necesito la fecha de nacimiento completa de la persona que busca "
+    "(día, mes y año). Si no la sabe, escriba NO SÉ."
 )
 ASK_BIRTH_AGAIN = (
-    "No logré leer la fecha. Escríbala por favor así: 3 de mayo de 1996, o 03/05/1996. "
-    "Si no la sabe, escriba su edad aproximada."
+    "No logré leer la fecha. Escriba por favor la fecha de nacimiento de la persona que busca así: "
+    "3 de mayo de 1996, o 03/05/1996. Si no la sabe, escriba NO SÉ."
 )
-ASK_NATIONALITY = "Gracias. ¿De qué país es la persona?"
-ASK_NATIONALITY_AGAIN = "No logré leer el país. Escriba por favor el país de la persona, por ejemplo: Guatemala."
-ASK_DISTINGUISHING = (
-    "Hay más de una persona registrada con un nombre parecido. "
-    "Para distinguirla, ¿cuál es su fecha de nacimiento completa?"
+ASK_NATIONALITY = "Gracias. ¿De qué país es la persona que busca?"
+ASK_NATIONALITY_AGAIN = (
+    "No logré leer el país. Escriba por favor el país de la persona que busca, por ejemplo: Guatemala. "
+    "Si no lo sabe, escriba NO SÉ."
 )
+# One short phrase before the question: a greeting is answered, distress acknowledged, nothing promised.
+GREETING_REPLY = "Hola, gracias por escribirnos."
+ACK_DISTRESS = "Entendemos su preocupación."
+# Two persons in one message: the first named is taken first, and the bot says so (SPEC 4).
+SEVERAL_PERSONS = "Veo que busca a más de una persona. Empezamos por {first}; después seguimos con {rest}."
+NEXT_PERSON = "Ahora seguimos con {name}."
 OFFER_HUMAN_AFTER_FAILURES = (
     "Disculpe, no logro entenderle. Si lo desea, una persona del equipo puede ayudarle: "
     "escriba HUMANO."

@@ -8,6 +8,8 @@ from prometheus_client import Counter, Gauge, Histogram
 INBOUND_MESSAGES = Counter("hotline_inbound_messages_total", "Inbound messages handled", ["channel", "duplicate"])
 TURN_EVENTS = Counter("hotline_turn_events_total", "What the dialogue did (disclosed, case:<reason>, command:...)",
                       ["event"])
+PROOF_LOCK_EVENTS = Counter("hotline_proof_lock_events_total",
+                            "Failed knowledge proofs recorded and persons locked (SPEC 5, rule 6)", ["event"])
 TURN_SECONDS = Histogram("hotline_turn_seconds", "Time to handle one inbound message (one transaction)",
                          ["channel"])
 OUTBOX_RESULTS = Counter("hotline_outbox_results_total", "Outbox send outcomes", ["channel", "result"])

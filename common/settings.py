@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Disclosure policy defaults (SPEC section 5); configurable per deployment.
     lookup_limit_persons: int = 5
     lookup_limit_window_hours: int = 24
+    # Rule 6: this many failed proofs about one person within the window, from any contacts, lock it.
+    proof_lock_attempts: int = Field(default=3, ge=1)
+    proof_lock_window_days: float = Field(default=7.0, gt=0)
     followup_interval_hours: float = 12.0
     retention_days: int = 90
 
@@ -67,6 +70,19 @@ class Settings(BaseSettings):
     hotline_case_prefix: str = "JRZ"
     # Times told to relatives (when a status was verified) are in the incident's time zone.
     hotline_timezone: str = "America/Ciudad_Juarez"
+
+    # The local web chat (/chat) is for demos, training and tests, not a production channel: off
+    # unless HOTLINE_WEBCHAT=1 (`hotline demo` always turns it on). Its limit is per client address
+    # and per API process; 0 means no limit (tests).
+    hotline_webchat: bool = False
+    webchat_messages_per_minute: int = Field(default=20, ge=0)
+
+    # Console accounts (docs/console.md): a session ends after this long without a request, and in
+    # any case this long after login. The second factor (TOTP) is required for every account in
+    # production; elsewhere it is optional unless HOTLINE_REQUIRE_SECOND_FACTOR=1.
+    console_idle_minutes: float = Field(default=30.0, gt=0)
+    console_session_hours: float = Field(default=12.0, gt=0)
+    hotline_require_second_factor: bool | None = None
 
     log_level: str = "INFO"
 
@@ -89,6 +105,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def second_factor_required(self) -> bool:
+        if self.hotline_require_second_factor is not None:
+            return self.hotline_require_second_factor
+        return self.hotline_env == "production"
 
     @property
     def twilio_enabled(self) -> bool:

@@ -17,6 +17,8 @@ REASONS = {
     "asked_for_person": "Pidió hablar con una persona",
     "abuse_limit": "Límite de consultas",
     "unreadable_media": "Mensaje no legible (audio o imagen)",
+    "no_proof": "Sin prueba de conocimiento",
+    "proof_attempts": "Intentos de prueba (persona bloqueada)",
     "other": "Otro",
 }
 PRIORITIES = {"urgent": "Urgente", "high": "Alta", "normal": "Normal"}

@@ -4,13 +4,18 @@ State is a plain JSON dict stored on the conversation row, so any process can se
   welcomed           the two-line welcome was sent
   details            what the relative told us: name, birth_date (ISO), age, nationality,
                      relationship, relative_name
-  asking             the question we asked last: name | birth | nationality | distinguishing | None
+  asking             the question we asked last: name | birth | nationality | birth_full | None
+  birth_full_asked   the full birth date was asked once for this search (after an age, or namesakes)
   failures           consecutive failed answers to ``asking``
+  queue              further persons named in one message, each a ``details`` dict, taken in order
   awaiting           "subscription" after an answer or a case, with ``offer`` = {person_id, case}
   cases              references of this conversation's cases (for CASO without a code)
 
 Order of questions: the name, then the birth date (or an age and the nationality), always, whatever
-the roster holds: asking only when a name is on the list would reveal who is on it.
+the roster holds: asking only when a name is on the list would reveal who is on it. An age with the
+nationality proves only for a record without a birth date; short of a proof, the bot asks once for
+the full birth date, with the same words whatever the roster holds. "No sé" is an honest answer:
+the bot decides with what it has (a case), never asks the same question a third time.
 """
 
 from __future__ import annotations
@@ -25,9 +30,19 @@ from bot.engine.ports import Ports
 from bot.language.commands import Command
 from bot.language.lexicon import COMMON_GIVEN_NAMES
 from bot.language.names import NICKNAMES, PARTICLES
-from bot.language.parse import Understanding, parse_message
+from bot.language.parse import Mention, Understanding, parse_message
 from bot.matching.keys import fold
-from bot.policy import AskDistinguishing, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
+from bot.policy import (
+    AskBirthDate,
+    Disclose,
+    Escalate,
+    PolicyConfig,
+    Stated,
+    asks_birth_date_instead,
+    decide,
+    disclosure_text,
+    failed_proofs,
+)
 
 MAX_FAILURES = 2  # after two failed attempts, offer a human
 
@@ -43,6 +58,7 @@ class Turn:
     replies: list[str]
     state: dict[str, Any]
     events: list[str] = field(default_factory=list)  # what happened, for metrics and tests
+    courtesy: str = ""  # a greeting answered / distress acknowledged, said before the next question
 
 
 def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: PolicyConfig | None = None) -> Turn:
@@ -67,7 +83,7 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
 
     if st.get("awaiting") == "subscription":
         if u.answer is not None and not _has_details(u):
-            return _answer_subscription(u.answer == "yes", st, turn, ports)
+            return _answer_subscription(u.answer == "yes", st, turn, ports, config)
         if not _has_details(u):
             # Not an answer: repeat the offer rather than guess.
             turn.replies.append(T.OFFER_SUBSCRIPTION)
@@ -76,7 +92,7 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         st.pop("awaiting", None)
         st.pop("offer", None)
         if u.name is not None and not u.is_correction:
-            st["details"] = {}
+            _reset_search(st)
 
     if u.language not in ("es", None) and not _has_details(u):
         turn.replies.append(T.OTHER_LANGUAGE)
@@ -88,17 +104,74 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         turn.replies.append(T.AFTER_ANSWER)
         return turn
 
-    if (_concluded(st) and u.name is not None and not u.is_correction
+    if u.new_search and u.name is not None:
+        # "otra persona: NAME": a new search with that name; nothing said before vouches for it.
+        _reset_search(st)
+    elif (_concluded(st) and u.name is not None and not u.is_correction
             and _completed_name(st["details"]["name"], u.name.raw) != st["details"]["name"]):
         # The last search ended (an answer or a case) and another name comes: a new search. What was
         # said about the previous person (birth date, age, nationality) must never vouch for this one.
-        st["details"] = {k: v for k, v in st["details"].items() if k == "relative_name"}
+        _reset_search(st)
 
     progressed = _merge(st["details"], u, ports.today)
+    if u.others:
+        _queue_others(st, turn, u.others, ports.today)
     if u.is_correction and progressed:
         turn.replies.append(T.CORRECTION_NOTED)
+    turn.courtesy = _courtesy(u)
     return _next_step(st, turn, ports, config, progressed=progressed, greeting_only=u.greeting and not progressed,
-                      first_contact=first_contact)
+                      first_contact=first_contact, dont_know=u.dont_know)
+
+
+def _courtesy(u: Understanding) -> str:
+    """One short phrase before the question: a greeting answered, distress acknowledged."""
+    parts = [T.GREETING_REPLY] if u.greeting else []
+    if u.distress:
+        parts.append(T.ACK_DISTRESS)
+    return " ".join(parts)
+
+
+def _reset_search(st: dict[str, Any]) -> None:
+    """A new search: only the relative's own name is kept; nothing said about the previous person."""
+    st["details"] = {k: v for k, v in st.get("details", {}).items() if k == "relative_name"}
+    for key in ("asking", "awaiting", "offer", "birth_full_asked", "outcome"):
+        st.pop(key, None)
+    st["failures"] = 0
+
+
+MAX_QUEUED_PERSONS = 2  # a message naming more persons: the rest are asked for after these
+MAX_NAME_CHARS = 60
+
+
+def _queue_others(st: dict[str, Any], turn: Turn, others: tuple[Mention, ...], today: date) -> None:
+    """Two persons in one message: the first named is taken first (SPEC 4), the others wait in
+    order with the details said about each, and the bot says so."""
+    queue = st.setdefault("queue", [])
+    for m in others:
+        if len(queue) >= MAX_QUEUED_PERSONS:
+            break
+        details: dict[str, Any] = {"name": m.name.raw[:MAX_NAME_CHARS]}
+        if m.birth_date is not None:
+            details["birth_date"] = m.birth_date.isoformat()
+        if m.age is not None:
+            details["age"] = m.age
+        elif m.birth_year is not None and m.birth_date is None:
+            details["age"] = today.year - m.birth_year
+        if m.nationality:
+            details["nationality"] = m.nationality
+        queue.append(details)
+    first = st["details"].get("name")
+    if first and queue:
+        turn.replies.append(T.render(T.SEVERAL_PERSONS, first=first, rest=", ".join(d["name"] for d in queue)))
+
+
+def _start_next(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
+    """The next person named in an earlier message, with what was said about them."""
+    nxt = st["queue"].pop(0)
+    _reset_search(st)
+    st["details"].update(nxt)
+    turn.replies.append(T.render(T.NEXT_PERSON, name=nxt["name"]))
+    return _next_step(st, turn, ports, config, progressed=True, greeting_only=False, first_contact=False)
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -139,26 +212,25 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
                             else T.render(T.CASE_NOT_FOUND, reference=ref))
         return turn
     if cmd is Command.NEW_SEARCH:
-        st["details"] = {}
-        st.pop("awaiting", None)
-        st.pop("offer", None)
+        _reset_search(st)
+        st.pop("queue", None)
         st["asking"] = "name"
-        st["failures"] = 0
         turn.replies.append(T.NEW_SEARCH)
         return turn
     if cmd in (Command.YES, Command.NO):
         if st.get("awaiting") == "subscription":
-            return _answer_subscription(cmd is Command.YES, st, turn, ports)
+            return _answer_subscription(cmd is Command.YES, st, turn, ports, config)
         if _concluded(st):
             # "¿Está bien?" after an answer or a case is not a new search: the same honest answer again.
-            return _decide(st, turn, ports, config)
+            return _decide(st, turn, ports, config, may_ask=False)
         turn.replies.append(_question_for(st.get("asking") or "name", again=False))
         return turn
     turn.replies.append(T.HELP)
     return turn
 
 
-def _answer_subscription(yes: bool, st: dict[str, Any], turn: Turn, ports: Ports) -> Turn:
+def _answer_subscription(yes: bool, st: dict[str, Any], turn: Turn, ports: Ports,
+                         config: PolicyConfig | None) -> Turn:
     offer = st.pop("offer", None) or {}
     st.pop("awaiting", None)
     if yes:
@@ -167,6 +239,8 @@ def _answer_subscription(yes: bool, st: dict[str, Any], turn: Turn, ports: Ports
         turn.events.append("subscribed")
     else:
         turn.replies.append(T.NOT_SUBSCRIBED)
+    if st.get("queue"):
+        return _start_next(st, turn, ports, config)
     turn.replies.append(T.ANYTHING_ELSE)
     return turn
 
@@ -199,12 +273,26 @@ def _corrected_name(previous: str, u: Understanding) -> str:
             return " ".join(out)
     if len(u.name.tokens) == 1 and len(words) > 1:
         return " ".join([u.name.raw, *words[1:]])
+    surnames = _surnames_of(previous)
+    if surnames and _name_part(u.name.raw) == "given":
+        # "me equivoqué, el nombre es Santiago Rolando": given names only replace the given names.
+        return f"{u.name.raw} {surnames}"
     return u.name.raw
+
+
+def _surnames_of(name: str) -> str:
+    """The surnames of a name written given names first: the words after the leading given names
+    (at least one given name is assumed). Empty when the name has no surname to keep."""
+    words = name.split()
+    i = 1
+    while i < len(words) and (fold(words[i]) in COMMON_GIVEN_NAMES or fold(words[i]) in NICKNAMES):
+        i += 1
+    return " ".join(words[i:])
 
 
 def _concluded(st: dict[str, Any]) -> bool:
     """The last search got its answer or its case (nothing is being asked, nothing is missing)."""
-    return st.get("asking") is None and bool(st.get("details")) and _missing(st["details"]) is None
+    return st.get("asking") is None and bool(st.get("details", {}).get("name")) and st.get("outcome") is not None
 
 
 def _name_part(raw: str) -> str:
@@ -280,8 +368,8 @@ def _question_for(field_name: str, *, again: bool) -> str:
         ("birth", True): T.ASK_BIRTH_AGAIN,
         ("nationality", False): T.ASK_NATIONALITY,
         ("nationality", True): T.ASK_NATIONALITY_AGAIN,
-        ("distinguishing", False): T.ASK_DISTINGUISHING,
-        ("distinguishing", True): T.ASK_BIRTH_AGAIN,
+        ("birth_full", False): T.ASK_BIRTH_FULL,
+        ("birth_full", True): T.ASK_BIRTH_AGAIN,
     }[(field_name, again)]
 
 
@@ -295,6 +383,12 @@ def _missing(details: dict[str, Any]) -> str | None:
     return None
 
 
+def _say(turn: Turn, text: str) -> None:
+    """A question, after the turn's one short courtesy phrase (said once)."""
+    turn.replies.append(f"{turn.courtesy} {text}" if turn.courtesy else text)
+    turn.courtesy = ""
+
+
 def _ask(st: dict[str, Any], turn: Turn, field_name: str, *, progressed: bool) -> Turn:
     again = st.get("asking") == field_name and not progressed
     st["failures"] = st["failures"] + 1 if again else 0
@@ -304,22 +398,26 @@ def _ask(st: dict[str, Any], turn: Turn, field_name: str, *, progressed: bool) -
         turn.events.append("offered_human")
         st["failures"] = 0
         return turn
-    turn.replies.append(_question_for(field_name, again=again))
+    _say(turn, _question_for(field_name, again=again))
     return turn
 
 
 def _next_step(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None, *,
-               progressed: bool, greeting_only: bool, first_contact: bool) -> Turn:
+               progressed: bool, greeting_only: bool, first_contact: bool, dont_know: bool = False) -> Turn:
     details = st["details"]
     missing = _missing(details)
-    if greeting_only and not first_contact:
-        progressed = True  # a greeting is not a failed answer; ask the current question again
-    if st.get("asking") == "distinguishing" and missing is None:
-        if not details.get("birth_date"):
-            return _ask(st, turn, "distinguishing", progressed=progressed)
+    asking = st.get("asking")
+    if dont_know and details.get("name") and asking in ("birth", "nationality", "birth_full") and not progressed:
+        # "No sé" is an honest answer, not a failed one: decide with what was said (short of a
+        # proof, a person reviews the case), and never ask the same question again.
+        return _decide(st, turn, ports, config, may_ask=False)
     if missing is not None:
-        return _ask(st, turn, missing, progressed=progressed or first_contact)
-    return _decide(st, turn, ports, config)
+        return _ask(st, turn, missing, progressed=progressed or first_contact or greeting_only)
+    if asking == "birth_full" and not details.get("birth_date"):
+        if greeting_only or not progressed:
+            return _ask(st, turn, "birth_full", progressed=greeting_only)
+        return _decide(st, turn, ports, config, may_ask=False)  # another age or country instead of the date
+    return _decide(st, turn, ports, config, may_ask=not st.get("birth_full_asked"))
 
 
 def _stated(details: dict[str, Any]) -> Stated:
@@ -340,23 +438,34 @@ def _remember_case(st: dict[str, Any], ref: str) -> None:
         st["cases"].append(ref)
 
 
-def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
+def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None, *, may_ask: bool) -> Turn:
     details = st["details"]
     candidates = ports.find_candidates(details["name"])
-    conflicts = frozenset(st.get("conflicts", ()))
-    decision = decide(_stated(details), candidates, ports.persons_looked_up(), ports.today, config, conflicts)
+    stated = _stated(details)
+    conflicts = set(st.get("conflicts", ()))
+    decision = decide(stated, candidates, ports.persons_looked_up(), ports.today, config, frozenset(conflicts))
     st["failures"] = 0
+    # Rule 6: a failed proof counts against the person across all contacts (the service dedupes a
+    # statement repeated in one conversation); this contact cannot unlock the record by guessing on.
+    for person_id in failed_proofs(stated, candidates, ports.today):
+        ports.record_failed_proof(person_id, _case_details(st))
+        conflicts.add(person_id)
+        turn.events.append("failed_proof")
     if isinstance(decision, Escalate) and decision.reason == "conflicting_details" and decision.person_id:
-        # Remembered for this contact (also across OTRA): guessing again is for a person to review.
-        st["conflicts"] = sorted(conflicts | {decision.person_id})
+        conflicts.add(decision.person_id)
+    if conflicts:
+        st["conflicts"] = sorted(conflicts)
+    if may_ask and asks_birth_date_instead(decision, stated):
+        decision = AskBirthDate()
 
-    if isinstance(decision, AskDistinguishing):
-        if st.get("asking") == "distinguishing":
-            decision = Escalate("ambiguous")  # asked once already and still not told apart
+    if isinstance(decision, AskBirthDate):
+        if st.get("birth_full_asked") or not may_ask:
+            decision = Escalate("ambiguous")  # asked once already, or told us they do not know it
         else:
-            st["asking"] = "distinguishing"
-            turn.replies.append(T.ASK_DISTINGUISHING)
-            turn.events.append("ask:distinguishing")
+            st["asking"] = "birth_full"
+            st["birth_full_asked"] = True
+            _say(turn, T.ASK_BIRTH_FULL)
+            turn.events.append("ask:birth_full")
             return turn
 
     st["asking"] = None
@@ -380,6 +489,8 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
     if decision.reason == "death_notification":
         # Only that a person needs to speak with them; no offer, no hint.
         turn.replies.append(T.render(T.TEAM_WILL_CALL, reference=ref))
+        if st.get("queue"):
+            return _start_next(st, turn, ports, config)
         return turn
     turn.replies.append(T.render(T.ESCALATED, reference=ref))
     turn.replies.append(T.OFFER_SUBSCRIPTION)

@@ -26,6 +26,12 @@ class Ports(Protocol):
 
     def record_disclosure(self, person_id: int, text: str) -> None: ...
 
+    def record_failed_proof(self, person_id: int, details: dict[str, Any]) -> None:
+        """A message failed the knowledge proof about this person (SPEC 5, rule 6): counted across
+        all contacts; the person is locked when they reach the limit. Idempotent per conversation
+        and statement."""
+        ...
+
     def subscribe(self, person_id: int | None, case_reference: str | None) -> None: ...
 
     def case_status(self, reference: str) -> str | None:

@@ -37,7 +37,7 @@ def _no_death_hint(text: str) -> None:
 def test_first_message_gets_the_welcome_and_one_question(relative) -> None:
     r = relative()
     replies = r.say("hola")
-    assert replies == [T.WELCOME, T.ASK_NAME]
+    assert replies == [T.WELCOME, f"{T.GREETING_REPLY} {T.ASK_NAME}"]
 
 
 def test_full_details_in_one_message_disclose_the_hospital(relative) -> None:
@@ -63,12 +63,21 @@ def test_day_and_month_swapped_birth_date_is_accepted(relative) -> None:
     assert "con vida" in r.said("5/3/1996")
 
 
-def test_age_with_nationality_is_enough(relative) -> None:
+def test_age_with_nationality_proves_only_for_a_record_without_birth_date(relative) -> None:
+    # DEMO-012 has only an age (34 on the list): age ±1 with the nationality is the proof.
+    r = relative()
+    r.say("José Guadalupe Martínez Ixcoy")
+    out = r.said("tiene 34 años")
+    assert T.ASK_NATIONALITY in out
+    assert "José Guadalupe Martínez Ixcoy: con vida" in r.said("es chapín")
+
+
+def test_age_with_nationality_asks_for_the_birth_date_where_the_record_has_one(relative) -> None:
     r = relative()
     r.say("Jesús Velázquez Yáñez")
-    out = r.said(f"tiene {age_on(date(1994, 12, 25), _today())} años")
-    assert T.ASK_NATIONALITY in out
-    assert "con vida" in r.said("es chapín")
+    r.say(f"tiene {age_on(date(1994, 12, 25), _today())} años")
+    assert r.say("es chapín") == [T.ASK_BIRTH_FULL]
+    assert "con vida" in r.said("25 de diciembre de 1994")
 
 
 def test_nickname_finds_the_person(relative) -> None:
@@ -85,24 +94,26 @@ def test_homonyms_are_told_apart_by_the_birth_date(relative) -> None:
     assert "con vida, recibe atención médica" in r2.said("3 de mayo de 1990")
 
 
-def test_homonyms_are_told_apart_by_an_age_that_fits_only_one(relative) -> None:
+def test_homonyms_with_an_age_get_the_same_birth_date_question_as_anyone(relative) -> None:
     r = relative()
     r.say("Juan Carlos Pérez Ramírez")
-    out = r.said(f"es hondureño, tiene {age_on(date(1998, 11, 14), _today())} años")
+    assert r.say(f"es hondureño, tiene {age_on(date(1998, 11, 14), _today())} años") == [T.ASK_BIRTH_FULL]
+    out = r.said("14/11/1998")
     assert "a salvo" in out and "con vida" not in out
 
 
 def test_one_surname_shared_by_two_records_is_resolved_by_age_and_nationality(relative) -> None:
     r = relative()
     r.say("José Luis Hernández")  # DEMO-001 and DEMO-002 both fit the name
-    out = r.said(f"guatemalteco de {age_on(date(1996, 5, 3), _today())} años")
-    assert "José Luis Hernández García: con vida" in out
+    assert r.say(f"guatemalteco de {age_on(date(1996, 5, 3), _today())} años") == [T.ASK_BIRTH_FULL]
+    assert "José Luis Hernández García: con vida" in r.said("3 de mayo de 1996")
 
 
 def test_an_age_that_fits_no_homonym_discloses_nothing(relative) -> None:
     r = relative()
     r.say("Juan Carlos Pérez Ramírez")
-    out = r.said("hondureño, 60 años")
+    assert r.say("hondureño, 60 años") == [T.ASK_BIRTH_FULL]
+    out = r.said("no sé")
     assert "con vida" not in out and "a salvo" not in out
     assert r.cases()[-1].reason == "conflicting_details"
 

@@ -40,16 +40,21 @@ def test_homonym_pair_nationality_shared_age_fits_only_one(relative) -> None:
     r = relative()
     r.say("José Luis Hernández")
     assert r.say("guatemalteco") == [T.ASK_BIRTH]  # still no birth date or age
-    assert r.say(f"tiene {age('DEMO-001')} años") == [disclosed("DEMO-001"), T.OFFER_SUBSCRIPTION]
+    # An age with the nationality proves nothing where the records have birth dates.
+    assert r.say(f"tiene {age('DEMO-001')} años") == [T.ASK_BIRTH_FULL]
+    assert r.say("3 de mayo de 1996") == [disclosed("DEMO-001"), T.OFFER_SUBSCRIPTION]
 
 
 def test_homonym_pair_age_between_them_fits_neither(relative) -> None:
     between = (age("DEMO-001") + age("DEMO-002")) // 2
     assert abs(between - age("DEMO-001")) > 1 and abs(between - age("DEMO-002")) > 1
     r = relative()
-    out = r.say(f"José Luis Hernández, guatemalteco, {between} años")
+    # The same question as for any name: nothing tells the relative the name is listed.
+    assert r.say(f"José Luis Hernández, guatemalteco, {between} años") == [T.WELCOME, T.ASK_BIRTH_FULL]
+    assert r.cases() == []
+    out = r.say("no sé")
     [case] = r.cases()
-    assert out == [T.WELCOME, *escalated(case.reference)]
+    assert out == escalated(case.reference)
     assert case.reason == "conflicting_details" and case.person_id is None
 
 
@@ -75,10 +80,11 @@ def test_same_full_name_with_a_birth_date_of_neither_is_conflicting(relative) ->
 def test_same_full_name_age_and_nationality_fit_one(relative) -> None:
     r = relative()
     r.say("Juan Carlos Perez Ramirez")
-    assert r.say(f"catracho de {age('DEMO-003')} años") == [disclosed("DEMO-003"), T.OFFER_SUBSCRIPTION]
+    assert r.say(f"catracho de {age('DEMO-003')} años") == [T.ASK_BIRTH_FULL]
+    assert r.say("3 de mayo de 1990") == [disclosed("DEMO-003"), T.OFFER_SUBSCRIPTION]
 
 
-def test_several_records_fit_asks_for_the_distinguishing_detail(relative, demo) -> None:
+def test_several_records_fit_asks_for_the_birth_date(relative, demo) -> None:
     # A third, FICTIONAL Juan Carlos Pérez Ramírez one year older than DEMO-004: an age and the
     # nationality then fit two records, and only the full birth date can tell them apart.
     born = f"{1997}-11-20"
@@ -93,12 +99,12 @@ def test_several_records_fit_asks_for_the_distinguishing_detail(relative, demo) 
     r = relative()
     r.say("Juan Carlos Pérez Ramírez")
     fits_both = age("DEMO-004")  # the extra row is 28 or 29: within one year of DEMO-004
-    assert r.say(f"hondureño, {fits_both} años") == [T.ASK_DISTINGUISHING]
+    assert r.say(f"hondureño, {fits_both} años") == [T.ASK_BIRTH_FULL]
     assert r.cases() == [] and r.disclosures() == []
     assert r.say("14/11/1998") == [disclosed("DEMO-004"), T.OFFER_SUBSCRIPTION]
 
 
-def test_distinguishing_question_unanswered_twice_offers_a_human(relative, demo) -> None:
+def test_birth_date_question_unreadable_twice_offers_a_human_and_no_se_opens_a_case(relative, demo) -> None:
     from bot.roster.demo import DEMO_INCIDENT_NAME
 
     extra = (
@@ -109,10 +115,18 @@ def test_distinguishing_question_unanswered_twice_offers_a_human(relative, demo)
     assert import_roster(demo, extra.encode(), incident_name=DEMO_INCIDENT_NAME).ok
     r = relative()
     r.say("Juan Carlos Pérez Ramírez")
-    assert r.say(f"hondureño de {age('DEMO-004')} años") == [T.ASK_DISTINGUISHING]
-    assert r.say("no la sé") == [T.ASK_BIRTH_AGAIN]
-    assert r.say("no recuerdo") == [T.OFFER_HUMAN_AFTER_FAILURES]
+    assert r.say(f"hondureño de {age('DEMO-004')} años") == [T.ASK_BIRTH_FULL]
+    assert r.say("xyz") == [T.ASK_BIRTH_AGAIN]
+    assert r.say("qwerty") == [T.OFFER_HUMAN_AFTER_FAILURES]
     assert r.disclosures() == []
+    # "No sé" is an honest answer: a person takes over, never the same question a third time.
+    other = relative()
+    other.say("Juan Carlos Pérez Ramírez")
+    assert other.say(f"hondureño de {age('DEMO-004')} años") == [T.ASK_BIRTH_FULL]
+    out = other.say("no la sé")
+    [case] = other.cases()
+    assert out == escalated(case.reference) and case.reason == "ambiguous"
+    assert other.disclosures() == []
 
 
 # --- name order, one surname -----------------------------------------------------------------------
@@ -234,11 +248,14 @@ def test_deceased_by_birth_date_urgent_case_and_nothing_else(relative) -> None:
     assert r.disclosures() == []
 
 
-def test_deceased_by_age_and_colloquial_nationality(relative) -> None:
+def test_deceased_by_age_and_colloquial_nationality_needs_the_birth_date(relative) -> None:
     r = relative()
     r.say("Yoni Alexander Mejía Zelaya")
     r.say(f"tiene {age('DEMO-038')} años")
-    out = r.say("es catracho")
+    # A published age and nationality prove nothing: the same question as for any name.
+    assert r.say("es catracho") == [T.ASK_BIRTH_FULL]
+    assert r.cases() == []
+    out = r.say("2 de diciembre de 2000")
     [case] = r.cases()
     assert out == team_will_call(case.reference)
     assert (case.reason, case.priority) == ("death_notification", "urgent")
@@ -333,7 +350,8 @@ def test_details_about_one_person_never_vouch_for_the_next(relative, demo) -> No
     assert abs(age("DEMO-007") - age("DEMO-065")) <= 1
     r = relative()
     r.say("Jesús Velázquez Yáñez")
-    assert r.say(f"guatemalteco de {age('DEMO-007')} años")[0] == disclosed("DEMO-007")
+    assert r.say(f"guatemalteco de {age('DEMO-007')} años") == [T.ASK_BIRTH_FULL]
+    assert r.say("25/12/1994")[0] == disclosed("DEMO-007")
     r.say("no")
     assert r.say("Marco Antonio Hernández Cux") == [T.ASK_BIRTH]
     assert len(r.disclosures()) == 1

@@ -28,6 +28,8 @@ LONGEST_STATUS = max(T.STATUS_TEXT.values(), key=len)
 VALUES = {
     "name": LONGEST_NAME, "location": LONGEST_LOCATION, "source": LONGEST_SOURCE, "verified_on": LONGEST_DATE,
     "reference": REFERENCE, "status_text": LONGEST_STATUS,
+    # Two persons in one message: names as the relative wrote them (the engine cuts each to 60).
+    "first": LONGEST_NAME, "rest": f"{LONGEST_NAME}, {LONGEST_NAME}",
 }
 assert len(LONGEST_NAME) == 60 and len(LONGEST_LOCATION) == 80 and len(LONGEST_SOURCE) == 120
 
@@ -54,6 +56,9 @@ CATALOGUE = _catalogue()
 SENT = {
     **{k: _filled(v) for k, v in CATALOGUE.items()},
     "STATUS_UPDATE_INTRO+DISCLOSURE": T.STATUS_UPDATE_INTRO + _filled(T.DISCLOSURE),
+    # The longest question: a greeting answered and distress acknowledged before it.
+    **{f"COURTESY+{q}": f"{T.GREETING_REPLY} {T.ACK_DISTRESS} {getattr(T, q)}"
+       for q in ("ASK_NAME", "ASK_BIRTH", "ASK_BIRTH_FULL", "ASK_BIRTH_AGAIN", "ASK_NATIONALITY_AGAIN")},
     **{f"DISCLOSURE[{code}]": _filled(T.DISCLOSURE.replace("{status_text}", text))
        for code, text in T.STATUS_TEXT.items()},
 }

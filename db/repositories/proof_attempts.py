@@ -1,0 +1,71 @@
+"""Failed knowledge proofs per person, across contacts, and the lock they set (SPEC 5, rule 6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from db.models import Person, ProofAttempt
+
+
+def already_recorded(session: Session, person_id: int, conversation_id: int, stated: dict[str, Any]) -> bool:
+    """Whether this conversation already failed with these very details about the person (a
+    message repeated, or the same answer decided again, counts once)."""
+    rows = session.scalars(
+        select(ProofAttempt.stated).where(
+            ProofAttempt.person_id == person_id,
+            ProofAttempt.conversation_id == conversation_id,
+            ProofAttempt.cleared_at.is_(None),
+        )
+    )
+    return any(row == stated for row in rows)
+
+
+def add(session: Session, person_id: int, conversation_id: int | None, channel: str, stated: dict[str, Any],
+        now: datetime) -> ProofAttempt:
+    attempt = ProofAttempt(person_id=person_id, conversation_id=conversation_id, channel=channel,
+                           stated=stated, created_at=now)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def count_since(session: Session, person_id: int, since: datetime) -> int:
+    """Failed proofs about the person since ``since`` that no operator has cleared."""
+    return session.scalar(
+        select(func.count()).select_from(ProofAttempt).where(
+            ProofAttempt.person_id == person_id,
+            ProofAttempt.created_at >= since,
+            ProofAttempt.cleared_at.is_(None),
+        )
+    ) or 0
+
+
+def lock_person(session: Session, person_id: int, now: datetime) -> bool:
+    """Set the lock; False when the person was already locked (one event per lock)."""
+    result = session.execute(
+        update(Person).where(Person.id == person_id, Person.proof_locked_at.is_(None)).values(proof_locked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def clear_lock(session: Session, person_id: int, now: datetime) -> int:
+    """Clear the lock and the attempts that led to it; returns how many attempts were cleared."""
+    session.execute(update(Person).where(Person.id == person_id).values(proof_locked_at=None))
+    result = session.execute(
+        update(ProofAttempt)
+        .where(ProofAttempt.person_id == person_id, ProofAttempt.cleared_at.is_(None))
+        .values(cleared_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def for_person(session: Session, person_id: int, limit: int = 200) -> list[ProofAttempt]:
+    """The attempts about a person, newest first (for the operator: when, which contact, what)."""
+    return list(session.scalars(
+        select(ProofAttempt).where(ProofAttempt.person_id == person_id)
+        .order_by(ProofAttempt.created_at.desc(), ProofAttempt.id.desc()).limit(limit)
+    ))
