@@ -76,6 +76,8 @@ class PersonOut(BaseModel):
     current_status: str
     status_version: int
     current_report: CurrentReport | None = Field(description="the latest status report; null before any")
+    proof_locked: bool = Field(default=False, description="failed proofs from any contacts locked the person "
+                               "(SPEC 5 rule 6): the bot tells their status to nobody until an operator clears it")
 
 
 class PersonDetailAdmin(PersonOut):

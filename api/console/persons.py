@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.deps import SessionDep, SettingsDep
-from bot import status_review
+from api.console.format import mask_address
+from bot import proof_lock, status_review
 from bot.matching.search import search_persons
 from bot.operators import OperatorError
 from db.models import STATUSES, PendingStatusReport, Person, StatusReport
-from db.repositories import audit, persons
+from db.models import Conversation
+from db.repositories import audit, persons, proof_attempts
 from db.repositories.status import NewReport, StaleVersion, history
 
 router = APIRouter()
@@ -32,6 +34,7 @@ NOTICES = {
     "confirmado": "Fallecimiento confirmado y registrado. Los familiares que siguen a esta persona tienen ahora un "
     "caso urgente para que una persona los llame; el asistente no les escribe.",
     "rechazado": "Propuesta rechazada.",
+    "desbloqueado": "Bloqueo quitado. Quien pregunte por esta persona debe volver a dar su fecha de nacimiento.",
 }
 
 
@@ -63,6 +66,10 @@ def person_page(request: Request, db: Session, me: Operator, person: Person, *, 
         "person": person,
         "history": list(reversed(history(db, person.id))),
         "pending": status_review.list_pending(db, person.id),
+        "proof_attempts": proof_attempts.for_person(db, person.id) if me.can("operator") else [],
+        "attempt_contacts": _attempt_contacts(db, person.id) if me.can("operator") else {},
+        "settings_lock_attempts": request.app.state.settings.proof_lock_attempts,
+        "settings_lock_days": f"{request.app.state.settings.proof_lock_window_days:g}",
         "statuses": STATUSES,
         "error": error,
         "notice": notice,
@@ -146,3 +153,20 @@ def reject(pending_id: PendingId, request: Request, me: OperatorForm, db: Sessio
         return person_page(request, db, me, _person_or_404(db, person_id), status_code=409, error=str(exc))
     db.commit()
     return RedirectResponse(f"/console/persons/{person_id}?hecho=rechazado", status_code=303)
+
+
+def _attempt_contacts(db: Session, person_id: int) -> dict[int, str]:
+    """Each failed proof's contact, masked: enough to tell contacts apart, never the number."""
+    contacts = {}
+    for attempt in proof_attempts.for_person(db, person_id):
+        conversation = db.get(Conversation, attempt.conversation_id) if attempt.conversation_id else None
+        contacts[attempt.id] = mask_address(conversation.channel, conversation.address) if conversation else "—"
+    return contacts
+
+
+@router.post("/persons/{person_id}/proof-lock/clear")
+def clear_proof_lock(person_id: PersonId, me: OperatorForm, db: SessionDep) -> Response:
+    """Rule 6 of SPEC 5: an operator clears a person's proof lock (audited)."""
+    proof_lock.clear(db, _person_or_404(db, person_id), actor=me.actor)
+    db.commit()
+    return RedirectResponse(f"/console/persons/{person_id}?hecho=desbloqueado", status_code=303)

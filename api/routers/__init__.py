@@ -8,9 +8,10 @@ from fastapi import FastAPI
 def register_routers(app: FastAPI) -> None:
     # Routers are added here as they are built (API, webhooks, console, local web chat).
     # Imported here so that importing one router module (or api.routers.params) stays cheap and acyclic.
-    from api.routers import audit, cases, exports, persons, status_review, tokens
+    from api.routers import audit, cases, exports, persons, proof_locks, status_review, tokens
 
     app.include_router(persons.router)
+    app.include_router(proof_locks.router)
     app.include_router(status_review.router)
     app.include_router(exports.router)
     app.include_router(cases.router)

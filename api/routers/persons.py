@@ -75,6 +75,7 @@ def person_out(person: Person, report: StatusReport | None, *, admin: bool = Fal
         "restricted": person.restricted,
         "current_status": person.current_status,
         "status_version": person.status_version,
+        "proof_locked": person.proof_locked_at is not None,
         "current_report": None
         if report is None
         else CurrentReport(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Person, ProofAttempt
+from db.models import Case, Person, ProofAttempt
 
 
 def already_recorded(session: Session, person_id: int, conversation_id: int, stated: dict[str, Any]) -> bool:
@@ -68,4 +68,14 @@ def for_person(session: Session, person_id: int, limit: int = 200) -> list[Proof
     return list(session.scalars(
         select(ProofAttempt).where(ProofAttempt.person_id == person_id)
         .order_by(ProofAttempt.created_at.desc(), ProofAttempt.id.desc()).limit(limit)
+    ))
+
+
+def case_references(session: Session, person_id: int, conversation_id: int | None) -> list[str]:
+    """The references of the cases that conversation has about the person (where to answer them)."""
+    if conversation_id is None:
+        return []
+    return list(session.scalars(
+        select(Case.reference).where(Case.conversation_id == conversation_id, Case.person_id == person_id)
+        .order_by(Case.id)
     ))
