@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.language.courtesy import courtesy_spans, says_thanks
 from bot.language.normalize import Token, fold_inline
 
 
@@ -342,7 +343,7 @@ def read_commands(tokens: list[Token], folded_text: str) -> CommandReading:
         if tuple(words[:size]) in _GREETINGS:
             greeting_tokens = size
             break
-    thanks = any(w in _THANKS for w in words)
+    thanks = any(w in _THANKS for w in words) or says_thanks(folded_text)
 
     code = find_case_code(folded_text)
     case_code, case_span = code if code else (None, None)
@@ -362,7 +363,13 @@ def read_commands(tokens: list[Token], folded_text: str) -> CommandReading:
                 case_span = (offset + m.start(1), offset + m.end(2))
             whole = True
 
-    core = tuple(w for w in words if w not in _FILLER)
+    # Courtesy around a command does not change it: "AYUDA, se lo suplico", "otra, Dios le pague".
+    courtesy = courtesy_spans(folded_text)
+    core = tuple(
+        t.folded
+        for t in tokens
+        if t.folded not in _FILLER and not any(s <= t.start and t.end <= e for s, e in courtesy)
+    )
     if command is None and core:
         for cmd, phrases in _WHOLE.items():
             if core in phrases:

@@ -259,6 +259,8 @@ class AgeFound:
 
 _YEARS_WORDS = {"anos", "ano", "anios", "anitos", "years", "year", "yrs", "yo", "aos"}
 _AGE_BEFORE = {
+    "tengo",  # the relative's own age ("tengo 45"): read, so that it is known not to be the person's
+    "yo",
     "tiene",
     "tenia",
     "edad",

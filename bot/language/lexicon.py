@@ -73,6 +73,10 @@ DOMAIN_WORDS = _words(
     mayor menor grande pequeño flaco gordo
     sus su aproximadamente aproximado aprox como unos unas mas menos tantos tantas
     cumple cumplió cumplio cumpliria cumpliría tendrá tendra
+    naci nací idea desconozco desconocemos recuerdo sabria sabría
+    suplico suplicamos ruego rogamos imploro pague paguen cuide cuiden guarde guarden proteja protejan
+    ampare amparen acompañe acompañen antemano bendito bendita benditos santísima santísimo diosito
+    virgencita atentamente cordialmente cordiales ayúdenos
     """
 )
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from bot.language.commands import _FILLER as _COMMAND_FILLER
+from bot.language.corrections import is_negated
 from bot.language.lexicon import (
     COMMON_GIVEN_NAMES,
     COMMON_SURNAMES,
@@ -173,6 +174,8 @@ _NAMING_TRIGGERS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("name", "s"), 100),
     (("called",), 90),
     (("busco", "a"), 60),
+    (("y", "a"), 60),  # "busco a José Pérez y a Luis García": a second person
+    (("y", "al"), 60),
     (("buscando", "a"), 60),
     (("buscamos", "a"), 60),
     (("busca", "a"), 60),
@@ -218,8 +221,6 @@ _PLACE_BEFORE = frozenset(
         "estacion",
     }
 )
-# Words that negate the name that follows, in corrections: "no José", "no es José".
-_NEGATORS = frozenset({"no", "ni", "not"})
 
 PARTICLES = frozenset({"de", "del", "la", "las", "los"})
 
@@ -395,6 +396,93 @@ def relative_name_span(tokens: list[Token], kinds: list[str], breaks: list[bool]
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class NameFound:
+    name: SoughtName
+    start: int  # token indices of the name as taken (after trimming)
+    end: int
+    strong: bool  # announced ("busco a", "mi hermano", "se llama"...), not a bare run of words
+
+
+@dataclass(frozen=True, slots=True)
+class NamesFound:
+    best: NameFound | None  # the name the message is most clearly about
+    announced: tuple[NameFound, ...]  # every announced name, in text order (``best`` among them)
+    rejected: tuple[SoughtName, ...]  # names said to be wrong: "no José"
+    spans: tuple[tuple[int, int], ...] = ()  # every candidate run that is not denied
+
+
+# A candidate announced by these trigger scores (or right after "mi hermano") may be a person
+# of its own; lower ones ("de", "a", "es") only make a bare run more likely to be the name.
+_STRONG = 60
+
+
+def choose_names(
+    text: str,
+    tokens: list[Token],
+    kinds: list[str],
+    breaks: list[bool],
+    relationship_word_at: set[int],
+    mixed_case: bool,
+    lenient: bool,
+) -> NamesFound:
+    """The name candidates of a message: the best one, the announced ones, the denied ones.
+
+    ``relationship_word_at`` holds the token index just after a "mi hermano"-style phrase; ``lenient``
+    allows a bare run with no announcing phrase (not for messages in another language).
+    """
+    words = [t.folded for t in tokens]
+    candidates: list[Run] = []
+    strong: set[tuple[int, int]] = set()
+    for start, end in runs(tokens, kinds, breaks):
+        prev = words[start - 1] if start else ""
+        if prev in _PLACE_BEFORE or (start >= 2 and words[start - 2] in _PLACE_BEFORE and prev in PARTICLES):
+            continue
+        score = _trigger_score(words, start)
+        if start in relationship_word_at:
+            score = max(score, 80)
+        # A denial must touch the name: in "No, es Luis" the comma ends the "no"; "no se llama José".
+        negated = is_negated(words, breaks, start)
+        if negated:
+            score = 0
+        if score == 0 and not lenient and not negated:
+            continue
+        if score >= _STRONG:
+            strong.add((start, end))
+        size = end - start
+        score += min(size, 4) * 3 - (40 if size > 7 else 0)
+        if mixed_case:
+            score += sum(2 for t in tokens[start:end] if t.is_capitalised)
+        candidates.append(Run(start, end, score, negated))
+    rejected = tuple(_make(text, tokens, r.start, r.end) for r in candidates if r.negated)
+    positive = [r for r in candidates if not r.negated]
+    if not positive:
+        return NamesFound(None, (), rejected)
+    best_run = max(positive, key=lambda r: (r.score, -r.start))
+    best = _taken(text, tokens, best_run, candidates, mixed_case, (best_run.start, best_run.end) in strong)
+    announced = [best]
+    for r in positive:
+        if r is best_run or (r.start, r.end) not in strong or best.start <= r.start < best.end:
+            continue
+        if r.end == best.start or r.start == best.end:
+            continue  # the other half of "HERNANDEZ GARCIA, JOSE LUIS"
+        announced.append(_taken(text, tokens, r, candidates, mixed_case, True))
+    announced.sort(key=lambda f: f.start)
+    return NamesFound(best, tuple(announced), rejected, tuple((r.start, r.end) for r in positive))
+
+
+def _taken(
+    text: str, tokens: list[Token], run: Run, candidates: list[Run], mixed_case: bool, strong: bool
+) -> NameFound:
+    start, end = run.start, run.end
+    if mixed_case:
+        start, end = _trim_lowercase(tokens, start, end)
+    joined = _surnames_comma_given(text, tokens, start, end, candidates)
+    if joined is not None:
+        return NameFound(*joined, strong)
+    return NameFound(_make(text, tokens, start, end), start, end, strong)
+
+
 def choose_name(
     text: str,
     tokens: list[Token],
@@ -404,49 +492,11 @@ def choose_name(
     mixed_case: bool,
     lenient: bool,
 ) -> tuple[SoughtName | None, int, list[SoughtName]]:
-    """(the sought name, its first token index, names the relative says are wrong: "no José").
-
-    ``relationship_word_at`` holds the token index just after a "mi hermano"-style phrase; ``lenient``
-    allows a bare run with no announcing phrase (not for messages in another language).
-    """
-    words = [t.folded for t in tokens]
-    candidates: list[Run] = []
-    for start, end in runs(tokens, kinds, breaks):
-        prev = words[start - 1] if start else ""
-        if prev in _PLACE_BEFORE or (start >= 2 and words[start - 2] in _PLACE_BEFORE and prev in PARTICLES):
-            continue
-        score = _trigger_score(words, start)
-        if start in relationship_word_at:
-            score = max(score, 80)
-        # A denial must touch the name: in "No, es Luis" the comma ends the "no".
-        negated = (prev in _NEGATORS and not breaks[start - 1]) or (
-            start >= 2
-            and words[start - 2] in _NEGATORS
-            and prev in ("es", "era", "se", "llama")
-            and not breaks[start - 2]
-            and not breaks[start - 1]
-        )
-        if negated:
-            score = 0
-        if score == 0 and not lenient and not negated:
-            continue
-        size = end - start
-        score += min(size, 4) * 3 - (40 if size > 7 else 0)
-        if mixed_case:
-            score += sum(2 for t in tokens[start:end] if t.is_capitalised)
-        candidates.append(Run(start, end, score, negated))
-    negated_names = [_make(text, tokens, r.start, r.end) for r in candidates if r.negated]
-    positive = [r for r in candidates if not r.negated]
-    if not positive:
-        return None, -1, negated_names
-    best = max(positive, key=lambda r: (r.score, -r.start))
-    start, end = best.start, best.end
-    if mixed_case:
-        start, end = _trim_lowercase(tokens, start, end)
-    joined = _surnames_comma_given(text, tokens, start, end, candidates)
-    if joined is not None:
-        return joined, min(start, best.start), negated_names
-    return _make(text, tokens, start, end), start, negated_names
+    """(the sought name, its first token index, names the relative says are wrong: "no José")."""
+    found = choose_names(text, tokens, kinds, breaks, relationship_word_at, mixed_case, lenient)
+    if found.best is None:
+        return None, -1, list(found.rejected)
+    return found.best.name, found.best.start, list(found.rejected)
 
 
 def _trim_lowercase(tokens: list[Token], start: int, end: int) -> tuple[int, int]:
@@ -476,8 +526,9 @@ def _trim_lowercase(tokens: list[Token], start: int, end: int) -> tuple[int, int
 
 def _surnames_comma_given(
     text: str, tokens: list[Token], start: int, end: int, candidates: list[Run]
-) -> SoughtName | None:
-    """'HERNANDEZ GARCIA, JOSE LUIS' (the official-list form): join the two runs around the comma."""
+) -> tuple[SoughtName, int, int] | None:
+    """'HERNANDEZ GARCIA, JOSE LUIS' (the official-list form): join the two runs around the comma
+    (the joined name and its token span)."""
     for other in candidates:
         if other.negated:
             continue
@@ -491,7 +542,7 @@ def _surnames_comma_given(
             continue
         if a[1] - a[0] >= 2 and _given(tokens[b[0]].folded) and not _given(tokens[a[0]].folded):
             raw = text[tokens[a[0]].start : tokens[b[1] - 1].end]
-            return SoughtName(raw, tuple(t.folded for t in tokens[a[0] : b[1]]), "surnames_first")
+            return SoughtName(raw, tuple(t.folded for t in tokens[a[0] : b[1]]), "surnames_first"), a[0], b[1]
     return None
 
 

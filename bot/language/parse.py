@@ -1,22 +1,23 @@
 """parse_message: everything one message says, as plain values. No state, no I/O.
 
-The order of reading matters and goes from the least to the most ambiguous: commands and case codes,
-then dates (so "3 de mayo de 1996" is not an age), phone numbers, birth years, ages, nationalities,
-relationship phrases, the relative's own name, and last the sought person's name from whatever
-words are left. Merging into the conversation's details is the engine's job.
+The reading runs as named steps (reading.py), from the least to the most ambiguous: commands and
+case codes, courtesy formulas and "no sé", dates (so "3 de mayo de 1996" is not an age), phone
+numbers, birth years, ages, nationalities, relationship phrases, the relative's own name, the sought
+person's name or names from whatever words are left; then each detail goes to whoever it is about
+(subjects.py: the sought person, the relative, someone else, a place) and corrections are read.
+Merging into the conversation's details is the engine's job.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypedDict
+from typing import Any
 
-from bot.language import corrections
 from bot.language.commands import Command, read_commands
-from bot.language.dates import find_ages, find_birth_years, find_numeric_dates, find_word_dates
+from bot.language.courtesy import distress
 from bot.language.lexicon import (
     COMMON_GIVEN_NAMES,
     COMMON_SURNAMES,
@@ -24,27 +25,34 @@ from bot.language.lexicon import (
     ENGLISH_WORDS,
     FUNCTION_WORDS,
 )
-from bot.language.names import (
-    NICKNAMES,
-    SoughtName,
-    choose_name,
-    classify,
-    is_ordinary_word,
-    relative_name_span,
-)
-from bot.language.names import _breaks as name_breaks
+from bot.language.names import NICKNAMES, NameFound, SoughtName, is_ordinary_word
 from bot.language.nationality import NAMES as COUNTRY_WORDS
-from bot.language.nationality import find_nationalities
-from bot.language.normalize import MAX_CHARS, Token, clean, fold_inline, tokenize
-from bot.language.numbers import find_numbers
+from bot.language.normalize import MAX_CHARS, Token, clean
+from bot.language.reading import (
+    Detail,
+    Names,
+    Reading,
+    attribute,
+    correction_marker,
+    mentions,
+    negated,
+    read_ages,
+    read_birth_years,
+    read_contacts,
+    read_courtesy,
+    read_dates,
+    read_dont_know,
+    read_names,
+    read_nationalities,
+    read_new_search,
+    read_relationships,
+)
 from bot.language.relationship import WORDS as RELATIONSHIP_WORDS
-from bot.language.relationship import find_relationship
+from bot.language.relationship import Relationship
+from bot.language.subjects import RELATIVE
 
 __all__ = ["MAX_CHARS", "Command", "Mention", "SoughtName", "Understanding", "parse_message"]
 
-_PHONE = re.compile(r"\+?\d[\d \-().]{6,}\d", re.ASCII)
-# Anchored at the start of a word: an unanchored \S+@ backtracks quadratically on a long word.
-_EMAIL_URL = re.compile(r"(?<!\S)[^\s@]+@[^\s@]+\.\S+|\bhttps?://\S+|\bwww\.\S+")
 _SPANISH = (FUNCTION_WORDS | DOMAIN_WORDS | frozenset(RELATIONSHIP_WORDS)) - ENGLISH_WORDS - {"a", "no", "me"}
 _ENGLISH = ENGLISH_WORDS - FUNCTION_WORDS - DOMAIN_WORDS - {"a", "no", "me", "he", "son", "been"}
 # Glottal stops (k', tz', a vowel, an apostrophe, a vowel), long vowels, q not before u.
@@ -123,6 +131,11 @@ class Understanding:
             and not self.thanks
             and self.relative_name is None
             and self.case_code is None
+            and not self.dont_know
+            and not self.new_search
+            and not self.distress
+            and self.relative_age is None
+            and self.relative_nationality is None
         )
 
 
@@ -132,14 +145,6 @@ def parse_message(text: str, today: date | None = None) -> Understanding:
         return _parse(text, today or date.today())
     except Exception:  # noqa: BLE001 - a relative's message must never crash the dialogue
         return Understanding()
-
-
-def _mark(consumed: list[bool], tokens: list[Token], start: int, end: int) -> None:
-    """Mark the tokens overlapping characters [start, end) (binary search: long texts stay linear)."""
-    i = _token_at(tokens, start)
-    while i < len(tokens) and tokens[i].start < end:
-        consumed[i] = True
-        i += 1
 
 
 def _language(tokens: list[Token]) -> str:
@@ -175,182 +180,124 @@ def _language(tokens: list[Token]) -> str:
     return "es"
 
 
-class _Base(TypedDict):
-    """The Understanding fields every message gets, commands or not (typed so ``**base`` checks)."""
-
-    command: Command | None
-    case_code: str | None
-    answer: str | None
-    greeting: bool
-    thanks: bool
-    truncated: bool
-
-
 def _parse(raw: str, today: date) -> Understanding:
     text, truncated = clean(raw)
-    folded_text = fold_inline(text)
-    tokens = tokenize(text)
-    cmd = read_commands(tokens, folded_text)
-    base = _Base(
-        command=cmd.command,
-        case_code=cmd.case_code,
-        answer=cmd.answer,
-        greeting=cmd.greeting,
-        thanks=cmd.thanks,
-        truncated=truncated,
-    )
-    if cmd.whole or not tokens:
-        return Understanding(**base, language=_language(tokens))
-
-    n = len(tokens)
-    words = [t.folded for t in tokens]
-    consumed = [False] * n
+    r = Reading.of(text, today)
+    cmd = read_commands(r.tokens, r.folded_text)
+    feelings: dict[str, Any] = {"distress": distress(r.folded_text), "dont_know": read_dont_know(r)}
+    base: dict[str, Any] = {
+        "command": cmd.command,
+        "case_code": cmd.case_code,
+        "answer": cmd.answer,
+        "greeting": cmd.greeting,
+        "thanks": cmd.thanks,
+        "truncated": truncated,
+        "language": _language(r.tokens),
+    }
+    if cmd.whole or not r.tokens:
+        return Understanding(**base, **feelings)
     if cmd.case_span:
-        _mark(consumed, tokens, *cmd.case_span)
-
-    # Dates first: their numbers are neither ages nor phone numbers.
-    dates = find_numeric_dates(folded_text, today)
-    for d in dates:
-        _mark(consumed, tokens, d.start, d.end)
-    numbers = [x for x in find_numbers(tokens) if not any(consumed[x.start : x.end])]
-    word_dates = find_word_dates(tokens, numbers, today)
-    for d in word_dates:
-        _mark(consumed, tokens, d.start, d.end)
-    for m in _EMAIL_URL.finditer(text):
-        _mark(consumed, tokens, *m.span())
-    for m in _PHONE.finditer(folded_text):
-        digits = sum(c.isdigit() for c in m.group())
-        if digits >= 7:
-            first = _token_at(tokens, m.start())
-            last = first
-            while last < n and tokens[last].start < m.end():
-                last += 1
-            if not any(consumed[first:last]):  # not a date already read
-                _mark(consumed, tokens, *m.span())
-    digit_tokens = sum(1 for t in tokens if t.is_digit)
-    non_filler = [w for w in words if not is_ordinary_word(w) or w.isdigit()]
-    alone = digit_tokens == 1 and len(non_filler) == 1 and non_filler[0].isdigit()
-    years = find_birth_years(tokens, consumed, today, alone)
-    for d in years:
-        _mark(consumed, tokens, d.start, d.end)
-    numbers = [x for x in numbers if not any(consumed[x.start : x.end])]
-    word_numbers_alone = len(numbers) == 1 and all(
-        is_ordinary_word(w) or numbers[0].start <= i < numbers[0].end for i, w in enumerate(words)
-    )
-    ages = find_ages(tokens, numbers, consumed, alone or word_numbers_alone)
-    for a in ages:
-        for i in range(a.start, a.end):
-            consumed[i] = True
-
-    def fuzzy_ok(word: str) -> bool:
-        return not is_ordinary_word(word) and word not in COMMON_GIVEN_NAMES and word not in COMMON_SURNAMES
-
-    nationalities = [
-        f for f in find_nationalities(tokens, fuzzy_ok=fuzzy_ok) if not any(consumed[f.start : f.end])
-    ]
-    for f in nationalities:
-        for i in range(f.start, f.end):
-            consumed[i] = True
-
-    relations = find_relationship(tokens, content_count=1 if n <= 4 else None)
-    name_after: set[int] = set()
-    for r in relations:
-        for i in range(r.start, r.end):
-            consumed[i] = True
-        name_after.add(r.end)
-        if r.end < n and words[r.end] in ("de", "del"):  # "soy la esposa de José"
-            name_after.add(r.end + 1)
-    # Single letters of the relationship word positions were consumed above; nothing else to do.
-
-    mixed_case = _mixed_case(tokens)
-    kinds = classify(tokens, consumed, mixed_case)
-    breaks = name_breaks(text, tokens)
-    relative = relative_name_span(tokens, kinds, breaks)
-    relative_name = None
-    if relative:
-        relative_name = text[tokens[relative[0]].start : tokens[relative[1] - 1].end]
-        for i in range(relative[0], relative[1]):
-            kinds[i] = "stop"
-
-    language = _language(tokens)
-    name, name_start, rejected_names = choose_name(
-        text, tokens, kinds, breaks, name_after, mixed_case, language != "other"
-    )
-
-    # Pick values; a denied value ("no es guatemalteco") is a rejection, not a value.
-    def neg(ws: list[str], start: int) -> bool:
-        return corrections.is_negated(ws, breaks, start)
-
-    nat_ok = [f for f in nationalities if not neg(words, f.start)]
-    nat_bad = [f for f in nationalities if neg(words, f.start)]
-    date_items = sorted(dates + word_dates + years, key=lambda d: d.start)
-    date_ok = [d for d in date_items if (d.value or d.year) and not neg(words, _token_at(tokens, d.start))]
-    full = next((d.value for d in date_ok if d.value), None)
-    year = None if full else next((d.year for d in date_ok if d.year), None)
-    age_ok = [a for a in ages if not neg(words, a.start)]
-    self_rel = [r for r in relations if not r.possessive]
-    poss_rel = [r for r in relations if r.possessive]
-    # The possessive right before the name is the one about the sought person ("mi hermana y yo
-    # buscamos a nuestro primo Kevin": cousin, not sister).
-    touching = [r for r in poss_rel if r.end == name_start or r.end + 1 == name_start]
-    if touching:
-        poss_rel = touching + [r for r in poss_rel if r not in touching]
-    rel_candidates = self_rel or poss_rel
-    relationship = rel_candidates[0] if rel_candidates else None
-
-    fields = {
-        "name": name is not None,
-        "nationality": bool(nat_ok),
-        "birth_date": full is not None,
-        "birth_year": year is not None,
-        "age": bool(age_ok),
-        "relationship": relationship is not None,
-        "relative_name": relative_name is not None,
-    }
-    denied = {
-        "name": bool(rejected_names),
-        "nationality": bool(nat_bad),
-        "birth_date": any(d.value and neg(words, _token_at(tokens, d.start)) for d in date_items),
-        "birth_year": any(d.year and neg(words, _token_at(tokens, d.start)) for d in date_items),
-        "age": any(neg(words, a.start) for a in ages),
-    }
-    marker = corrections.has_marker(tokens) or corrections.starts_with_no(tokens, text)
-    corrected = frozenset(
-        k for k, present in fields.items() if present and (marker or denied.get(k)) and k != "relative_name"
-    )
-    rejected_words = tuple(w for nm in rejected_names for w in nm.words)
-    if name is not None and rejected_words and not (set(rejected_words) - set(name.words)):
-        rejected_words = ()  # "no José Luis, José Luis Pérez": nothing was actually denied
-
+        r.mark(*cmd.case_span)
+    read_courtesy(r)
+    details = read_dates(r)
+    read_contacts(r)
+    details += read_birth_years(r)
+    details += read_ages(r)
+    details += read_nationalities(r)
+    details.sort(key=lambda d: d.start)
+    relations = read_relationships(r)
+    correcting = correction_marker(r)
+    names = read_names(r, relations, lenient=base["language"] != "other", correcting=correcting)
+    owned = attribute(r, details, mentions(r, names, relations))
+    new_search_end = read_new_search(r)
+    first = names.first
+    new_search = first is not None and new_search_end is not None and new_search_end <= first.start
+    if new_search and base["command"] is Command.NEW_SEARCH:
+        base["command"] = None  # "otra persona: NAME" is the search itself, not a request for one
     return Understanding(
         **base,
-        name=name,
-        name_rejected=rejected_words,
-        nationality=nat_ok[0].code if nat_ok else None,
-        nationality_rejected=nat_bad[0].code if nat_bad else None,
-        birth_date=full,
-        birth_year=year,
-        age=age_ok[0].value if age_ok else None,
-        age_approximate=age_ok[0].approximate if age_ok else False,
-        relationship=relationship.code if relationship else None,
-        sought_gender=poss_rel[0].sought_gender if poss_rel else None,
-        relative_name=relative_name,
-        is_correction=bool(corrected),
-        corrected=corrected,
-        language=language,
+        **feelings,
+        **_person_fields(r, owned, names, relations, correcting),
+        relative_name=names.relative_name,
+        relative_age=_first(d for d, who in owned if who == RELATIVE and d.kind == "age" and not negated(r, d)),
+        relative_nationality=_first(
+            d for d, who in owned if who == RELATIVE and d.kind == "nationality" and not negated(r, d)
+        ),
+        new_search=new_search,
+        others=tuple(_mention(r, owned, p, k) for k, p in enumerate(names.persons) if k > 0),
     )
 
 
-def _token_at(tokens: list[Token], char: int) -> int:
-    """Index of the first token ending after character ``char``."""
-    return bisect.bisect_right(tokens, char, key=lambda t: t.end)
+def _first(details: Iterable[Detail]) -> Any:
+    return next((d.value for d in details), None)
 
 
-def _mixed_case(tokens: list[Token]) -> bool:
-    """Whether capital letters carry information (not all lower case, not all caps)."""
-    alpha = [t for t in tokens if not t.is_digit and len(t.text) > 1]
-    if not alpha:
-        return False
-    upper = sum(1 for t in alpha if t.is_upper)
-    lower = sum(1 for t in alpha if t.text[0].islower())
-    return lower > 0 and upper < len(alpha) // 2 + 1 and any(t.is_capitalised for t in alpha)
+def _mention(r: Reading, owned: list[tuple[Detail, int]], person: NameFound, index: int) -> Mention:
+    """Another sought person of the message, with the details said about them."""
+    mine = [d for d, who in owned if who == index and not negated(r, d)]
+    full = _first(d for d in mine if d.kind == "birth_date")
+    return Mention(
+        name=person.name,
+        birth_date=full,
+        birth_year=None if full else _first(d for d in mine if d.kind == "birth_year"),
+        age=_first(d for d in mine if d.kind == "age"),
+        nationality=_first(d for d in mine if d.kind == "nationality"),
+    )
+
+
+def _person_fields(
+    r: Reading, owned: list[tuple[Detail, int]], names: Names, relations: list[Relationship], correcting: bool
+) -> dict[str, Any]:
+    """The first sought person's fields, and which of them correct earlier values."""
+    mine = [d for d, who in owned if who == 0]
+    ok = [d for d in mine if not negated(r, d)]
+    bad = [d for d in mine if negated(r, d)]
+    full = _first(d for d in ok if d.kind == "birth_date")
+    year = None if full else _first(d for d in ok if d.kind == "birth_year")
+    age = next((d for d in ok if d.kind == "age"), None)
+    nationality = _first(d for d in ok if d.kind == "nationality")
+    relation = _relationship_of_person(r, names, relations)
+    fields = {
+        "name": names.first is not None,
+        "nationality": nationality is not None,
+        "birth_date": full is not None,
+        "birth_year": year is not None,
+        "age": age is not None,
+        "relationship": relation is not None,
+    }
+    denied = {
+        "name": bool(names.rejected),
+        "nationality": any(d.kind == "nationality" for d in bad),
+        "birth_date": any(d.kind == "birth_date" for d in bad),
+        "birth_year": any(d.kind in ("birth_date", "birth_year") for d in bad),
+        "age": any(d.kind == "age" for d in bad),
+    }
+    corrected = frozenset(k for k, present in fields.items() if present and (correcting or denied.get(k)))
+    name = names.first.name if names.first else None
+    rejected_words = tuple(w for nm in names.rejected for w in nm.words)
+    if name is not None and rejected_words and not (set(rejected_words) - set(name.words)):
+        rejected_words = ()  # "no José Luis, José Luis Pérez": nothing was actually denied
+    return {
+        "name": name,
+        "name_rejected": rejected_words,
+        "nationality": nationality,
+        "nationality_rejected": _first(d for d in bad if d.kind == "nationality"),
+        "birth_date": full,
+        "birth_year": year,
+        "age": age.value if age else None,
+        "age_approximate": age.approximate if age else False,
+        "relationship": relation.code if relation else None,
+        "sought_gender": relation.sought_gender if relation and relation.possessive else None,
+        "is_correction": bool(corrected),
+        "corrected": corrected,
+    }
+
+
+def _relationship_of_person(r: Reading, names: Names, relations: list[Relationship]) -> Relationship | None:
+    """The relative's role towards the first sought person: said of themselves ("soy su madre") or
+    the word for the person ("mi hermano José"); never the word for someone else ("mi mamá")."""
+    own = [rel for rel in relations if not rel.possessive]
+    if own:
+        return own[0]
+    said = {m.start: m.who for m in mentions(r, names, relations)}
+    return next((rel for rel in relations if rel.possessive and said.get(rel.start) == 0), None)

@@ -41,6 +41,7 @@ OPTIONAL = (
     "tokens",
     "nationality_rejected",
     "thanks",
+    "new_search",
 )
 
 
@@ -177,7 +178,7 @@ NATIONALITIES = [
     ("es de El Salvador", {"nationality": "SV"}),
     ("es del salvador", {"nationality": "SV"}),
     ("Venezuela", {"nationality": "VE"}),
-    ("viene de méxico", {"nationality": "MX"}),
+    ("viene de méxico", {}),  # a journey, not a nationality (SPEC 5 rule 3)
     ("EEUU", {"nationality": "US"}),
     ("es de Estados Unidos", {"nationality": "US"}),
     ("de guate", {"nationality": "GT"}),
@@ -248,7 +249,7 @@ AGES = [
     ("he is 27 years old", {"age": 27, "language": "en"}),
     ("age 33", {"age": 33}),
     ("hace 20 años que se fue", {}),
-    ("lleva 15 años en Estados Unidos", {"nationality": "US"}),
+    ("lleva 15 años en Estados Unidos", {}),  # where he lives, not his nationality
     ("tiene 30 días detenido", {}),
     ("mi teléfono es 55 1234 5678", {}),
     ("+52 656 123 4567", {}),
@@ -419,7 +420,7 @@ MULTI = [
     ),
     (
         "Busco a mi papá Mario Rojas Ríos, salió hace 3 meses de Honduras y estaba en la estación migratoria",
-        {"name": "Mario Rojas Ríos", "nationality": "HN", "relationship": "child"},
+        {"name": "Mario Rojas Ríos", "relationship": "child"},  # "salió de Honduras": a journey
     ),
     (
         "Soy Ana López, busco a mi esposo Juan Pérez, tiene 32 años, es hondureño",
@@ -465,7 +466,7 @@ MULTI = [
     ),
     (
         "también busco a otra persona, mi primo Elmer Choc",
-        {"command": Command.NEW_SEARCH, "name": "Elmer Choc", "relationship": "cousin"},
+        {"new_search": True, "name": "Elmer Choc", "relationship": "cousin"},
     ),
     (
         "Mi hijo, Jonathan Sandoval, 19 años, hondureño, por favor ayúdenme",

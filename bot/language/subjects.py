@@ -1,0 +1,134 @@
+"""Whose detail is it: the sought person's, the relative's own, someone else's, or a place.
+
+Relatives write about themselves and tell a story: "Tengo 45 años. Busco a mi esposo Hugo, es
+venezolano", "soy guatemalteca", "salió de Honduras, pasó por México en bus". Only details stated
+about the sought person may fill the person's slots (SPEC section 5 rule 3): a wrong detail may
+disclose to the wrong person or refuse the right one, while a missing one only makes the bot ask.
+So when the text does not say clearly whose a detail is, it is nobody's.
+
+The reading, for one detail (a date, a year, an age, a nationality), goes back from the detail to
+the start of its clause (punctuation ends a clause) and stops at the first thing that says whose it
+is:
+- a mention: a person's name or the word for them ("mi hermano"), the relative's own words ("yo",
+  "tengo", "soy", "nací", "mi edad", their name), another person ("su papá", "mi mamá" when the
+  person sought is someone else);
+- a third-person word ("tiene", "es", "nació", "él", "de nacionalidad"): the detail is about whoever
+  was last mentioned apart from the relative, or the first sought person when nobody was;
+- for a nationality, a word of the journey ("salió de", "pasó por", "en", "desde", "vive en"): a
+  place the story passes through, never a nationality ("nació en Honduras" is one, though).
+A clause with none of those ("Busco a mi hijo Kevin, 19 años, hondureño") speaks of whoever was last
+mentioned; a message that mentions nobody (a bare answer: "27", "guatemalteco") speaks of the person.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+RELATIVE = -1  # the person writing
+OTHER = -2  # someone else the message mentions
+PLACE = -3  # a place the story passes through (nationalities only)
+
+# The relative's own words: a detail right after them is the relative's.
+FIRST_PERSON = frozenset(
+    """
+    yo tengo soy somos tenemos naci nacimos vivo estoy estamos cumpli cumplimos nosotros nosotras
+    i im am
+    """.split()
+)
+FIRST_PERSON_PAIRS = frozenset(
+    {
+        ("mi", "edad"),
+        ("mi", "nacionalidad"),
+        ("mi", "fecha"),
+        ("mis", "anos"),
+        ("me", "llamo"),
+        ("my", "age"),
+        ("i", "was"),
+    }
+)
+# Third-person words: the detail is about the person the message is talking about.
+THIRD_PERSON = frozenset(
+    """
+    tiene tenia tenga tuviera es era sea fue nacio nacido nacida cumplio cumple cumplira cumpliria tendra
+    tendria ella nacionalidad originario originaria oriundo oriunda natural edad llama llamado llamada
+    he she is was has born aged age
+    """.split()
+)
+# Words of a journey or a stay: a country after them is a place, not a nationality.
+JOURNEY = frozenset(
+    """
+    salio salieron salimos sali saliendo paso pasaron pasamos pasando cruzo cruzaron cruzamos cruce
+    cruzando viajo viajaba viajaron viajamos viajando venia venian viene vienen vino venimos venian
+    llego llegaron llegamos llegando desde por hacia hasta rumbo camino vive vivia vivimos viven vivian
+    vivio vivo radica radicaba reside residia estaba estaban estuvo esta estan estamos en deportado
+    deportada deportados deportaron regreso regresaron regresado trasladado trasladaron trasladada a al
+    para bus autobus tren camion frontera huyo huyeron escapo entro entraron atraveso atravesaron
+    transito through via left
+    """.split()
+)
+# "nació en Honduras": "en" after a birth word states a nationality.
+_BIRTH_WORDS = frozenset({"nacio", "nacido", "nacida", "naci", "nacimos", "born"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mentioned:
+    """Tokens [start, end) that name someone: a person (index >= 0), RELATIVE or OTHER."""
+
+    start: int
+    end: int
+    who: int
+
+
+def first_person_mentions(words: list[str]) -> list[Mentioned]:
+    """The relative's own words ("yo", "tengo", "soy", "mi edad") as mentions of RELATIVE."""
+    out = []
+    for i, w in enumerate(words):
+        if w in FIRST_PERSON:
+            out.append(Mentioned(i, i + 1, RELATIVE))
+        elif i + 1 < len(words) and (w, words[i + 1]) in FIRST_PERSON_PAIRS:
+            out.append(Mentioned(i, i + 2, RELATIVE))
+    return out
+
+
+class Attribution:
+    """Answers "whose is the detail at token i?" for one message (mentions sorted once)."""
+
+    def __init__(self, words: list[str], breaks: list[bool], mentions: list[Mentioned]) -> None:
+        self.words = words
+        self.breaks = breaks
+        # The narrowest mention wins where two overlap.
+        self.at: dict[int, int] = {}
+        for m in sorted(mentions, key=lambda m: (m.end - m.start, m.start)):
+            for i in range(m.start, m.end):
+                self.at.setdefault(i, m.who)
+        self.ends = sorted((m.end, m.who) for m in mentions)
+        self._end_keys = [e for e, _ in self.ends]
+
+    def whose(self, start: int, nationality: bool = False) -> int:
+        """Whose the detail starting at token ``start`` is: a person index, RELATIVE, OTHER or PLACE."""
+        words = self.words
+        j = start - 1
+        while j >= 0 and not self.breaks[j]:
+            if j in self.at:
+                return self.at[j]
+            w = words[j]
+            if nationality and w in JOURNEY:
+                if not (w in ("en", "in") and j >= 1 and words[j - 1] in _BIRTH_WORDS):
+                    return PLACE
+            elif w in THIRD_PERSON:
+                return self._third_person_before(j)
+            j -= 1
+        return self._last_mentioned_before(start)
+
+    def _third_person_before(self, index: int) -> int:
+        """The last one mentioned before ``index`` who is not the relative; else the first person."""
+        k = bisect.bisect_right(self._end_keys, index)
+        for _, who in reversed(self.ends[:k]):
+            if who != RELATIVE:
+                return who
+        return 0
+
+    def _last_mentioned_before(self, index: int) -> int:
+        k = bisect.bisect_right(self._end_keys, index)
+        return self.ends[k - 1][1] if k else 0
