@@ -33,7 +33,10 @@ def test_demo_migrates_loads_the_roster_creates_accounts_and_serves_chat_and_con
                 time.sleep(0.1)
         assert (tmp_path / "hotline.db").exists()
         assert "demo roster: 68 fictional persons loaded" in lines
-        reply = httpx.post(base + "/chat/messages", json={"session_id": "newcomer01",
+        # The web chat is always on in the demo; its session ids come from the server.
+        assert httpx.post(base + "/chat/messages", json={"session_id": "newcomer01", "text": "hola"}).status_code == 403
+        session_id = httpx.post(base + "/chat/sessions").json()["session_id"]
+        reply = httpx.post(base + "/chat/messages", json={"session_id": session_id,
                                                           "text": "José Luis Hernández García, 3/5/1996"}).json()
         assert any("con vida" in m["text"] for m in reply["messages"])
         account = next(re.match(r"console account (\S+) \(admin\), password: (\S+)", line)

@@ -212,17 +212,23 @@ def test_migrate_then_serve_answers_health_readiness_and_the_image_healthcheck(d
         assert subprocess.run(["/bin/sh", "-c", dead], env=venv, capture_output=True).returncode != 0
 
 
-def test_metrics_count_turns_and_outcomes_without_personal_data(settings) -> None:
+def test_metrics_count_turns_and_outcomes_without_personal_data(settings, session_factory) -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
+    from bot.auth import create_token
 
-    with TestClient(create_app(settings)) as client:
-        client.post("/chat/messages", json={"session_id": "metrics-01", "text": "hola"})
-        body = client.get("/metrics").text
+    with session_factory.begin() as s:
+        _, secret = create_token(s, "prometheus (ficticio)", "viewer", actor="test")
+    chat_on = settings.model_copy(update={"hotline_webchat": True, "webchat_messages_per_minute": 0})
+    with TestClient(create_app(chat_on)) as client:
+        session_id = client.post("/chat/sessions").json()["session_id"]
+        client.post("/chat/messages", json={"session_id": session_id, "text": "hola"})
+        assert client.get("/metrics").status_code == 401  # CONTRACT: a bearer token is needed
+        body = client.get("/metrics", headers={"Authorization": f"Bearer {secret}"}).text
     assert 'hotline_inbound_messages_total{channel="local",duplicate="no"}' in body
     assert "hotline_turn_seconds_count" in body
-    assert "metrics-01" not in body and "hola" not in body
+    assert session_id not in body and session_id.partition(".")[0] not in body and "hola" not in body
     assert "hotline_inbound_pending 0.0" in body
 
 
@@ -241,8 +247,12 @@ def test_metrics_report_the_backlog_of_recorded_messages(settings, session_facto
         for i in range(3):
             record_inbound(s, "telegram", f"70000000{i}", f"upd-{i}", "Hola", None)
         s.execute(update(InboundMessage).values(received_at=utcnow() - timedelta(minutes=5)))
+    from bot.auth import create_token
+
+    with session_factory.begin() as s:
+        _, secret = create_token(s, "prometheus (ficticio)", "viewer", actor="test")
     with TestClient(create_app(settings)) as client:
-        body = client.get("/metrics").text
+        body = client.get("/metrics", headers={"Authorization": f"Bearer {secret}"}).text
     assert "hotline_inbound_pending 3.0" in body
     oldest = float(re.search(r"^hotline_inbound_oldest_pending_seconds (\S+)$", body, re.M).group(1))
     assert 290 < oldest < 900

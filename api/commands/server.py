@@ -104,7 +104,8 @@ def register(app: typer.Typer) -> None:
         from db.migrate import upgrade
         from db.session import get_sessionmaker, session_scope
 
-        settings = settings_to_serve(get_settings(), host, demo=True)
+        # The demo is where the local web chat belongs: always on here, whatever HOTLINE_WEBCHAT says.
+        settings = settings_to_serve(get_settings(), host, demo=True).model_copy(update={"hotline_webchat": True})
         upgrade(settings.database_url)
         loaded = ensure_demo_roster(get_sessionmaker())
         typer.echo(f"demo roster: {loaded} fictional persons loaded" if loaded else "demo roster already loaded")

@@ -1,60 +1,168 @@
 """The local web chat (/chat): the same engine and database as Telegram and SMS, for demos,
-operator training and tests."""
+operator training and tests. Not a production channel (SPEC section 6, "Local channels").
+
+- Off unless ``HOTLINE_WEBCHAT=1`` (``hotline demo`` turns it on): every ``/chat`` route then
+  answers 404, as if it did not exist.
+- ``POST /chat/sessions`` issues a session id; ``POST /chat/messages`` and ``GET /chat/messages``
+  refuse (403) any id the server did not issue. Why the ids are signed rather than stored:
+  ``api/routers/webchat_access.py``.
+- Sending is limited per client address (``WEBCHAT_MESSAGES_PER_MINUTE``; new sessions at a quarter
+  of it): over the limit, 429 with ``Retry-After`` and a kind Spanish ``message`` the page shows.
+- ``GET /chat/messages?after=0`` is the whole conversation so far (the relative's own messages too),
+  so a reloaded page redraws it; ``after=N`` gives only the messages to the relative after id N.
+- An empty or over-long message gets a kind reply (200, nothing recorded), never a bare 422.
+
+The page's script and style are static files (``/chat/static/...``): no inline script or style, so a
+strict Content-Security-Policy holds.
+"""
 
 from __future__ import annotations
 
-import re
 import uuid
 from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, SettingsDep
+from api.routers.webchat_access import client_address, issue_session_id, limiter_of, verified_address
 from bot.conversations import handle_inbound
-from db.repositories.local_channel import take_pending
+from common.settings import Settings
+from db.repositories.local_channel import replies_after, transcript
 
-router = APIRouter(tags=["web chat"])
+MAX_TEXT_CHARS = 4000
+
+# What the relative reads in the chat when the page cannot pass their message on (Spanish).
+TOO_LONG = (f"Su mensaje es muy largo: puede escribir hasta {MAX_TEXT_CHARS} caracteres. Por favor, "
+            "envíe lo más importante en un mensaje más corto, por ejemplo el nombre completo de la "
+            "persona que busca y su fecha de nacimiento.")
+EMPTY = ("Su mensaje llegó vacío. Por favor, escriba lo que necesita, por ejemplo el nombre completo "
+         "de la persona que busca.")
+TOO_MANY_MESSAGES = ("Ha enviado muchos mensajes en poco tiempo. Por favor, espere un momento y vuelva "
+                     "a escribir; su conversación sigue aquí.")
+TOO_MANY_SESSIONS = ("Se abrieron muchas conversaciones nuevas desde esta conexión. Por favor, espere "
+                     "un momento y vuelva a intentarlo.")
+UNKNOWN_SESSION = ("Esta conversación ya no está disponible. Empezamos una nueva: por favor, escriba "
+                   "su mensaje otra vez.")
+
+
+def _require_enabled(request: Request) -> None:
+    settings: Settings = request.app.state.settings
+    if not settings.hotline_webchat:
+        raise HTTPException(404)
+
+
+router = APIRouter(tags=["web chat"], dependencies=[Depends(_require_enabled)])
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+_STATIC_FILES = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
+
+
+class SessionOut(BaseModel):
+    session_id: str = Field(description="issued by the server; send it with every message")
 
 
 class ChatIn(BaseModel):
-    session_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    text: str = Field(min_length=1, max_length=4000)
+    session_id: str  # any string: one the server did not issue gets a 403 with a reason, not a 422
+    # No length limit here: an over-long text gets a kind reply, not a 422 (checked in the route).
+    text: str
 
 
 class ChatMessage(BaseModel):
-    id: int
+    id: int = Field(description="the message's id (0: a reply that was not recorded); pass the largest "
+                                "as `after` to get only later messages")
     text: str
+    author: Literal["relative", "hotline"] = "hotline"
 
 
 class ChatOut(BaseModel):
     messages: list[ChatMessage]
 
 
+class Refusal(BaseModel):
+    detail: str = Field(description="the reason, for developers")
+    message: str = Field(description="what the page shows the relative (Spanish)")
+
+
+_REFUSALS: dict[int | str, dict[str, object]] = {
+    403: {"model": Refusal, "description": "a session id the server did not issue"},
+    429: {"model": Refusal, "description": "too many requests from this address; see Retry-After"},
+}
+
+
+def _refuse(status: int, detail: str, message: str, retry_after: int | None = None) -> JSONResponse:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(status_code=status, content={"detail": detail, "message": message}, headers=headers)
+
+
+def _unknown_session() -> JSONResponse:
+    return _refuse(403, "unknown session_id: the server did not issue it; start one with POST /chat/sessions",
+                   UNKNOWN_SESSION)
+
+
 @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
 def chat_page(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "chat.html", {})
+    return templates.TemplateResponse(request, "chat.html", {"max_chars": MAX_TEXT_CHARS})
 
 
-@router.post("/chat/messages", response_model=ChatOut)
-def post_message(body: ChatIn, session: SessionDep, settings: SettingsDep) -> ChatOut:
-    """Send one message as a relative; returns the bot's replies."""
-    address = f"web-{body.session_id}"
+@router.get("/chat/static/{name}", include_in_schema=False)
+def chat_static(name: str) -> FileResponse:
+    if name not in _STATIC_FILES:
+        raise HTTPException(404)
+    return FileResponse(_STATIC_DIR / name, media_type=_STATIC_FILES[name],
+                        headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.post("/chat/sessions", response_model=SessionOut, responses={429: _REFUSALS[429]})
+def new_session(request: Request, settings: SettingsDep) -> SessionOut | Response:
+    """Start a conversation: a new session id (at least 128 random bits, signed by the server)."""
+    verdict = limiter_of(request).new_session(client_address(request))
+    if not verdict.allowed:
+        return _refuse(429, "too many new sessions from this address", TOO_MANY_SESSIONS, verdict.retry_after)
+    return SessionOut(session_id=issue_session_id(settings))
+
+
+@router.post("/chat/messages", response_model=ChatOut, responses=_REFUSALS)
+def post_message(body: ChatIn, request: Request, session: SessionDep, settings: SettingsDep) -> ChatOut | Response:
+    """Send one message as a relative; returns the bot's replies to it."""
+    verdict = limiter_of(request).message(client_address(request))
+    if not verdict.allowed:
+        return _refuse(429, "too many messages from this address", TOO_MANY_MESSAGES, verdict.retry_after)
+    address = verified_address(settings, body.session_id)
+    if address is None:
+        return _unknown_session()
+    if not body.text.strip():
+        return ChatOut(messages=[ChatMessage(id=0, text=EMPTY)])
+    if len(body.text) > MAX_TEXT_CHARS:
+        return ChatOut(messages=[ChatMessage(id=0, text=TOO_LONG)])
     result = handle_inbound(session, settings, channel="local", address=address,
                             provider_id=f"web-{uuid.uuid4().hex}", text=body.text)
     session.flush()
-    rows = [r for r in take_pending(session, address, reader="webchat") if r.id in set(result.outbox_ids)]
+    # Only this turn's replies: anything else (an operator's reply) comes with the page's next poll.
+    rows = replies_after(session, address, after_id=0, only=result.outbox_ids, reader="webchat")
     return ChatOut(messages=[ChatMessage(id=r.id, text=r.text) for r in rows])
 
 
-@router.get("/chat/messages", response_model=ChatOut)
-def poll_messages(session: SessionDep, session_id: str = Query(...), after: int = Query(0, ge=0)) -> ChatOut:
-    """Messages that arrived later (an operator's reply, a notification, a follow-up)."""
-    if not _SESSION_ID.match(session_id):
-        raise HTTPException(422, detail="session_id must be 8 to 64 letters, digits, - or _")
-    rows = take_pending(session, f"web-{session_id}", after_id=after, reader="webchat")
+@router.get("/chat/messages", response_model=ChatOut, responses={403: _REFUSALS[403]})
+def poll_messages(
+    session: SessionDep,
+    settings: SettingsDep,
+    session_id: Annotated[str, Query()],
+    after: Annotated[int, Query(ge=0, description="0: the whole conversation so far, the relative's own "
+                                                  "messages included; N: only messages to the relative after id N")] = 0,
+) -> ChatOut | Response:
+    """Messages that arrived later (an operator's reply, a notification, a follow-up), or with
+    ``after=0`` the whole conversation, for a page that was reloaded."""
+    address = verified_address(settings, session_id)
+    if address is None:
+        return _unknown_session()
+    if after == 0:
+        return ChatOut(messages=[
+            ChatMessage(id=e.cursor, text=e.text, author="relative" if e.from_relative else "hotline")
+            for e in transcript(session, address, reader="webchat")
+        ])
+    rows = replies_after(session, address, after_id=after, reader="webchat")
     return ChatOut(messages=[ChatMessage(id=r.id, text=r.text) for r in rows])
