@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from api import hardening
 from api.composition import BackgroundWorker, build_workers
 from api.deps import get_current_token
 from api.intake import Intake
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             engine.dispose()
 
     app = FastAPI(
+        # Bodies bounded before they are read (api/hardening.py); the import upload has its own.
+        max_body_size=hardening.MAX_BODY_BYTES,
         title="Línea de información para familiares",
         version="0.1.0",
         description="Verified status of persons held in custody during a disaster; API for operators "
@@ -125,4 +128,5 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     from api.routers import register_routers
 
     register_routers(app)
+    hardening.install(app, settings)
     return app

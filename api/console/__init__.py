@@ -40,6 +40,11 @@ def install(app: FastAPI) -> None:
             return render(request, "console/forbidden.html",
                           {"title": "No encontrado", "message": str(exc.detail) if exc.detail != "Not Found"
                            else "La página no existe."}, status_code=404)
+        if request.url.path.startswith("/console/") and exc.status_code == 413:
+            # The body bound (api/hardening.py): a file or a form far larger than any of ours.
+            return render(request, "console/forbidden.html",
+                          {"title": "Demasiado grande", "message": "El archivo o el formulario es demasiado "
+                           "grande. Los archivos CSV pueden tener hasta 50 MB."}, status_code=413)
         return await http_exception_handler(request, exc)
 
     app.add_exception_handler(LoginRequired, login_required)
