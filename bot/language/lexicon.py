@@ -76,7 +76,12 @@ DOMAIN_WORDS = _words(
     naci nací idea desconozco desconocemos recuerdo sabria sabría
     suplico suplicamos ruego rogamos imploro pague paguen cuide cuiden guarde guarden proteja protejan
     ampare amparen acompañe acompañen antemano bendito bendita benditos santísima santísimo diosito
-    virgencita atentamente cordialmente cordiales ayúdenos
+    virgencita atentamente cordialmente cordiales ayúdenos decirle decirte decirles
+    viajó viajo viajaba viajaron viajamos viajando vivimos viven vivían vivian vivió vivio radica
+    radicaba reside residía residia cruzó cruzo cruzaron cruzamos crucé cruce cruzando pasaron pasamos
+    pasando saliendo salimos salí sali venían venian venimos llegamos llegando deportada deportados
+    regresaron regresado trasladada huyó huyo huyeron escapó escapo entró entro entraron atravesó
+    atraveso atravesaron transitó
     """
 )
 

@@ -262,8 +262,12 @@ _NAMING_GAP = frozenset(
 )
 
 
-def introduces(rel: Relationship, name: NameFound, words: list[str]) -> bool:
-    """Whether the relationship phrase is the word for the person whose name follows it."""
+def introduces(rel: Relationship, name: NameFound, words: list[str], breaks: list[bool]) -> bool:
+    """Whether the relationship phrase is the word for the named person: before the name ("mi
+    hermano José", "mi hijo se llama Kevin") or in apposition after it, closed by punctuation
+    ("Hugo Quintanilla, mi esposo, es venezolano"; not "Kevin Coc, mi esposa es hondureña")."""
+    if rel.start == name.end and breaks[rel.end - 1]:
+        return True
     gap = words[rel.end : name.start]
     return name.start >= rel.end and len(gap) <= 4 and all(w in _NAMING_GAP for w in gap)
 
@@ -298,7 +302,7 @@ def read_names(r: Reading, relations: list[Relationship], lenient: bool, correct
         same = next((p for p in persons if _same_person(p.name, c.name)), None)
         if same is not None:
             aliases.append((c, same))
-        elif found.best.strong and not correcting and _another_person(r.words, c, relations):
+        elif found.best.strong and not correcting and _another_person(r.words, r.breaks, c, relations):
             persons.append(c)
         else:
             not_sought.append(c)
@@ -322,10 +326,10 @@ def _same_person(a: SoughtName, b: SoughtName) -> bool:
     return wa <= wb or wb <= wa
 
 
-def _another_person(words: list[str], name: NameFound, relations: list[Relationship]) -> bool:
+def _another_person(words: list[str], breaks: list[bool], name: NameFound, relations: list[Relationship]) -> bool:
     start = name.start
     for rel in relations:
-        if rel.possessive and introduces(rel, name, words):
+        if rel.possessive and introduces(rel, name, words, breaks):
             start = min(start, rel.start)
     return start > 0 and words[start - 1] in _ANOTHER_BEFORE
 
@@ -374,13 +378,15 @@ def mentions(r: Reading, names: Names, relations: list[Relationship]) -> list[Me
             out.append(Mentioned(rel.start, rel.end, RELATIVE))
             continue
         word = words[rel.word_index]
-        who = next((i for n, i in names.same_as if introduces(rel, n, words)), None)
+        who = next((i for n, i in names.same_as if introduces(rel, n, words, r.breaks)), None)
         if who is None:
             who = by_word.get(word)
         if who is None and not names.persons and not unnamed_taken:
             who, unnamed_taken = 0, True  # "busco a mi hermano, tiene 30 años": no name given
         if who is None and rel.start > 0 and words[rel.start - 1] in _SEEKING_BEFORE:
-            named = {i for n, i in names.same_as for rl in relations if rl.possessive and introduces(rl, n, words)}
+            named = {
+                i for n, i in names.same_as for rl in relations if rl.possessive and introduces(rl, n, words, r.breaks)
+            }
             free = [i for n, i in names.same_as if n.start >= rel.end and i not in named]
             who = free[0] if free else None
         if who is None:

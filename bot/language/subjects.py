@@ -117,6 +117,8 @@ class Attribution:
                 if not (w in ("en", "in") and j >= 1 and words[j - 1] in _BIRTH_WORDS):
                     return PLACE
             elif w in THIRD_PERSON:
+                if j >= 1 and j - 1 in self.at and not self.breaks[j - 1]:
+                    return self.at[j - 1]  # the subject right before the verb: "mi edad es 45"
                 return self._third_person_before(j)
             j -= 1
         return self._last_mentioned_before(start)
