@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 
 from common.settings import get_settings, normalise_database_url
+from db.session import secure_sqlite_file
 
 # In a checkout the migrations sit beside the packages; an installed image says where (Dockerfile).
 MIGRATIONS_DIR = Path(
@@ -25,7 +26,9 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    cfg = alembic_config(url)
+    secure_sqlite_file(cfg.get_main_option("sqlalchemy.url") or "")  # before Alembic creates it
+    command.upgrade(cfg, revision)
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.settings import get_settings, normalise_database_url
+
+SQLITE_FILE_MODE = 0o600
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def secure_sqlite_file(url: str) -> None:
+    """The SQLite database holds where detained people are and their families' numbers: only the
+    service's user may read it. SQLite creates a missing file following the umask (usually
+    world-readable), so the file is created here first, mode 0600; SQLite then gives its -wal, -shm
+    and -journal files the database file's own mode. A file made before this (or copied in) loses
+    its group and other bits."""
+    parsed = make_url(url)
+    database = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:" \
+            or database.startswith("file:") or parsed.query.get("mode") == "memory":
+        return
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # no such folder, read-only...: SQLite's own error says it better
+    for suffix in _SQLITE_COMPANIONS:
+        companion = Path(f"{path}{suffix}")
+        try:
+            st = companion.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.getuid():
+                companion.chmod(stat.S_IMODE(st.st_mode) & 0o700)
+        except OSError:
+            pass
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -19,6 +53,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     # values are names, phone numbers and message texts (SPEC section 9, no personal data in logs).
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        secure_sqlite_file(url)
         # timeout: wait for a writer instead of failing at once ("database is locked").
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
