@@ -426,10 +426,19 @@ class Subscription(Base):
 
 
 class OutboundMessage(Base):
-    """The durable outbox: every message the system sends is a row here first."""
+    """The durable outbox: every message the system sends is a row here first.
+
+    ``queued`` (claimed or not: ``claimed_by``/``claimed_until`` is a worker's lease) -> ``sending``
+    (the worker confirmed it still owns the row and the provider call may have started) -> ``sent``
+    (then ``delivered``/``failed`` by callback), or back to ``queued`` to retry, ``dead``, ``cancelled``.
+    """
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_messages_due", "status", "priority", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_messages_due", "status", "priority", "next_attempt_at"),
+        # A recipient's unsent rows, oldest first (order kept across workers; the last send's time).
+        Index("ix_outbound_messages_recipient", "recipient", "channel", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int | None] = mapped_column(
@@ -450,6 +459,20 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last provider call for this row began (the moment it became ``sending``).
+    send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sends made although an earlier one may have reached the provider (its worker died mid-call and
+    # the provider keeps no log to check): at most one per row.
+    repeats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class OutboxRateLimit(Base):
+    """A provider limit shared by every worker process (PostgreSQL): the next free send slot."""
+
+    __tablename__ = "outbox_rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):
