@@ -21,7 +21,7 @@ from bot.language import corrections
 from bot.language.courtesy import courtesy_spans, dont_know_spans
 from bot.language.dates import find_ages, find_birth_years, find_numeric_dates, find_word_dates
 from bot.language.lexicon import COMMON_GIVEN_NAMES, COMMON_SURNAMES
-from bot.language.names import NameFound, SoughtName, choose_names, classify, is_ordinary_word, relative_name_span
+from bot.language.names import NICKNAMES, NameFound, SoughtName, choose_names, classify, is_ordinary_word, relative_name_span
 from bot.language.names import _breaks as name_breaks
 from bot.language.names import runs as name_runs
 from bot.language.nationality import find_nationalities
@@ -313,11 +313,21 @@ def read_names(r: Reading, relations: list[Relationship], lenient: bool, correct
     # was not announced clearly enough to be sought): a detail after it is not the person's.
     taken = [(n.start, n.end) for n, _ in same_as]
     not_sought_spans = [(n.start, n.end) for n in not_sought] + [
-        span for span in found.spans if not any(s < span[1] and span[0] < e for s, e in taken)
+        span
+        for span in found.spans
+        if not any(s < span[1] and span[0] < e for s, e in taken) and _looks_like_a_name(r, *span)
     ]
     return Names(
         tuple(ordered), tuple(same_as), tuple(not_sought_spans), relative, relative_name, co_searchers, found.rejected
     )
+
+
+def _looks_like_a_name(r: Reading, start: int, end: int) -> bool:
+    """A run of unknown words that is probably someone's name (capitalised where case means
+    something, or a known name), rather than a word we do not know ("desesperadísima")."""
+    if any(w in COMMON_GIVEN_NAMES or w in COMMON_SURNAMES or w in NICKNAMES for w in r.words[start:end]):
+        return True
+    return r.mixed_case and any(t.is_capitalised for t in r.tokens[start:end])
 
 
 def _same_person(a: SoughtName, b: SoughtName) -> bool:

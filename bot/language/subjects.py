@@ -29,11 +29,11 @@ RELATIVE = -1  # the person writing
 OTHER = -2  # someone else the message mentions
 PLACE = -3  # a place the story passes through (nationalities only)
 
-# The relative's own words: a detail right after them is the relative's.
+# The relative's own words: a detail right after them is the relative's. Not "estoy" ("estoy
+# desesperada. 30 años" still speaks of the person) nor "vivo" ("¿está vivo?").
 FIRST_PERSON = frozenset(
     """
-    yo tengo soy somos tenemos naci nacimos vivo estoy estamos cumpli cumplimos nosotros nosotras
-    i im am
+    yo tengo soy somos tenemos naci nacimos cumpli cumplimos nosotros nosotras i im am
     """.split()
 )
 FIRST_PERSON_PAIRS = frozenset(
