@@ -393,6 +393,8 @@ def mentions(r: Reading, names: Names, relations: list[Relationship]) -> list[Me
             who = by_word.get(word)
         if who is None and not names.persons and not unnamed_taken:
             who, unnamed_taken = 0, True  # "busco a mi hermano, tiene 30 años": no name given
+        if who is None:
+            who = _named_later(words, rel, names, relations, r.breaks)
         if who is None and rel.start > 0 and words[rel.start - 1] in _SEEKING_BEFORE:
             named = {
                 i for n, i in names.same_as for rl in relations if rl.possessive and introduces(rl, n, words, r.breaks)
@@ -411,6 +413,26 @@ def mentions(r: Reading, names: Names, relations: list[Relationship]) -> list[Me
             continue
         out.append(Mentioned(i, i + 1, OTHER))  # "su papá es hondureño": the father's, not the person's
     return out
+
+
+_NAMING_WORDS = frozenset({"llama", "llamaba", "llamado", "llamada", "nombre", "nombres"})
+
+
+def _named_later(
+    words: list[str], rel: Relationship, names: Names, relations: list[Relationship], breaks: list[bool]
+) -> int | None:
+    """"mi hermano tiene 30 años, es hondureño, se llama Selvin Castillo": the next person, when
+    their name is given with "se llama" (it names the one being talked about) and no word of their
+    own introduces them. "Mi mamá tiene 60 años y busco a Kevin" is not this: "busco a" names a new one."""
+    for n, i in names.same_as:
+        if n.start < rel.end:
+            continue
+        if _NAMING_WORDS.isdisjoint(words[max(0, n.start - 3) : n.start]):
+            return None
+        if any(rl.possessive and introduces(rl, n, words, breaks) for rl in relations):
+            return None
+        return i
+    return None
 
 
 def attribute(r: Reading, details: list[Detail], said: list[Mentioned]) -> list[tuple[Detail, int]]:

@@ -67,6 +67,7 @@ JOURNEY = frozenset(
     transito through via left
     """.split()
 )
+_JOURNEY_VERBS = JOURNEY - {"en", "in", "a", "al", "por", "desde", "hacia", "hasta", "para", "via", "through"}
 # "nació en Honduras": "en" after a birth word states a nationality.
 _BIRTH_WORDS = frozenset({"nacio", "nacido", "nacida", "naci", "nacimos", "born"})
 
@@ -114,7 +115,7 @@ class Attribution:
                 return self.at[j]
             w = words[j]
             if nationality and w in JOURNEY:
-                if not (w in ("en", "in") and j >= 1 and words[j - 1] in _BIRTH_WORDS):
+                if not (w in ("en", "in") and self._born_before(j)):
                     return PLACE
             elif w in THIRD_PERSON:
                 if j >= 1 and j - 1 in self.at and not self.breaks[j - 1]:
@@ -122,6 +123,17 @@ class Attribution:
                 return self._third_person_before(j)
             j -= 1
         return self._last_mentioned_before(start)
+
+    def _born_before(self, index: int) -> bool:
+        """"nació en", "nació el 5-6-98 en": a birth word earlier in the clause, no journey between."""
+        k = index - 1
+        while k >= 0 and not self.breaks[k]:
+            if self.words[k] in _BIRTH_WORDS:
+                return True
+            if self.words[k] in _JOURNEY_VERBS:
+                return False
+            k -= 1
+        return False
 
     def _third_person_before(self, index: int) -> int:
         """The last one mentioned before ``index`` who is not the relative; else the first person."""

@@ -226,6 +226,13 @@ def test_the_relatives_company_is_not_the_person_sought() -> None:
         ("busco a mi hijo de 20 años y yo de 45", 20, None, None),
         ("yo tengo 45 y él tiene 47", 47, None, None),
         ("Soy hondureña, mi esposo es guatemalteco", None, None, "GT"),
+        ("mi hermano tiene 30 años, es hondureño, se llama Selvin Castillo", 30, None, "HN"),
+        ("mi hijo Kevin Coc Pop nacio el 5-6-98 en Guatemala", None, date(1998, 6, 5), "GT"),
+        ("Mi mamá tiene 60 años y busco a Kevin Coc", None, None, None),
+        ("soy hondureña y busco a mi esposo Marvin Lemus, él es guatemalteco de 36 años", 36, None, "GT"),
+        ("Tengo 45 años, busco a mi hijo Eber Pineda, tiene 21 años, hondureño", 21, None, "HN"),
+        ("Kevin Coc. Estoy desesperada. 30 años", 30, None, None),
+        ("Busco a mi hijo Kevin Coc, mi esposa es hondureña", None, None, None),
     ],
 )
 def test_third_person_and_details_next_to_the_name_are_the_persons(
