@@ -394,8 +394,8 @@ def test_opt_out_withdraws_the_pending_offer(relative, demo) -> None:
 def test_two_failed_birth_answers_offer_a_human(relative) -> None:
     r = relative()
     r.say("Jesús Velázquez Yáñez")
-    assert r.say("no sé") == [T.ASK_BIRTH_AGAIN]
-    assert r.say("no recuerdo") == [T.OFFER_HUMAN_AFTER_FAILURES]
+    assert r.say("asdf") == [T.ASK_BIRTH_AGAIN]
+    assert r.say("qwerty") == [T.OFFER_HUMAN_AFTER_FAILURES]
     assert r.say("HUMANO") == [T.render(T.HUMAN_REQUESTED, reference=r.cases()[-1].reference)]
 
 
@@ -403,9 +403,19 @@ def test_two_failed_nationality_answers_offer_a_human(relative) -> None:
     r = relative()
     r.say("Jesús Velázquez Yáñez")
     r.say(f"{age('DEMO-007')} años")
-    assert r.say("no sé") == [T.ASK_NATIONALITY_AGAIN]
-    assert r.say("no estoy seguro") == [T.OFFER_HUMAN_AFTER_FAILURES]
+    assert r.say("zzz") == [T.ASK_NATIONALITY_AGAIN]
+    assert r.say("qwerty") == [T.OFFER_HUMAN_AFTER_FAILURES]
     assert r.cases() == []  # offered, not imposed
+
+
+def test_no_se_for_the_nationality_decides_with_what_was_said(relative) -> None:
+    r = relative()
+    r.say("Jesús Velázquez Yáñez")
+    r.say(f"{age('DEMO-007')} años")
+    out = r.say("no lo sé")
+    [case] = r.cases()
+    assert out == [T.render(T.ESCALATED, reference=case.reference), T.OFFER_SUBSCRIPTION]
+    assert r.disclosures() == []
 
 
 # --- redelivery --------------------------------------------------------------------------------------
