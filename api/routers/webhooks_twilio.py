@@ -1,9 +1,18 @@
 """Twilio webhooks: inbound SMS/WhatsApp and delivery status callbacks. Thin: check the signature,
 translate the form into a neutral message, record it (api/intake.py) and answer; a turn worker
-runs the dialogue and the reply goes out through the outbox."""
+runs the dialogue and the reply goes out through the outbox.
+
+A valid signature is not enough. Twilio signs the URL followed by every parameter's name and value
+run together, so a captured request can be re-split (``MessageSid=SM…MessagingServiceSidMG…``:
+one parameter swallowing the next) and still verify, then pass for a new message. So, after the
+signature: ``AccountSid`` must be ours (403), and the message id and the sender must have the
+shape Twilio gives them (400): ``SM``/``MM`` and 32 hex digits, ``+E.164`` or ``whatsapp:+E.164``.
+"""
 
 from __future__ import annotations
 
+import hmac
+import re
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -21,6 +30,8 @@ from db.repositories import outbox
 router = APIRouter(tags=["webhooks"], include_in_schema=False)
 log = get_logger("webhooks.twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
+E164 = re.compile(r"(whatsapp:)?\+[1-9][0-9]{6,14}")
 
 
 async def _verified_form(request: Request, settings: Settings) -> dict[str, str]:
@@ -45,7 +56,21 @@ async def _verified_form(request: Request, settings: Settings) -> dict[str, str]
     if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, params, signature):
         log.warning("twilio.bad_signature", path=request.url.path)
         raise HTTPException(403, detail="invalid Twilio signature")
+    assert settings.twilio_account_sid
+    if not hmac.compare_digest(params.get("AccountSid", "").encode(), settings.twilio_account_sid.encode()):
+        log.warning("twilio.other_account", path=request.url.path)
+        raise HTTPException(403, detail="AccountSid is not this hotline's Twilio account")
     return params
+
+
+def _message_sid(params: dict[str, str], *names: str) -> str:
+    """The message id, in Twilio's shape; every one of ``names`` that is present must agree."""
+    given = [params[name] for name in names if name in params]
+    if not given:
+        raise HTTPException(400, detail=f"{names[0]} is required")
+    if any(not MESSAGE_SID.fullmatch(sid) for sid in given) or len(set(given)) > 1:
+        raise HTTPException(400, detail=f"{names[0]} is not a Twilio message id (SM or MM and 32 hex digits)")
+    return given[0]
 
 
 def _media_kind(params: dict[str, str]) -> str | None:
@@ -69,9 +94,10 @@ async def inbound_sms(request: Request) -> Response:
     # No session dependency: the only database work is the one statement of api/intake.py.
     settings: Settings = request.app.state.settings
     params = await _verified_form(request, settings)
-    sender, sid = params.get("From", "").strip(), params.get("MessageSid") or params.get("SmsSid") or ""
-    if not sender or not sid:
-        raise HTTPException(400, detail="From and MessageSid are required")
+    sid = _message_sid(params, "MessageSid", "SmsSid", "SmsMessageSid")
+    sender = params.get("From", "")
+    if not E164.fullmatch(sender):
+        raise HTTPException(400, detail="From is not a +E.164 number (or whatsapp:+E.164)")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
     message = InboundMessage(channel=channel, address=sender, provider_id=sid, text=params.get("Body"),
                              media_kind=_media_kind(params))
@@ -83,9 +109,9 @@ async def inbound_sms(request: Request) -> Response:
 @router.post("/webhooks/twilio/status")
 async def delivery_status(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     params = await _verified_form(request, settings)
-    sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
-    if not sid or not status:
-        raise HTTPException(400, detail="MessageSid and MessageStatus are required")
+    sid, status = _message_sid(params, "MessageSid", "SmsSid"), params.get("MessageStatus", "")
+    if not status:
+        raise HTTPException(400, detail="MessageStatus is required")
     error_code = params.get("ErrorCode") or None
 
     def record() -> bool:

@@ -7,6 +7,7 @@ Every person, number and chat here is FICTIONAL.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections import Counter
@@ -121,6 +122,12 @@ def add_sought_person(factory: sessionmaker[Session]) -> int:
 
 
 # --- webhooks -----------------------------------------------------------------------------------
+
+
+def message_sid(label: str) -> str:
+    """A Twilio message id (SM and 32 hex digits, as the webhook requires) named by ``label``: the
+    same label gives the same id, so a test can redeliver a message."""
+    return "SM" + hashlib.sha256(label.encode()).hexdigest()[:32]
 
 
 def post_sms(client: Any, fake: FakeTwilio, settings: Settings, sender: str, body: str = "", *,

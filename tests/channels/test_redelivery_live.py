@@ -22,6 +22,7 @@ from tests.channels.helpers import (
     channel_settings,
     counts,
     drain,
+    message_sid,
     post_update,
     provider_env,
     run_turns,
@@ -66,8 +67,8 @@ def test_concurrent_sms_redeliveries_produce_one_reply_one_case_one_disclosure(
 ) -> None:
     add_sought_person(session_factory)
     relative = "+50255577777"
-    turns = [("SMlive1", "Hola"), ("SMlive2", PERSON_NAME_MESSAGE), ("SMlive3", PERSON_BIRTH_MESSAGE),
-             ("SMlive4", "HUMANO")]
+    turns = [(message_sid("live1"), "Hola"), (message_sid("live2"), PERSON_NAME_MESSAGE),
+             (message_sid("live3"), PERSON_BIRTH_MESSAGE), (message_sid("live4"), "HUMANO")]
     with httpx.Client(base_url=live, timeout=30) as client:
         for sid, body in turns:
             headers, form = fake_twilio.signed_inbound(live + SMS_PATH,

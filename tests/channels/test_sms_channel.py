@@ -28,6 +28,7 @@ from tests.channels.helpers import (
     channel_settings,
     counts,
     drain,
+    message_sid,
     post_sms,
     run_turns,
     statuses,
@@ -218,8 +219,8 @@ def test_a_redelivered_message_sid_is_handled_once(
     client: TestClient, fake_twilio: FakeTwilio, sms_settings: Settings, session_factory: sessionmaker[Session]
 ) -> None:
     add_sought_person(session_factory)
-    turns = [("SMa1", "Hola"), ("SMa2", PERSON_NAME_MESSAGE), ("SMa3", PERSON_BIRTH_MESSAGE),
-             ("SMa4", "HUMANO")]
+    turns = [(message_sid("a1"), "Hola"), (message_sid("a2"), PERSON_NAME_MESSAGE),
+             (message_sid("a3"), PERSON_BIRTH_MESSAGE), (message_sid("a4"), "HUMANO")]
     duplicates_before = INBOUND_MESSAGES.labels("sms", "yes")._value.get()
     for sid, body in turns:
         for _ in range(3):  # Twilio retries when it does not see our answer in time

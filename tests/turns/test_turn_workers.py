@@ -46,6 +46,7 @@ from tests.channels.helpers import (
     audit_actions,
     channel_settings,
     counts,
+    message_sid,
     post_sms,
     post_update,
     provider_env,
@@ -218,11 +219,11 @@ class WorkerProcess:
 def test_the_webhook_only_records_and_a_turn_worker_answers(
     sms_client: TestClient, fake_twilio: FakeTwilio, sms_settings: Settings, session_factory: sessionmaker[Session]
 ) -> None:
-    r = post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid="SMturns0001")
+    r = post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid=message_sid("turns0001"))
     assert r.status_code == 200 and "<Response>" in r.text
 
     [row] = inbound_rows(session_factory)
-    assert (row.channel, row.address, row.provider_id, row.text) == ("sms", RELATIVE, "SMturns0001", "Hola")
+    assert (row.channel, row.address, row.provider_id, row.text) == ("sms", RELATIVE, message_sid("turns0001"), "Hola")
     assert (row.state, row.conversation_id, row.attempts, row.processed_at) == ("pending", None, 0, None)
     c = counts(session_factory)
     assert (c["conversations"], c["outbound"], c["cases"]) == (0, 0, 0)
@@ -238,7 +239,7 @@ def test_the_webhook_only_records_and_a_turn_worker_answers(
 
     # Twilio redelivers the same MessageSid: answered 200, and nothing more is recorded or queued.
     before = counts(session_factory)
-    r = post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid="SMturns0001")
+    r = post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid=message_sid("turns0001"))
     assert r.status_code == 200
     assert counts(session_factory) == before
     assert run_turns(session_factory, sms_settings) == 0
@@ -264,7 +265,7 @@ def test_concurrent_turn_workers_answer_each_relative_in_order_and_once(
     # Interleaved in the queue: every relative's first message, then every second one...
     for n, body in enumerate(CONVERSATION):
         for i, relative in enumerate(RELATIVES):
-            r = post_sms(sms_client, fake_twilio, sms_settings, relative, body, sid=f"SMorder{i}x{n}")
+            r = post_sms(sms_client, fake_twilio, sms_settings, relative, body, sid=message_sid(f"order{i}x{n}"))
             assert r.status_code == 200
     assert pending_inbound(session_factory) == len(RELATIVES) * len(CONVERSATION)
     assert counts(session_factory)["outbound"] == len(expected)  # only the control's so far
@@ -312,9 +313,9 @@ def test_a_failing_turn_is_retried_with_backoff_while_others_are_answered(
     engine: Engine,
 ) -> None:
     others = RELATIVES[:3]
-    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, "Hola", sid="SMfail0001").status_code == 200
+    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, "Hola", sid=message_sid("fail0001")).status_code == 200
     for i, relative in enumerate(others):
-        assert post_sms(sms_client, fake_twilio, sms_settings, relative, "Hola", sid=f"SMok{i}").status_code == 200
+        assert post_sms(sms_client, fake_twilio, sms_settings, relative, "Hola", sid=message_sid(f"ok{i}")).status_code == 200
     # Several attempts allowed: the backoff is short, and whether a second attempt comes before
     # the fault is healed depends on the machine's speed; the hand-over is test 4's subject.
     processor = TurnProcessor(session_factory, sms_settings, TurnConfig(backoff_base=0.05, max_attempts=10))
@@ -364,9 +365,9 @@ def test_a_turn_that_keeps_failing_is_handed_over_and_later_messages_wait_behind
     # What the second message gets when it is a conversation's first turn (the first never ran).
     expected_second = control_replies(session_factory, sms_settings, "sms", CONTROL, [PERSON_NAME_MESSAGE])
     assert expected_second
-    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, "Hola", sid="SMkeep1").status_code == 200
+    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, "Hola", sid=message_sid("keep1")).status_code == 200
     assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, PERSON_NAME_MESSAGE,
-                    sid="SMkeep2").status_code == 200
+                    sid=message_sid("keep2")).status_code == 200
     processor = TurnProcessor(session_factory, sms_settings, TurnConfig(max_attempts=2, backoff_base=0.01))
 
     with failing_conversation_updates(engine, FAILING) as heal:
@@ -424,9 +425,9 @@ def test_when_even_the_hand_over_fails_the_message_stops_holding_the_relative_ba
     sms_client: TestClient, fake_twilio: FakeTwilio, sms_settings: Settings, session_factory: sessionmaker[Session],
     engine: Engine,
 ) -> None:
-    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, "Hola", sid="SMho1").status_code == 200
+    assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, "Hola", sid=message_sid("ho1")).status_code == 200
     assert post_sms(sms_client, fake_twilio, sms_settings, FAILING, PERSON_NAME_MESSAGE,
-                    sid="SMho2").status_code == 200
+                    sid=message_sid("ho2")).status_code == 200
     processor = TurnProcessor(session_factory, sms_settings, TurnConfig(max_attempts=2, backoff_base=0.01))
     # Nothing at all can be queued for this relative: neither a reply nor the hand-over's message.
     with injected_fault(engine, "BEFORE INSERT ON outbound_messages", f"NEW.recipient = '{FAILING}'"):
@@ -553,7 +554,7 @@ def test_hotline_serve_answers_by_itself_with_its_in_process_workers(
     env = hotline_env(db_url, HOTLINE_PUBLIC_URL=base, **provider_env(twilio=fake_twilio))
     with running_hotline(["serve", "--port", str(port)], env, port) as url:
         headers, form = fake_twilio.signed_inbound(url + SMS_PATH, {"From": RELATIVE, "Body": "Hola",
-                                                                    "MessageSid": "SMserve0001"})
+                                                                    "MessageSid": message_sid("serve0001")})
         assert httpx.post(url + SMS_PATH, data=form, headers=headers, timeout=30).status_code == 200
         # No draining on the test's side: the server's own workers run the turn and send.
         wait_for(lambda: len(fake_twilio.bodies_to(RELATIVE)) >= 2, 15, "the replies to reach the fake Twilio")
@@ -590,7 +591,7 @@ def test_the_webhook_survives_connections_the_database_server_dropped(
 
         def one(i: int) -> None:
             barrier.wait()
-            code = post(client, f"+502555{prefix}{i:03d}", f"SM{prefix}{i:03d}")
+            code = post(client, f"+502555{prefix}{i:03d}", message_sid(f"{prefix}{i:03d}"))
             with lock:
                 codes.append(code)
 
@@ -617,13 +618,13 @@ def test_the_webhook_survives_connections_the_database_server_dropped(
         engine.dispose()  # the test's own connections were dropped too
 
         # One at a time, then at once: each on a pooled connection that is now dead.
-        assert post(client, "+50255532000", "SM32000") == 200
+        assert post(client, "+50255532000", message_sid("32000")) == 200
         assert at_once(client, "33") == [200] * burst
-        assert post(client, "+50255534000", "SM34000") == 200
+        assert post(client, "+50255534000", message_sid("34000")) == 200
 
     rows = inbound_rows(session_factory)
     assert len(rows) == 2 * burst + 2 and {r.state for r in rows} == {"pending"}
-    assert {r.provider_id for r in rows} >= {"SM32000", "SM34000"}
+    assert {r.provider_id for r in rows} >= {message_sid("32000"), message_sid("34000")}
     assert counts(session_factory)["outbound"] == 0  # --no-worker: only recorded
 
 
@@ -640,7 +641,7 @@ def test_a_failure_recorded_after_another_worker_ran_the_message_does_not_undo_t
     A's record_failure must then leave the message alone. The interleaving is driven by hand:
     B is this test's own transaction (claim_next and run_turn, as process_one does), A calls the
     public record_failure, and B commits once A is waiting for B's lock."""
-    assert post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid="SMrace01").status_code == 200
+    assert post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid=message_sid("race01")).status_code == 200
     worker_a = TurnProcessor(session_factory, sms_settings, TurnConfig(max_attempts=1))
     with session_factory() as worker_b:
         claimed = claim_next(worker_b, utcnow())
@@ -670,12 +671,12 @@ def test_an_opt_out_takes_effect_even_when_an_earlier_message_of_the_relative_is
     sms_client: TestClient, fake_twilio: FakeTwilio, sms_settings: Settings, session_factory: sessionmaker[Session],
     engine: Engine,
 ) -> None:
-    assert post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid="SMstop01").status_code == 200
+    assert post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid=message_sid("stop01")).status_code == 200
     # The ordinary replies to this relative cannot be queued (the earlier message's turn fails); the
     # confirmation of an opt-out is another kind of row, and can.
     with injected_fault(engine, "BEFORE INSERT ON outbound_messages",
                         f"NEW.recipient = '{RELATIVE}' AND NEW.kind = 'reply'"):
-        r = post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "BAJA", sid="SMstop02")
+        r = post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "BAJA", sid=message_sid("stop02"))
         assert r.status_code == 200  # a 503 would lose it: Twilio does not redeliver an inbound SMS
     with session_factory() as s:
         conversation = s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one()
@@ -688,10 +689,10 @@ def test_an_opt_out_takes_effect_even_when_an_earlier_message_of_the_relative_is
     assert outbox_texts(session_factory, "sms", RELATIVE) == before
     with session_factory() as s:
         conversation = s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one()
-        hola = s.scalars(select(InboundMessage).where(InboundMessage.provider_id == "SMstop01")).one()
+        hola = s.scalars(select(InboundMessage).where(InboundMessage.provider_id == message_sid("stop01"))).one()
     assert conversation.opted_out and hola.state == "done"
     # Writing again afterwards is consent to be answered again, as always.
-    post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid="SMstop03")
+    post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid=message_sid("stop03"))
     run_turns(session_factory, sms_settings)
     with session_factory() as s:
         assert not s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one().opted_out
@@ -706,9 +707,9 @@ def test_a_relative_flooding_the_line_does_not_hold_up_the_others(
     with session_factory() as s, s.begin():
         conv_repo.lock_conversation(s, "sms", flooder)  # an existing conversation
         for i in range(100):  # the oldest hundred messages are all one relative's
-            conv_repo.record_inbound(s, "sms", flooder, f"SMflood{i}", f"hola {i}", None)
+            conv_repo.record_inbound(s, "sms", flooder, message_sid(f"flood{i}"), f"hola {i}", None)
         for n, other in enumerate(others):
-            conv_repo.record_inbound(s, "sms", other, f"SMother{n}", "Hola", None)
+            conv_repo.record_inbound(s, "sms", other, message_sid(f"other{n}"), "Hola", None)
     # A worker is on the flooder's conversation (its lock held, in another transaction)...
     busy = session_factory()
     try:
@@ -719,7 +720,7 @@ def test_a_relative_flooding_the_line_does_not_hold_up_the_others(
             claimed = claim_next(s, utcnow())
             assert claimed is not None
             conversation, message = claimed
-            assert (conversation.address, message.provider_id) == (others[0], "SMother0")
+            assert (conversation.address, message.provider_id) == (others[0], message_sid("other0"))
             s.rollback()
     finally:
         busy.rollback()
