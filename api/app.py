@@ -82,6 +82,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         description="Verified status of persons held in custody during a disaster; API for operators "
         "and integrations.",
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load their scripts from a CDN (blank pages offline):
+        # api/routers/landing.py serves them from files in the app.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine

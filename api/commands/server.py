@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import secrets
+import socket
 from typing import TYPE_CHECKING
 
 import typer
@@ -41,6 +43,34 @@ def settings_to_serve(settings: Settings, host: str, *, demo: bool = False) -> S
     return get_settings()
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, or None. Checked before anything else (the
+    demo migrates and creates accounts first otherwise, then fails with a bare Errno 98). Bound as
+    uvicorn binds (SO_REUSEADDR), then released: a port another process listens on is refused."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return f"--host {host} is not an address of this machine"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is already in use (another hotline, or another program): "
+                        f"choose a free one with --port, e.g. --port {port + 1}")
+            return f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port or --host"
+    return None
+
+
+def _exit_if_port_busy(host: str, port: int) -> None:
+    problem = port_problem(host, port)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(1)
+
+
 def _run(app: FastAPI, host: str, port: int) -> None:
     # Everything loaded by now (modules, tables, templates, the app) lives as long as the process:
     # kept out of the garbage collector's full passes, which would otherwise walk all of it and
@@ -62,6 +92,7 @@ def register(app: typer.Typer) -> None:
         """Run the API, console and webhooks."""
         from api.app import create_app
 
+        _exit_if_port_busy(host, port)
         settings = settings_to_serve(get_settings(), host)
         _run(create_app(settings, run_worker=not no_worker), host, port)
 
@@ -99,11 +130,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """SQLite in this folder, migrations, the fictional demo roster, and the server."""
         from api.app import create_app
-        from bot.demo_accounts import ensure_demo_accounts
+        from bot.demo_accounts import DEMO_ACCOUNTS, ensure_demo_accounts
         from bot.roster.demo import ensure_demo_roster
         from db.migrate import upgrade
         from db.session import get_sessionmaker, session_scope
 
+        # The port first: nothing is migrated or created when the server could not start anyway.
+        _exit_if_port_busy(host, port)
+        # A terminal for people trying it out: warnings only, unless LOG_LEVEL asks for more (at
+        # INFO every chat turn prints a JSON line).
+        if "LOG_LEVEL" not in os.environ:
+            from common.logging import configure_logging
+
+            os.environ["LOG_LEVEL"] = "WARNING"
+            get_settings.cache_clear()
+            configure_logging("WARNING")
         # The demo is where the local web chat belongs: always on here, whatever HOTLINE_WEBCHAT says.
         settings = settings_to_serve(get_settings(), host, demo=True).model_copy(update={"hotline_webchat": True})
         upgrade(settings.database_url)
@@ -113,5 +154,9 @@ def register(app: typer.Typer) -> None:
             accounts = ensure_demo_accounts(session)
         for username, role, password in accounts:
             typer.echo(f"console account {username} ({role}), password: {password}  (shown only now)")
-        typer.echo(f"hotline on http://{host}:{port}  (API docs /docs, web chat /chat, console /console)")
+        # Said on every start: the passwords above are shown once, and a later start says nothing else.
+        names = ", ".join(name for name, _ in DEMO_ACCOUNTS)
+        typer.echo(f"console accounts {names}: a new password for one with "
+                   "hotline users reset-password --username NAME")
+        typer.echo(f"hotline on http://{host}:{port}  (start page /, API docs /docs, web chat /chat, console /console)")
         _run(create_app(settings, run_worker=True), host, port)

@@ -27,3 +27,7 @@ def register_routers(app: FastAPI) -> None:
     from api.console import install as install_console
 
     install_console(app)
+
+    from api.routers import landing
+
+    landing.install(app)  # /, and the API reference served without a CDN
