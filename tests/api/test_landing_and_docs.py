@@ -19,6 +19,9 @@ from common.settings import Settings
 from tests.support import ROOT, free_port, hotline_env, running_hotline
 
 PAGES = ("/", "/docs", "/redoc")
+CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/ensure_services.sh installs it), as the console's test
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VENDOR = ROOT / "api" / "static" / "vendor"
 
 
@@ -144,8 +147,6 @@ def server(_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
 
 def test_the_api_reference_draws_the_api_in_a_browser_with_no_internet(server: str) -> None:
     from playwright.sync_api import Route, sync_playwright
-
-    from tests.console.test_console_browser import CHROMIUM, CHROMIUM_ARGS  # Debian's, as the console's test
 
     refused: list[str] = []
     errors: list[str] = []  # script errors, and what a Content-Security-Policy blocked
