@@ -54,13 +54,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         telegram = build_application(settings) if settings.telegram_enabled else None
         telegram_started = await start_application(telegram) if telegram else False
         app.state.telegram_application = telegram
-        workers: list[BackgroundWorker] = []
+        # Messages this host spooled while the database was unreachable: into the database as soon
+        # as it answers (also with --no-worker: the spool is this host's).
+        workers: list[BackgroundWorker] = [intake.replayer()]
         if run_worker:
             # The in-process workers: the turns of recorded messages, and the outbox.
             turns, outbox_worker = build_workers(settings, app.state.sessionmaker,
                                                  telegram.bot if telegram else None)
             intake.on_recorded = turns.wake
-            workers = [turns, outbox_worker]
+            workers += [turns, outbox_worker]
         tasks = [asyncio.create_task(w.run()) for w in workers]
         try:
             yield

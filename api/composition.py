@@ -15,6 +15,8 @@ from bot.outbox.senders import Sender
 from bot.outbox.worker import OutboxWorker, WorkerConfig
 from bot.turns import TurnConfig, TurnProcessor
 from common.settings import Settings, normalise_database_url
+from db import notify
+from db.notify import Listener
 
 
 class BackgroundWorker(Protocol):
@@ -80,4 +82,11 @@ def build_workers(settings: Settings, factory: sessionmaker[Session],
     turns = build_turn_processor(settings, factory)
     outbox_worker = build_outbox_worker(settings, factory, telegram_bot)
     turns.after_turn = outbox_worker.wake
+    # PostgreSQL: one LISTEN connection per process wakes both at once when another process records
+    # a message or queues outbox rows (db/notify.py); the turn processor runs it.
+    listener = Listener.for_database(settings.database_url)
+    if listener is not None:
+        listener.subscribe(notify.INBOUND, turns.wake)
+        listener.subscribe(notify.OUTBOX, outbox_worker.wake)
+        turns.listener = listener
     return turns, outbox_worker

@@ -1,9 +1,11 @@
 """Periodic jobs that run inside every outbox worker (``hotline worker``, ``hotline serve``,
 ``hotline telegram poll``): today, the follow-ups that work against silence (SPEC section 5).
 
-Each job runs in its own transaction. Several workers may run the same job: the job itself must be
-safe for that (``send_due_followups`` takes its cases with FOR UPDATE SKIP LOCKED on PostgreSQL and
-under SQLite's one writer at a time), so no relative gets the same follow-up twice.
+Each job runs in its own transaction, and on one worker at a time: the transaction first takes the
+job's PostgreSQL advisory lock (``pg_try_advisory_xact_lock``); a worker that finds it taken skips
+this period, as another is running the job right now. (SQLite's one writer at a time does the
+same.) The jobs stay safe if run twice anyway (``send_due_followups`` takes its cases with FOR
+UPDATE SKIP LOCKED), so no relative gets the same follow-up twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.logging import get_logger
 from common.settings import Settings
+from db.repositories import job_locks
 from db.session import session_scope
 
 log = get_logger("scheduler")
@@ -38,6 +41,9 @@ class PeriodicJob:
         self.next_at = time.monotonic() + self.every_seconds
         try:
             with session_scope(factory) as session:
+                if not job_locks.try_lock_job(session, self.name):
+                    log.info("scheduler.job_skipped", job=self.name, reason="running on another worker")
+                    return 0
                 done = self.run(session)
         except Exception as exc:  # the database may be briefly unreachable: the next period retries
             log.error("scheduler.job_failed", job=self.name, error=type(exc).__name__)

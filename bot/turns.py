@@ -9,6 +9,10 @@ queues. A relative's messages therefore run one at a time and in the order they 
 turn either happens whole or not at all: a worker killed in the middle leaves the message pending
 for the next one.
 
+Workers find work without polling on PostgreSQL: the recording statement NOTIFYs, and a listener
+(db/notify.py) wakes the lanes of every process at once; a slow poll remains as the fallback (and
+the only way on SQLite, where a webhook wakes its own process's worker directly).
+
 A turn that raises is retried with backoff (attempts and the exception's type are recorded, never
 the text); after ``max_attempts`` the message is marked ``failed``, a case asks a person to take
 over and the relative is told so. The later messages of that relative wait meanwhile, so that
@@ -25,13 +29,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cases as case_service
-from bot import texts_es
+from bot import texts
 from bot.conversations import render_for_channel, run_turn
 from common.logging import get_logger
 from common.metrics import TURN_FAILURES
 from common.settings import Settings
 from db.base import utcnow
 from db.models import AuditEvent, Conversation, InboundMessage
+from db.notify import Listener
 from db.repositories import conversations as conv_repo
 from db.repositories import outbox
 
@@ -45,6 +50,8 @@ CANDIDATES = 32
 class TurnConfig:
     concurrency: int = 4  # turns in flight per process: half a turn is waiting on the database (GIL free)
     idle_sleep: float = 0.1  # how often an idle worker looks at the queue when nothing wakes it
+    # ...and while a listener hears the webhooks' NOTIFY (PostgreSQL): a slow fallback only.
+    listening_sleep: float = 5.0
     max_attempts: int = 3
     backoff_base: float = 1.0
 
@@ -76,6 +83,9 @@ class TurnProcessor:
         self._wake: asyncio.Event | None = None
         # Called on the event loop after each turn (in-process outbox worker: send the replies now).
         self.after_turn: Callable[[], None] | None = None
+        # PostgreSQL: a dedicated connection that LISTENs (db/notify.py), started and stopped with
+        # this processor, and that calls ``wake`` when any process records a message.
+        self.listener: Listener | None = None
 
     # --- one turn (runs in a thread) ------------------------------------------------------------
 
@@ -152,7 +162,8 @@ class TurnProcessor:
                                subject_id=str(conversation.id),
                                details={"inbound_id": message.id, "error": message.last_error,
                                         "case": case.reference}))
-        text = texts_es.render(texts_es.TURN_FAILED, reference=case.reference)
+        t = texts.for_state(conversation.state)
+        text = t.render(t.TURN_FAILED, reference=case.reference)
         outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address,
                        text=render_for_channel(conversation.channel, text), kind="reply",
                        priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id)
@@ -187,19 +198,28 @@ class TurnProcessor:
                     self.after_turn()
                 continue
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_sleep)
+                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_timeout())
             except TimeoutError:
                 pass
 
+    def _idle_timeout(self) -> float:
+        if self.listener is not None and self.listener.connected:
+            return self.config.listening_sleep
+        return self.config.idle_sleep
+
     async def run(self) -> None:
         self._wake = asyncio.Event()
-        log.info("turns.worker_started", lanes=self.config.concurrency)
+        log.info("turns.worker_started", lanes=self.config.concurrency, listening=self.listener is not None)
+        if self.listener is not None:
+            self.listener.start()
         stopping = asyncio.create_task(self._stop.wait())
         lanes = [asyncio.create_task(self._lane(i)) for i in range(self.config.concurrency)]
         await stopping
         # Stopping: the lanes finish the turn in hand (a turn is one transaction) and leave.
         self._wake.set()
         await asyncio.gather(*lanes)
+        if self.listener is not None:
+            await self.listener.stop()
         log.info("turns.worker_stopped")
 
     def stop(self) -> None:

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = 30.0
     telegram_per_chat_per_second: float = 1.0
 
+    # Where the webhooks keep messages while the database is unreachable (bot/spool.py). Per host;
+    # it must survive a restart (a volume in a container: the image sets /data/spool).
+    hotline_spool_dir: Path = Field(default_factory=lambda: Path.cwd() / "hotline-spool")
+
     # How long a worker holds the outbox rows it claimed. A worker that dies mid-batch leaves its
     # rows to others once this runs out; keep it well above the slowest provider call.
     outbox_lease_seconds: float = 60.0

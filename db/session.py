@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.settings import get_settings, normalise_database_url
@@ -47,6 +49,17 @@ def secure_sqlite_file(url: str) -> None:
             pass
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database does not answer (refused, timed out, dropped, shutting down), as opposed to
+    refusing this statement: worth waiting for, never a reason to give up on the data."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_database_url(url or get_settings().database_url)
     # Errors (and a traceback in a log) show "[SQL parameters hidden]" instead of the values: the
@@ -77,6 +90,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A database host that does not answer at all (a network partition) fails in seconds instead of
+    # the minutes of TCP's own give-up: webhooks then spool (api/intake.py), workers retry.
+    kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)

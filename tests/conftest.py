@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,11 @@ from db.migrate import upgrade
 from db.session import make_engine
 
 pytest_plugins = ["tests.fakes.fixtures"]
+
+# The webhooks' spool (bot/spool.py) is per host: this test run's own, never the working folder's,
+# so that nothing a test spooled is replayed into another test's database. Tests of the spool
+# itself give each app its own directory.
+os.environ.setdefault("HOTLINE_SPOOL_DIR", tempfile.mkdtemp(prefix="hotline-test-spool-"))
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")

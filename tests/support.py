@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ def free_port() -> int:
 def hotline_env(db_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "HOTLINE_"))}
     env["DATABASE_URL"] = db_url
+    # Each process started from here gets a spool of its own (bot/spool.py; never the working folder's).
+    env["HOTLINE_SPOOL_DIR"] = tempfile.mkdtemp(prefix="hotline-test-spool-")
     env.update(extra)
     return env
 

@@ -104,12 +104,18 @@ def register(app: typer.Typer) -> None:
         import signal
 
         from api.composition import BackgroundWorker, build_workers
+        from api.intake import Intake
         from common.logging import configure_logging
-        from db.session import get_sessionmaker
+        from db.session import get_engine, get_sessionmaker
 
         settings = get_settings()
         configure_logging(settings.log_level)
-        workers: list[BackgroundWorker] = list(build_workers(settings, get_sessionmaker()))
+        turns, outbox_worker = build_workers(settings, get_sessionmaker())
+        # This host's spool (messages its webhooks kept while the database was unreachable) is
+        # replayed here too: an API process that stopped during an outage leaves them to us.
+        intake = Intake.for_app(settings, get_engine(), get_sessionmaker())
+        intake.on_recorded = turns.wake
+        workers: list[BackgroundWorker] = [intake.replayer(), turns, outbox_worker]
 
         def stop() -> None:
             for w in workers:

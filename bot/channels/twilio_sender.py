@@ -1,8 +1,14 @@
-"""Outbox sender for SMS and WhatsApp through Twilio's REST API (the twilio SDK, in a thread)."""
+"""Outbox sender for SMS and WhatsApp through Twilio's REST API (the twilio SDK, in a thread).
+
+Twilio keeps a log of the messages it accepted (``GET .../Messages.json?To=...&DateSent>=...``):
+``find_sent`` reads it, so that a row whose send was under way when its worker died is recorded as
+sent instead of being sent twice.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -34,10 +40,13 @@ class TwilioSender:
     def for_channel(self, channel: str) -> TwilioSender:
         return TwilioSender(self.client, self.from_number, self.status_callback, channel)
 
+    def _sender_for(self, recipient: str) -> str:
+        if recipient.startswith("whatsapp:") and not self.from_number.startswith("whatsapp:"):
+            return "whatsapp:" + self.from_number
+        return self.from_number
+
     def _create(self, recipient: str, text: str) -> str:
-        sender = self.from_number
-        if recipient.startswith("whatsapp:") and not sender.startswith("whatsapp:"):
-            sender = "whatsapp:" + sender
+        sender = self._sender_for(recipient)
         kwargs = {"to": recipient, "from_": sender, "body": text}
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
@@ -65,3 +74,16 @@ class TwilioSender:
             raise SendError(f"twilio {exc.status}") from exc
         except Exception as exc:  # connection errors, timeouts
             raise SendError(type(exc).__name__) from exc
+
+    def _find(self, recipient: str, text: str, since: datetime) -> list[str]:
+        sender = self._sender_for(recipient)
+        # Newest first; a relative receives a handful of messages a day, so one page is plenty.
+        found = self.client.messages.list(to=recipient, date_sent_after=since, limit=200, page_size=200)
+        return [str(m.sid) for m in found
+                if m.body == text and m.from_ == sender and str(m.direction or "").startswith("outbound")]
+
+    async def find_sent(self, recipient: str, text: str, since: datetime) -> list[str]:
+        try:
+            return await asyncio.to_thread(self._find, recipient, text, since)
+        except Exception as exc:  # the log is unreadable now: the row waits and is checked again
+            raise SendError(f"twilio message log: {type(exc).__name__}") from exc

@@ -1,20 +1,41 @@
-"""Provider rate limits, per worker process: an overall pace per channel and a minimum interval
-per recipient (Telegram: about 30 messages/s overall, 1 message/s per chat; Twilio: a configured
-messages-per-second per sender). With several workers, give each its share of the limit."""
+"""Provider rate limits: an overall pace per channel (Telegram about 30 messages/s per bot; Twilio
+a messages-per-second per sending number) and a minimum interval per recipient (Telegram: one
+message per second per chat).
+
+The pace means the provider's limit whatever the number of worker processes: on PostgreSQL every
+worker reserves its send slots in the database (``db.repositories.rate_limits``); on SQLite, where
+one process does the sending, the process keeps the pace itself. Within a worker, a channel's sends
+pass a gate one at a time, highest priority first (a relative's reply before bulk notifications),
+so that only the head of the line holds a slot reservation.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
-# Seconds a paced send may start late and still count from its planned slot (see Pace.wait).
+from db.base import utcnow
+
+# Seconds a locally paced send may start late and still count from its planned slot (LocalPace).
 LATE_TOLERANCE = 0.002
 
 
+class Pace(Protocol):
+    async def wait(self) -> None:
+        """Return at this caller's send slot."""
+        ...
+
+
 @dataclass
-class Pace:
-    """Spaces events at least ``1/rate`` seconds apart (a token bucket with a burst of one)."""
+class LocalPace:
+    """Spaces events at least ``1/rate`` seconds apart in this process (a token bucket with a
+    burst of one)."""
 
     rate: float
     _next: float = 0.0
@@ -30,20 +51,47 @@ class Pace:
         # keeps the planned schedule, so the ordinary lateness of a sleep does not lower the rate.
         async with self._lock:
             while (delay := self._next - time.monotonic()) > 0:
-                await asyncio.sleep(delay)  # in a loop: hold() may have moved _next meanwhile
+                await asyncio.sleep(delay)
             self._next = max(self._next, time.monotonic() - LATE_TOLERANCE) + interval
 
-    def hold(self, seconds: float) -> None:
-        """The provider said to wait: nothing goes out on this channel before then."""
-        self._next = max(self._next, time.monotonic() + seconds)
+
+@dataclass
+class SharedPace:
+    """The pace of one key shared by every worker: ``reserve(interval)`` books the next slot in the
+    database and says how many seconds away it is (run in a thread: it is a database call)."""
+
+    rate: float
+    reserve: Callable[[float], float]
+
+    async def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        interval = 1.0 / self.rate
+        while True:
+            seconds = await asyncio.to_thread(self.reserve, interval)
+            slot = time.monotonic() + seconds
+            if seconds > 0:
+                await asyncio.sleep(seconds)
+            # Woken far past the slot (a stalled process): other workers' slots follow ours closely,
+            # and sending now would crowd them. That slot is gone unused; book another.
+            if time.monotonic() - slot <= interval / 2:
+                return
 
 
 @dataclass
 class RecipientSpacing:
-    """At most one message per ``interval`` seconds to any one recipient."""
+    """At most one message per ``interval`` seconds to any one recipient. Seeded with the last send
+    to each claimed recipient from the database, so that it holds when the recipient's messages
+    move from one worker to another."""
 
     interval: float
     _last: dict[str, float] = field(default_factory=dict)
+
+    def seed(self, recipient: str, started: datetime) -> None:
+        if self.interval <= 0:
+            return
+        at = time.monotonic() - (utcnow() - started).total_seconds()
+        self._last[recipient] = max(self._last.get(recipient, at), at)
 
     def wait_needed(self, recipient: str) -> float:
         if self.interval <= 0:
@@ -52,6 +100,8 @@ class RecipientSpacing:
         return 0.0 if last is None else max(0.0, last + self.interval - time.monotonic())
 
     def reserve(self, recipient: str) -> None:
+        if self.interval <= 0:
+            return
         self._last[recipient] = time.monotonic()
         if len(self._last) > 100_000:  # forget old recipients; their interval has long passed
             cutoff = time.monotonic() - self.interval
@@ -60,11 +110,48 @@ class RecipientSpacing:
 
 @dataclass
 class ChannelLimits:
-    per_second: float = 0.0  # 0 = unlimited
-    per_recipient_interval: float = 0.0
-    pace: Pace = field(init=False)
-    spacing: RecipientSpacing = field(init=False)
+    """A channel's limits as configured (0 = none). The worker turns them into a pace: shared
+    through the database on PostgreSQL, its own on SQLite."""
 
-    def __post_init__(self) -> None:
-        self.pace = Pace(self.per_second)
-        self.spacing = RecipientSpacing(self.per_recipient_interval)
+    per_second: float = 0.0
+    per_recipient_interval: float = 0.0
+
+
+class ChannelGate:
+    """A channel's sends go through one at a time, highest priority first: the head of the line
+    takes an in-flight slot (``slots``, shared by every channel of the worker), then waits for its
+    pace slot, then lets the next one in. It keeps the slot; the caller releases it once the
+    provider answered."""
+
+    def __init__(self, pace: Pace, slots: asyncio.Semaphore) -> None:
+        self.pace = pace
+        self.slots = slots
+        self._line: list[tuple[int, int, int]] = []
+        self._busy = False
+        self._changed = asyncio.Condition()
+        self._seq = itertools.count()
+
+    async def enter(self, priority: int, order: int) -> None:
+        me = (priority, order, next(self._seq))
+        async with self._changed:
+            heapq.heappush(self._line, me)
+            try:
+                await self._changed.wait_for(lambda: not self._busy and self._line[0] == me)
+            except BaseException:
+                self._line.remove(me)
+                heapq.heapify(self._line)
+                self._changed.notify_all()
+                raise
+            heapq.heappop(self._line)
+            self._busy = True
+        try:
+            await self.slots.acquire()
+            try:
+                await self.pace.wait()
+            except BaseException:
+                self.slots.release()
+                raise
+        finally:
+            async with self._changed:
+                self._busy = False
+                self._changed.notify_all()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 
 class SendError(Exception):
@@ -30,4 +31,15 @@ class Sender(Protocol):
 
     async def send(self, recipient: str, text: str) -> str | None:
         """Send ``text``; return the provider's message id."""
+        ...
+
+
+@runtime_checkable
+class ProviderLog(Protocol):
+    """A sender whose provider keeps a log of the messages it accepted (Twilio). A row whose send
+    was under way when its worker died is checked here before it is sent again."""
+
+    async def find_sent(self, recipient: str, text: str, since: datetime) -> list[str]:
+        """Provider ids of messages with exactly ``text`` to ``recipient``, accepted since
+        ``since``, newest first. Raises SendError when the log cannot be read."""
         ...

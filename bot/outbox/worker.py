@@ -1,7 +1,16 @@
-"""The outbox worker: claims due rows, sends them within provider limits, records each outcome.
+"""The outbox worker: claims due rows as it has room, sends each only while it still owns it, within
+provider limits shared by all workers, and records every outcome even across a database outage.
 
-Database work is synchronous SQLAlchemy run in threads; sends are concurrent coroutines. Each row's
-outcome is committed as soon as its send returns.
+Rows flow: each recipient has a lane (its rows one after the other, in the order queued), lanes run
+concurrently up to ``concurrency`` provider calls in flight, and the worker claims more as rows
+leave. So one slow send holds up only its own recipient, and a 429 only the recipient it concerns
+(for the provider's Retry-After). A lease per row, renewed while the worker holds it; right before
+each provider call the worker confirms in the database that the row is still its own (a committed
+UPDATE); a claim lost meanwhile is logged and counted, never sent. When recording an outcome fails
+(the database is unreachable) the worker keeps it, provider id included, and retries until the
+database answers, instead of letting the lease run out and the row be sent again.
+
+Database work is synchronous SQLAlchemy run in threads; sends are coroutines.
 """
 
 from __future__ import annotations
@@ -11,24 +20,32 @@ import os
 import random
 import socket
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.outbox.ratelimit import ChannelLimits
-from bot.outbox.senders import PermanentError, RateLimited, Sender, SendError
+from bot.outbox.ratelimit import ChannelGate, ChannelLimits, LocalPace, Pace, RecipientSpacing, SharedPace
+from bot.outbox.senders import PermanentError, ProviderLog, RateLimited, Sender, SendError
 from bot.scheduler import PeriodicJob
 from common.logging import get_logger
-from common.metrics import OUTBOX_RESULTS
-from db.models import Conversation, OutboundMessage
+from common.metrics import OUTBOX_CLAIMS_LOST, OUTBOX_IN_DOUBT, OUTBOX_RECORD_RETRIES, OUTBOX_RESULTS
 from db.repositories import outbox as repo
+from db.repositories import rate_limits
 from db.session import session_scope
 
 log = get_logger("outbox")
 
 # Kinds that may still go to a contact that just opted out (the confirmation of the opt-out).
 ALLOWED_AFTER_OPT_OUT = frozenset({"optout_confirmation"})
+# How far back of its recorded start the provider's log is searched for an interrupted send (clock
+# differences between our hosts and the provider's).
+LOG_SEARCH_MARGIN = timedelta(minutes=5)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,19 +55,30 @@ class Claimed:
     recipient: str
     text: str
     kind: str
+    priority: int
     attempts: int
+    # The row was ``sending`` when claimed: its earlier send may have reached the provider.
+    in_doubt: bool = False
+    send_started_at: datetime | None = None
+    repeats: int = 0
 
 
 @dataclass
 class WorkerConfig:
-    batch_size: int = 50
+    batch_size: int = 50  # most rows held at once (waiting in lanes or in flight)
     lease_seconds: float = 60.0
     max_attempts: int = 8
     backoff_base: float = 2.0
     backoff_cap: float = 600.0
     idle_sleep: float = 0.5
-    concurrency: int = 16
-    # Jobs run between batches (bot/scheduler.py: the follow-ups to silent cases).
+    concurrency: int = 16  # most provider calls in flight
+    # First pause before retrying to record an outcome when the database does not answer (doubles
+    # up to 5 s). On stop, recording is tried for ``stop_grace`` seconds more.
+    record_retry: float = 0.2
+    stop_grace: float = 15.0
+    # Limits shared with other workers through the database: None = on PostgreSQL.
+    shared_limits: bool | None = None
+    # Jobs run between claims (bot/scheduler.py: the follow-ups to silent cases).
     periodic: list[PeriodicJob] = field(default_factory=list)
 
 
@@ -70,121 +98,300 @@ class OutboxWorker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.randrange(1 << 30):x}"
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._held: dict[int, Claimed] = {}
+        self._lanes: dict[tuple[str, str], deque[Claimed]] = {}
+        self._lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self._gates: dict[str, ChannelGate] = {}
+        self._spacing = {ch: RecipientSpacing(lim.per_recipient_interval) for ch, lim in self.limits.items()}
+        self._renewed_at = time.monotonic()
+        self._stopping_since: float | None = None
 
     # --- database steps (run in threads) --------------------------------------------------------
 
-    def _claim(self) -> list[Claimed]:
+    def _db(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         with session_scope(self.session_factory) as session:
-            # Exclusive among workers: FOR UPDATE SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on
-            # SQLite (db.session).
-            rows = repo.claim_due(
-                session,
-                self.worker_id,
-                limit=self.config.batch_size,
-                lease_seconds=self.config.lease_seconds,
-                channels=tuple(self.senders),
-            )
-            claimed = [Claimed(r.id, r.channel, r.recipient, r.text, r.kind, r.attempts) for r in rows]
-            ids = [c.id for c in claimed]
-            if ids:
+            return fn(session, *args, **kwargs)
+
+    def _shared(self) -> bool:
+        if self.config.shared_limits is not None:
+            return self.config.shared_limits
+        return self.session_factory.kw["bind"].dialect.name == "postgresql"
+
+    def _claim(self, budgets: dict[str, int]) -> list[Claimed]:
+        claimed: list[Claimed] = []
+        with session_scope(self.session_factory) as session:
+            for channel, budget in budgets.items():
+                rows = repo.claim_due(session, self.worker_id, limit=budget,
+                                      lease_seconds=self.config.lease_seconds, channels=(channel,))
+                if not rows:
+                    continue
+                recipients = {r.recipient for r in rows}
                 # Drop what may no longer be sent: the contact opted out after it was queued.
-                out = {
-                    (c.channel, c.address)
-                    for c in session.query(Conversation).filter(Conversation.opted_out.is_(True)).filter(
-                        Conversation.address.in_({c.recipient for c in claimed})
-                    )
-                }
-                keep = []
-                for c in claimed:
-                    if (c.channel, c.recipient) in out and c.kind not in ALLOWED_AFTER_OPT_OUT:
-                        row = session.get(OutboundMessage, c.id)
-                        assert row is not None
-                        row.status = "cancelled"
-                        row.last_error = "recipient opted out"
-                        row.claimed_until = None
-                    else:
-                        keep.append(c)
-                claimed = keep
+                out = repo.opted_out_recipients(session, channel, recipients)
+                spacing = self._spacing.get(channel)
+                if spacing is not None and spacing.interval > 0:
+                    for recipient, started in repo.last_send_started(session, channel, recipients).items():
+                        spacing.seed(recipient, started)
+                for r in rows:
+                    if r.recipient in out and r.kind not in ALLOWED_AFTER_OPT_OUT:
+                        repo.cancel(session, r.id, self.worker_id, "recipient opted out")
+                        continue
+                    claimed.append(Claimed(r.id, r.channel, r.recipient, r.text, r.kind, r.priority, r.attempts,
+                                           r.status == "sending", r.send_started_at, r.repeats))
         return claimed
 
-    def _record(self, fn_name: str, *args: object, **kwargs: object) -> object:
-        with session_scope(self.session_factory) as session:
-            return getattr(repo, fn_name)(session, *args, **kwargs)
+    # --- pacing ---------------------------------------------------------------------------------
 
-    def _record_opt_out(self, channel: str, recipient: str) -> None:
-        from db.base import utcnow
+    def _gate(self, channel: str) -> ChannelGate:
+        gate = self._gates.get(channel)
+        if gate is None:
+            if self._slots is None:
+                self._slots = asyncio.Semaphore(self.config.concurrency)
+            rate = self.limits[channel].per_second if channel in self.limits else 0.0
+            pace: Pace
+            if self._shared() and rate > 0:
+                def reserve(interval: float, key: str = channel) -> float:
+                    return self._db(rate_limits.reserve_slot, key, interval)
+                pace = SharedPace(rate, reserve)
+            else:
+                pace = LocalPace(rate)
+            gate = self._gates[channel] = ChannelGate(pace, self._slots)
+        return gate
 
-        with session_scope(self.session_factory) as session:
-            conv = session.query(Conversation).filter_by(channel=channel, address=recipient).first()
-            if conv is not None and not conv.opted_out:
-                conv.opted_out = True
-                conv.opted_out_at = utcnow()
+    def _budgets(self) -> dict[str, int]:
+        """How many rows of each channel to claim now: room left, and no more than the channel's pace
+        can send within half a lease (the rest stays for other workers and later replies)."""
+        room = self.config.batch_size - len(self._held)
+        budgets: dict[str, int] = {}
+        for channel in self.senders:
+            rate = self.limits[channel].per_second if channel in self.limits else 0.0
+            cap = room
+            if rate > 0:
+                held = sum(1 for c in self._held.values() if c.channel == channel)
+                cap = min(room, max(1, int(rate * self.config.lease_seconds / 2)) - held)
+            if cap > 0:
+                budgets[channel] = cap
+        return budgets
 
-    # --- sending --------------------------------------------------------------------------------
+    # --- outcomes ---------------------------------------------------------------------------------
+
+    async def _record(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run one recording step, retrying until the database answers (the outcome, e.g. a provider
+        id, is kept meanwhile). When stopping, give up after ``stop_grace`` and re-raise."""
+        delay = self.config.record_retry
+        while True:
+            try:
+                return await asyncio.to_thread(lambda: self._db(fn, *args, **kwargs))
+            except Exception as exc:
+                OUTBOX_RECORD_RETRIES.inc()
+                if self._stopping_since is not None and \
+                        time.monotonic() - self._stopping_since > self.config.stop_grace:
+                    raise
+                log.warning("outbox.record_retry", step=fn.__name__, error=type(exc).__name__,
+                            retry_in=round(delay, 2))
+                await asyncio.sleep(delay)
+                delay = min(5.0, delay * 2)
 
     def _backoff(self, attempts: int) -> float:
         base = min(self.config.backoff_cap, self.config.backoff_base * (2 ** max(0, attempts - 1)))
         return base * (0.5 + random.random() / 2)  # jitter so retries do not stampede
 
-    async def _send_one(self, item: Claimed) -> None:
+    def _claim_lost(self, item: Claimed, reason: str, stage: str) -> None:
+        OUTBOX_CLAIMS_LOST.labels(item.channel, reason).inc()
+        level = log.info if reason == "cancelled" else log.warning
+        level("outbox.claim_lost", outbox_id=item.id, channel=item.channel, reason=reason, stage=stage)
+
+    # --- one row ----------------------------------------------------------------------------------
+
+    async def _settle_in_doubt(self, item: Claimed) -> str:
+        """A row whose earlier send may have reached the provider. Returns ``done`` (recorded, or left
+        for later), ``send`` (never reached it: send normally) or ``repeat`` (no way to know: send
+        once more, counted)."""
         sender = self.senders[item.channel]
-        limits = self.limits.get(item.channel)
-        if limits is not None:
-            wait = limits.spacing.wait_needed(item.recipient)
-            if wait > 0:
-                # Someone else is talking to this chat right now; give the row back for later
-                # (no attempt counted) instead of holding a slot.
-                await asyncio.to_thread(self._record, "release", item.id, self.worker_id, delay_seconds=wait)
-                return
-            await limits.pace.wait()
-            # Counted from when the send really starts (after the pace), so that the recipient's
-            # next message, sent right after this one, still keeps its distance at the provider.
-            limits.spacing.reserve(item.recipient)
+        if isinstance(sender, ProviderLog):
+            since = (item.send_started_at or datetime.now().astimezone()) - LOG_SEARCH_MARGIN
+            try:
+                found = await sender.find_sent(item.recipient, item.text, since)
+            except SendError as exc:
+                log.info("outbox.in_doubt_check_failed", outbox_id=item.id, error=str(exc))
+                await self._record(repo.defer_in_doubt, item.id, self.worker_id, str(exc),
+                                   delay_seconds=self._backoff(1), in_doubt_grace=self.config.lease_seconds)
+                return "done"
+            known = await self._record(repo.known_provider_ids, found) if found else set()
+            ours = [sid for sid in found if sid not in known]
+            if ours:
+                if await self._record(repo.mark_sent, item.id, self.worker_id, ours[0]):
+                    OUTBOX_IN_DOUBT.labels(item.channel, "found_in_provider_log").inc()
+                    OUTBOX_RESULTS.labels(item.channel, "sent").inc()
+                    log.info("outbox.in_doubt_found_sent", outbox_id=item.id, channel=item.channel)
+                else:
+                    self._claim_lost(item, "lost", "in_doubt_check")
+                return "done"
+            OUTBOX_IN_DOUBT.labels(item.channel, "not_in_provider_log").inc()
+            return "send"
+        if item.repeats >= 1:
+            # Sent again once already, and that send was interrupted too: a person decides.
+            await self._record(repo.mark_failed, item.id, self.worker_id,
+                               "outcome of two sends unknown (worker died during each)", status="dead")
+            OUTBOX_IN_DOUBT.labels(item.channel, "dead").inc()
+            OUTBOX_RESULTS.labels(item.channel, "dead").inc()
+            log.warning("outbox.in_doubt_dead", outbox_id=item.id, channel=item.channel)
+            return "done"
+        return "repeat"
+
+    async def _deliver(self, item: Claimed) -> bool:
+        """Send one row if it is still ours. Returns False when the recipient's later rows must not
+        follow it now (it is to be retried later, so they would overtake it)."""
+        repeat = False
+        if item.in_doubt:
+            verdict = await self._settle_in_doubt(item)
+            if verdict == "done":
+                return True
+            repeat = verdict == "repeat"
+
+        spacing = self._spacing.get(item.channel)
+        if spacing is not None and (wait := spacing.wait_needed(item.recipient)) > 0:
+            await asyncio.sleep(wait)
+        gate = self._gate(item.channel)
+        await gate.enter(item.priority, item.id)  # returns holding an in-flight slot, at our pace slot
+        try:
+            try:
+                started = await asyncio.to_thread(self._db, repo.confirm_send, item.id, self.worker_id,
+                                                  lease_seconds=self.config.lease_seconds, repeat=repeat)
+            except Exception as exc:  # the database is unreachable: nothing was sent; try again later
+                log.warning("outbox.confirm_failed", outbox_id=item.id, error=type(exc).__name__)
+                await asyncio.sleep(self.config.record_retry)
+                return False
+            if started is None:
+                reason = await self._record(repo.why_not_owned, item.id)
+                self._claim_lost(item, reason, "before_send")
+                return True
+            if spacing is not None:
+                spacing.reserve(item.recipient)
+            if repeat:
+                OUTBOX_IN_DOUBT.labels(item.channel, "repeated").inc()
+                log.warning("outbox.repeat_unknown_outcome", outbox_id=item.id, channel=item.channel)
+            return await self._send(item)
+        finally:
+            gate.slots.release()
+
+    async def _send(self, item: Claimed) -> bool:
+        sender = self.senders[item.channel]
         try:
             provider_id = await sender.send(item.recipient, item.text)
         except RateLimited as exc:
-            if limits is not None:
-                limits.pace.hold(exc.retry_after)
+            # Only this recipient waits, for as long as the provider asked; no attempt is counted.
             log.info("outbox.rate_limited", outbox_id=item.id, retry_after=exc.retry_after)
-            await asyncio.to_thread(self._record, "release", item.id, self.worker_id,
-                                    delay_seconds=exc.retry_after)
+            OUTBOX_RESULTS.labels(item.channel, "rate_limited").inc()
+            await self._record(repo.release, item.id, self.worker_id, delay_seconds=exc.retry_after)
+            return False
         except PermanentError as exc:
             log.warning("outbox.permanent_failure", outbox_id=item.id, channel=item.channel, error=str(exc))
             if exc.opted_out:
-                await asyncio.to_thread(self._record_opt_out, item.channel, item.recipient)
-            await asyncio.to_thread(self._record, "mark_failed", item.id, self.worker_id, str(exc))
+                await self._record(repo.mark_opted_out, item.channel, item.recipient)
+            await self._record(repo.mark_failed, item.id, self.worker_id, str(exc))
             OUTBOX_RESULTS.labels(item.channel, "failed").inc()
+            return True
         except (SendError, Exception) as exc:  # a bug in an adapter must not kill the worker
-            state = await asyncio.to_thread(
-                self._record, "mark_retry", item.id, self.worker_id, f"{type(exc).__name__}: {exc}",
-                delay_seconds=self._backoff(item.attempts), max_attempts=self.config.max_attempts,
+            state = await self._record(
+                repo.mark_retry, item.id, self.worker_id, f"{type(exc).__name__}: {exc}",
+                delay_seconds=self._backoff(item.attempts + 1), max_attempts=self.config.max_attempts,
             )
             OUTBOX_RESULTS.labels(item.channel, "retry" if state == "queued" else str(state)).inc()
-            log.info("outbox.retry", outbox_id=item.id, attempts=item.attempts, state=state,
+            log.info("outbox.retry", outbox_id=item.id, attempts=item.attempts + 1, state=state,
                      error=type(exc).__name__)
-        else:
-            await asyncio.to_thread(self._record, "mark_sent", item.id, self.worker_id, provider_id)
+            return state != "queued"
+        if await self._record(repo.mark_sent, item.id, self.worker_id, provider_id):
             OUTBOX_RESULTS.labels(item.channel, "sent").inc()
+        else:
+            # Sent, but another worker took the row meanwhile (our lease ran out and was not renewed).
+            self._claim_lost(item, "lost", "after_send")
+        return True
+
+    # --- lanes ----------------------------------------------------------------------------------
+
+    def _dispatch(self, claimed: list[Claimed]) -> None:
+        for item in claimed:
+            self._held[item.id] = item
+            key = (item.channel, item.recipient)
+            self._lanes.setdefault(key, deque()).append(item)
+            if key not in self._lane_tasks:
+                self._lane_tasks[key] = asyncio.create_task(self._lane(key))
+
+    async def _lane(self, key: tuple[str, str]) -> None:
+        """One recipient's rows, one after the other, in the order claimed (priority, then age)."""
+        lane = self._lanes[key]
+        try:
+            while lane and not self._stop.is_set():
+                item = lane[0]
+                try:
+                    go_on = await self._deliver(item)
+                except Exception as exc:  # recording gave up while stopping: the lease takes over
+                    log.error("outbox.lane_error", outbox_id=item.id, error=type(exc).__name__)
+                    go_on = False
+                lane.popleft()
+                self._held.pop(item.id, None)
+                if not go_on:
+                    # The rows behind it must not overtake it: give them back; they are claimed again
+                    # once it has gone (repo.claim_due keeps a recipient's order).
+                    await self._give_back(list(lane))
+                    lane.clear()
+                self._wake.set()  # room for more rows
+            if lane:  # stopping: the rows not yet sent go back to the queue
+                await self._give_back(list(lane))
+                lane.clear()
+        finally:
+            self._lanes.pop(key, None)
+            self._lane_tasks.pop(key, None)
+            self._wake.set()
+
+    async def _give_back(self, items: list[Claimed]) -> None:
+        for item in items:
+            self._held.pop(item.id, None)
+        ids = [c.id for c in items]
+        if ids:
+            try:
+                await asyncio.to_thread(self._db, repo.unclaim, self.worker_id, ids)
+            except Exception as exc:  # their leases run out instead
+                log.warning("outbox.give_back_failed", rows=len(ids), error=type(exc).__name__)
+
+    async def _renew_leases(self) -> None:
+        """Keep the leases of the rows this worker holds (waiting or in flight) from running out."""
+        period = max(0.05, self.config.lease_seconds / 3)
+        while not self._stop.is_set() or self._held:
+            await asyncio.sleep(min(period, 1.0) if self._stop.is_set() else period)
+            ids = list(self._held)
+            if not ids:
+                continue
+            try:
+                await asyncio.to_thread(self._db, repo.renew, self.worker_id, ids,
+                                        lease_seconds=self.config.lease_seconds)
+            except Exception as exc:
+                log.warning("outbox.renew_failed", rows=len(ids), error=type(exc).__name__)
+
+    # --- loops ----------------------------------------------------------------------------------
+
+    async def claim_more(self) -> int:
+        """Claim what there is room for and start sending it; returns how many rows were claimed."""
+        budgets = self._budgets()
+        if not budgets:
+            return 0
+        claimed = await asyncio.to_thread(self._claim, budgets)
+        self._dispatch(claimed)
+        return len(claimed)
 
     async def run_once(self) -> int:
-        """Claim one batch and send it; returns how many rows were claimed."""
-        claimed = await asyncio.to_thread(self._claim)
-        if not claimed:
-            return 0
-        semaphore = asyncio.Semaphore(self.config.concurrency)
-        # One recipient's rows go one after the other, in the order claimed (priority, then age):
-        # sent at once, a relative's two replies could arrive swapped. Recipients run concurrently.
-        by_recipient: dict[tuple[str, str], list[Claimed]] = {}
-        for item in claimed:
-            by_recipient.setdefault((item.channel, item.recipient), []).append(item)
-
-        async def in_order(items: list[Claimed]) -> None:
-            for item in items:
-                async with semaphore:
-                    await self._send_one(item)
-
-        await asyncio.gather(*(in_order(items) for items in by_recipient.values()))
-        return len(claimed)
+        """Claim one batch and send it all (tests and one-shot drains); returns how many rows were
+        claimed."""
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            n = await self.claim_more()
+            while self._lane_tasks:
+                await asyncio.gather(*list(self._lane_tasks.values()))
+            return n
+        finally:
+            renewer.cancel()
 
     async def run_periodic(self) -> int:
         """Run the periodic jobs that are due; returns how many ran."""
@@ -197,19 +404,30 @@ class OutboxWorker:
 
     async def run(self) -> None:
         log.info("outbox.worker_started", worker_id=self.worker_id, channels=sorted(self.senders))
-        while not self._stop.is_set():
-            await self.run_periodic()
-            try:
-                n = await self.run_once()
-            except Exception as exc:  # the database may be briefly unreachable: wait and go on
-                log.error("outbox.worker_error", error=type(exc).__name__)
-                n = 0
-            if n == 0:
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            while not self._stop.is_set():
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_sleep)
-                except TimeoutError:
-                    pass
-            self._wake.clear()
+                    await self.run_periodic()
+                except Exception as exc:
+                    log.error("outbox.periodic_error", error=type(exc).__name__)
+                try:
+                    n = await self.claim_more()
+                except Exception as exc:  # the database may be briefly unreachable: wait and go on
+                    log.error("outbox.worker_error", error=type(exc).__name__)
+                    n = 0
+                if n == 0 or len(self._held) >= self.config.batch_size:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_sleep)
+                    except TimeoutError:
+                        pass
+                self._wake.clear()
+            # Stopping: in-flight sends finish and are recorded; rows still waiting go back.
+            self._stopping_since = time.monotonic()
+            if self._lane_tasks:
+                await asyncio.gather(*list(self._lane_tasks.values()), return_exceptions=True)
+        finally:
+            renewer.cancel()
         log.info("outbox.worker_stopped", worker_id=self.worker_id)
 
     def wake(self) -> None:
@@ -220,3 +438,4 @@ class OutboxWorker:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+

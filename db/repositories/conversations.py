@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
+from db import notify
 from db.base import utcnow
 from db.models import Conversation, InboundMessage, Inquiry
 
@@ -70,20 +71,27 @@ def accept_statement(dialect: str) -> ReturningInsert[int]:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: through the ORM an INSERT's rowcount is -1 on PostgreSQL (psycopg),
     # which would make every redelivery look new.
+    returning: list[Any] = [InboundMessage.id]
+    if dialect == "postgresql":
+        # Wake the turn workers of every process (db/notify.py) in the same round trip: evaluated
+        # once per row actually inserted (a redelivery wakes nobody), delivered at commit.
+        returning.append(func.pg_notify(notify.INBOUND, ""))
     return (
         insert(InboundMessage)
         .values(channel=bindparam("channel"), address=bindparam("address"), provider_id=bindparam("provider_id"),
                 text=bindparam("text"), media_kind=bindparam("media_kind"), received_at=bindparam("received_at"),
                 state="pending", attempts=0)
         .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-        .returning(InboundMessage.id)
+        .returning(*returning)
     )
 
 
 def accept_parameters(*, channel: str, address: str, provider_id: str, text: str | None,
-                      media_kind: str | None) -> dict[str, Any]:
+                      media_kind: str | None, received_at: datetime | None = None) -> dict[str, Any]:
+    """``received_at``: when the webhook got it (a message replayed from the spool, bot/spool.py);
+    now by default."""
     return {"channel": channel, "address": address, "provider_id": provider_id, "text": text,
-            "media_kind": media_kind, "received_at": utcnow()}
+            "media_kind": media_kind, "received_at": received_at or utcnow()}
 
 
 def record_inbound(session: Session, channel: str, address: str, provider_id: str, text: str | None,

@@ -1,20 +1,30 @@
-"""The durable outbox: enqueue in the caller's transaction, claim safely, record the outcome.
+"""The durable outbox: enqueue in the caller's transaction, claim safely, send only while owned.
 
-Claiming: a worker takes due rows and marks them ``sending`` with a lease (``claimed_until``), in
-its own short transaction. On PostgreSQL the select uses ``FOR UPDATE SKIP LOCKED`` so that
-concurrent workers never claim one row twice; on SQLite the claim transaction starts with
-``BEGIN IMMEDIATE`` (one writer at a time), which gives the same guarantee. A row whose lease ran
-out (its worker died) is due again: nothing is lost. The send happens outside any transaction; its
-outcome is recorded at once, row by row, so the window in which a crash could repeat a send is the
-provider call itself.
+A row's life: ``queued`` -> claimed (still ``queued``, with ``claimed_by`` and a lease
+``claimed_until``) -> ``sending`` -> ``sent``. Claiming is one short transaction: on PostgreSQL the
+claims of all workers take turns (a transaction-level advisory lock) and skip rows locked by others;
+on SQLite the claim transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time). A worker
+renews the leases of the rows it holds, and right before each provider call it confirms, in one
+committed UPDATE, that it still owns the row (``confirm_send``: its worker id, a lease that has not
+run out, not cancelled) and marks it ``sending``. A claim lost meanwhile (the lease ran out and
+another worker took the row, or an opt-out cancelled it) is never sent.
+
+A ``sending`` row whose lease ran out was being sent when its worker died: the provider may have
+accepted it. It is taken again only after a further grace period (its worker may merely have lost
+the database for a while and still be trying to record the outcome), and ``in doubt``: the new
+worker first asks the provider's log where there is one (Twilio), and counts a repeat where there is
+none (Telegram; at most one per row).
+
+A recipient's rows go out in the order they were queued, also across workers: a row is not claimed
+while an older unsent row to the same recipient is backing off or held by another worker.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
 from db.models import Conversation, OutboundMessage
@@ -49,10 +59,32 @@ def enqueue(
     return row
 
 
-def _due_clause(now: datetime):  # type: ignore[no-untyped-def]
+# Claims from all workers take turns on PostgreSQL (pg_advisory_xact_lock): with SKIP LOCKED alone,
+# two workers could each claim one of a recipient's rows in the same instant.
+CLAIM_LOCK_KEY = 0x686F746C696E65  # "hotline"
+
+
+def _due_clause(now: datetime, in_doubt_before: datetime):  # type: ignore[no-untyped-def]
     return or_(
-        and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now),
-        and_(OutboundMessage.status == "sending", OutboundMessage.claimed_until < now),
+        and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now,
+             or_(OutboundMessage.claimed_until.is_(None), OutboundMessage.claimed_until < now)),
+        and_(OutboundMessage.status == "sending", OutboundMessage.claimed_until < in_doubt_before),
+    )
+
+
+def _older_row_holds_back(now: datetime, in_doubt_before: datetime, worker_id: str):  # type: ignore[no-untyped-def]
+    """An older unsent row to the same recipient that is backing off or held by another worker."""
+    older = aliased(OutboundMessage)
+    other = func.coalesce(older.claimed_by, "") != worker_id
+    return exists().where(
+        older.recipient == OutboundMessage.recipient,
+        older.channel == OutboundMessage.channel,
+        older.id < OutboundMessage.id,
+        or_(
+            and_(older.status == "queued", older.next_attempt_at > now),
+            and_(older.status == "queued", older.claimed_until >= now, other),
+            and_(older.status == "sending", older.claimed_until >= in_doubt_before, other),
+        ),
     )
 
 
@@ -63,24 +95,64 @@ def claim_due(
     limit: int,
     lease_seconds: float,
     channels: tuple[str, ...] | None = None,
+    in_doubt_grace: float | None = None,
 ) -> list[OutboundMessage]:
-    """Claim up to ``limit`` due rows for ``worker_id``. The caller commits right after."""
+    """Claim up to ``limit`` due rows for ``worker_id`` (a lease of ``lease_seconds``). The caller
+    commits right after. A returned row whose status is ``sending`` is in doubt (see the module's
+    docstring): its earlier send may have reached the provider."""
+    if limit <= 0:
+        return []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
     now = utcnow()
-    stmt = select(OutboundMessage).where(_due_clause(now))
+    in_doubt_before = now - timedelta(seconds=lease_seconds if in_doubt_grace is None else in_doubt_grace)
+    stmt = select(OutboundMessage).where(_due_clause(now, in_doubt_before),
+                                         ~_older_row_holds_back(now, in_doubt_before, worker_id))
     if channels is not None:
         stmt = stmt.where(OutboundMessage.channel.in_(channels))
     stmt = stmt.order_by(OutboundMessage.priority, OutboundMessage.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    if postgres:
+        stmt = stmt.with_for_update(skip_locked=True, of=OutboundMessage)
     rows = list(session.scalars(stmt))
     until = now + timedelta(seconds=lease_seconds)
     for row in rows:
-        row.status = "sending"
         row.claimed_by = worker_id
         row.claimed_until = until
-        row.attempts += 1
     session.flush()
     return rows
+
+
+def last_send_started(session: Session, channel: str, recipients: set[str]) -> dict[str, datetime]:
+    """When the latest send to each of ``recipients`` began (for per-recipient limits that hold
+    across workers: Telegram's one message per second per chat)."""
+    if not recipients:
+        return {}
+    rows = session.execute(
+        select(OutboundMessage.recipient, func.max(OutboundMessage.send_started_at))
+        .where(OutboundMessage.channel == channel, OutboundMessage.recipient.in_(recipients),
+               OutboundMessage.send_started_at.is_not(None))
+        .group_by(OutboundMessage.recipient)
+    )
+    return {recipient: started for recipient, started in rows if started is not None}
+
+
+def opted_out_recipients(session: Session, channel: str, recipients: set[str]) -> set[str]:
+    if not recipients:
+        return set()
+    return set(session.scalars(select(Conversation.address).where(
+        Conversation.channel == channel, Conversation.address.in_(recipients), Conversation.opted_out.is_(True))))
+
+
+def cancel(session: Session, row_id: int, worker_id: str, reason: str) -> bool:
+    """Cancel a row this worker holds (e.g. its recipient opted out before it went out)."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == row_id, OutboundMessage.claimed_by == worker_id,
+               OutboundMessage.status.in_(("queued", "sending")))
+        .values(status="cancelled", last_error=reason[:500], claimed_until=None)
+    )
+    return _rowcount(result) == 1
 
 
 def opted_out(session: Session, channel: str, recipient: str) -> bool:
@@ -90,15 +162,96 @@ def opted_out(session: Session, channel: str, recipient: str) -> bool:
     return bool(conv and conv.opted_out)
 
 
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def confirm_send(session: Session, row_id: int, worker_id: str, *, lease_seconds: float,
+                 repeat: bool = False) -> datetime | None:
+    """Right before the provider call: this worker still owns the row (its id, a lease that has not
+    run out, not cancelled or sent meanwhile). Marks it ``sending``, counts the attempt and renews
+    the lease. The caller commits before calling the provider. Returns when the send began, or
+    None: the claim was lost and the row must not be sent."""
+    now = utcnow()
+    values: dict[str, object] = {
+        "status": "sending", "claimed_until": now + timedelta(seconds=lease_seconds),
+        "send_started_at": now, "attempts": OutboundMessage.attempts + 1,
+    }
+    if repeat:
+        values["repeats"] = OutboundMessage.repeats + 1
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == row_id, OutboundMessage.claimed_by == worker_id,
+               OutboundMessage.claimed_until > now, OutboundMessage.status.in_(("queued", "sending")))
+        .values(**values)
+    )
+    return now if _rowcount(result) == 1 else None
+
+
+def why_not_owned(session: Session, row_id: int) -> str:
+    """After a failed confirmation: ``cancelled`` (an opt-out), ``done`` (sent or ended
+    elsewhere) or ``lost`` (the lease ran out; another worker may hold the row)."""
+    status = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == row_id))
+    if status == "cancelled":
+        return "cancelled"
+    if status in (None, "queued", "sending"):
+        return "lost"
+    return "done"
+
+
+def renew(session: Session, worker_id: str, row_ids: list[int], *, lease_seconds: float) -> set[int]:
+    """Extend the lease of the rows this worker still holds; returns the ids still held. A row
+    whose lease ran out is renewed too if no other worker took it meanwhile (still ours)."""
+    if not row_ids:
+        return set()
+    until = utcnow() + timedelta(seconds=lease_seconds)
+    held: set[int] = set()
+    for start in range(0, len(row_ids), 500):
+        chunk = row_ids[start:start + 500]
+        result = session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(chunk), OutboundMessage.claimed_by == worker_id,
+                   OutboundMessage.status.in_(("queued", "sending")))
+            .values(claimed_until=until)
+            .returning(OutboundMessage.id)
+        )
+        held.update(result.scalars())
+    return held
+
+
+def unclaim(session: Session, worker_id: str, row_ids: list[int]) -> int:
+    """Give back claimed rows that were never sent (a worker stopping, or a recipient's later rows
+    behind one that must wait): due again at once for any worker. Rows in ``sending`` are left."""
+    if not row_ids:
+        return 0
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(row_ids), OutboundMessage.claimed_by == worker_id,
+               OutboundMessage.status == "queued")
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return _rowcount(result)
+
+
+def known_provider_ids(session: Session, provider_ids: list[str]) -> set[str]:
+    """Which of these provider message ids are already recorded on an outbox row."""
+    if not provider_ids:
+        return set()
+    return set(session.scalars(select(OutboundMessage.provider_id).where(OutboundMessage.provider_id.in_(provider_ids))))
+
+
 def _owned(session: Session, row_id: int, worker_id: str) -> OutboundMessage | None:
     """The row, if this worker still holds its claim (a lease that ran out may have been retaken)."""
     row = session.get(OutboundMessage, row_id, with_for_update=session.get_bind().dialect.name == "postgresql")
-    if row is None or row.status != "sending" or row.claimed_by != worker_id:
+    if row is None or row.status not in ("queued", "sending") or row.claimed_by != worker_id:
         return None
     return row
 
 
 def mark_sent(session: Session, row_id: int, worker_id: str, provider_id: str | None) -> bool:
+    """The provider accepted the message. Recorded as long as the row was not taken by another
+    worker (its lease may have run out while the database was unreachable: still ours if no one
+    claimed it)."""
     row = _owned(session, row_id, worker_id)
     if row is None:
         return False
@@ -117,6 +270,7 @@ def mark_retry(session: Session, row_id: int, worker_id: str, error: str, *, del
     if row is None:
         return "lost-claim"
     row.last_error = error[:500]
+    row.claimed_by = None
     row.claimed_until = None
     if row.attempts >= max_attempts:
         row.status = "dead"
@@ -126,25 +280,53 @@ def mark_retry(session: Session, row_id: int, worker_id: str, error: str, *, del
     return row.status
 
 
-def release(session: Session, row_id: int, worker_id: str, *, delay_seconds: float) -> None:
-    """Give a claimed row back without counting an attempt (e.g. a provider rate limit)."""
+def release(session: Session, row_id: int, worker_id: str, *, delay_seconds: float) -> bool:
+    """Give a row back without counting an attempt: the provider said to wait (a 429), so nothing
+    was sent. Due again after ``delay_seconds``."""
     row = _owned(session, row_id, worker_id)
     if row is None:
-        return
+        return False
+    if row.status == "sending":
+        row.attempts = max(0, row.attempts - 1)
     row.status = "queued"
-    row.attempts = max(0, row.attempts - 1)
+    row.claimed_by = None
     row.claimed_until = None
     row.next_attempt_at = utcnow() + timedelta(seconds=delay_seconds)
+    return True
 
 
-def mark_failed(session: Session, row_id: int, worker_id: str, error: str, *, status: str = "failed") -> None:
+def mark_failed(session: Session, row_id: int, worker_id: str, error: str, *, status: str = "failed") -> bool:
     """A permanent failure (e.g. the recipient opted out): never retried."""
     row = _owned(session, row_id, worker_id)
     if row is None:
-        return
+        return False
     row.status = status
     row.last_error = error[:500]
     row.claimed_until = None
+    return True
+
+
+def defer_in_doubt(session: Session, row_id: int, worker_id: str, error: str, *, delay_seconds: float,
+                   in_doubt_grace: float) -> bool:
+    """An in-doubt row whose provider log could not be read now: it stays ``sending`` (its outcome
+    is still unknown) and is due again, to be checked again, after ``delay_seconds``."""
+    row = _owned(session, row_id, worker_id)
+    if row is None:
+        return False
+    row.status = "sending"
+    row.claimed_by = None
+    row.claimed_until = utcnow() + timedelta(seconds=delay_seconds - in_doubt_grace)
+    row.last_error = error[:500]
+    return True
+
+
+def mark_opted_out(session: Session, channel: str, recipient: str) -> None:
+    """The provider says this contact can no longer be written to (blocked the bot, texted STOP)."""
+    conv = session.scalars(select(Conversation).where(Conversation.channel == channel,
+                                                      Conversation.address == recipient)).first()
+    if conv is not None and not conv.opted_out:
+        conv.opted_out = True
+        conv.opted_out_at = utcnow()
 
 
 def retry_dead(session: Session, row_id: int) -> bool:
@@ -155,6 +337,8 @@ def retry_dead(session: Session, row_id: int) -> bool:
     row.status = "queued"
     row.attempts = 0
     row.next_attempt_at = utcnow()
+    row.claimed_by = None
+    row.claimed_until = None
     row.last_error = None
     return True
 

@@ -6,7 +6,13 @@ Served, with HTTP basic auth (account SID / auth token):
 - ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form: To, From or MessagingServiceSid,
   Body, MediaUrl, StatusCallback) -> 201 and the Message resource, as in Twilio's OpenAPI
   description (``api.v2010.account.message``; a test checks it against that file);
-- ``GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` -> 200 or 404.
+- ``GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` -> 200 or 404;
+- ``GET /2010-04-01/Accounts/{AccountSid}/Messages.json`` (To, From, DateSent, DateSent<, DateSent>,
+  PageSize, Page, PageToken) -> 200 and a page of Message resources, newest first. As Twilio says,
+  the DateSent filters compare GMT dates (a time given with them is ignored), and a message Twilio
+  has not sent yet has no ``date_sent`` and matches none of them. ``hand_to_carrier_after(s)``
+  makes each created message ``sent`` ``s`` seconds after it was created (by default they stay
+  ``queued`` until a status callback moves them).
 
 Errors in Twilio's JSON format (``code``, ``message``, ``more_info``, ``status``): 20003 bad
 credentials, 21211 invalid To, 21610 recipient opted out (texted STOP), 20429 rate limited, 20500...
@@ -25,9 +31,10 @@ import re
 import secrets
 import threading
 import uuid
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -115,6 +122,22 @@ class FakeTwilio(FakeServer):
         self._status_callbacks: dict[str, str] = {}
         self._rejections: dict[str, tuple[int, str, int]] = {}
         self._msg_lock = threading.Lock()
+        self._carrier_delay: float | None = None
+
+    def hand_to_carrier_after(self, seconds: float | None) -> None:
+        """Created messages become ``sent`` (``date_sent`` set) this long after creation, as Twilio
+        sends them on; None: they stay ``queued`` until a status callback."""
+        self._carrier_delay = seconds
+
+    def _advance(self, message: dict[str, Any]) -> None:
+        """Call with ``_msg_lock`` held: a queued message whose carrier hand-off time came is sent."""
+        if self._carrier_delay is None or message["status"] not in ("queued", "accepted"):
+            return
+        created = parsedate_to_datetime(message["date_created"])
+        sent_at = created + timedelta(seconds=self._carrier_delay)
+        if datetime.now(UTC) >= sent_at:
+            message["status"] = "sent"
+            message["date_sent"] = message["date_updated"] = rfc2822(sent_at)
 
     # -- test-side API ---------------------------------------------------------------------
     def opt_out(self, number: str) -> None:
@@ -338,6 +361,12 @@ class FakeTwilio(FakeServer):
             def act() -> FakeResponse:
                 return self._fetch(sid, request.path)
 
+        elif request.method == "GET":
+            method = "messages.list"
+
+            def act() -> FakeResponse:
+                return self._list(request.query, request.path)
+
         else:
             return self._error(20004, "Method not allowed", 405)
 
@@ -422,7 +451,79 @@ class FakeTwilio(FakeServer):
     def _fetch(self, sid: str, path: str) -> FakeResponse:
         with self._msg_lock:
             resource = self._messages.get(sid)
+            if resource is not None:
+                self._advance(resource)
             snapshot = dict(resource) if resource else None
         if snapshot is None:
             return self._error(20404, f"The requested resource {path} was not found", 404)
         return FakeResponse.json(200, snapshot, {"Twilio-Request-Id": new_sid("RQ")})
+
+    def _list(self, query: dict[str, str], path: str) -> FakeResponse:
+        filters: list[tuple[str, date]] = []
+        for name, op in (("DateSent", "="), ("DateSent<", "<="), ("DateSent>", ">=")):
+            if name in query:
+                day = _gmt_date(query[name])
+                if day is None:
+                    return self._error(20001, f"Invalid {name}: {query[name]}", 400)
+                filters.append((op, day))
+        try:
+            page_size = int(query.get("PageSize", "50"))
+            page = int(query.get("Page", "0"))
+        except ValueError:
+            return self._error(20001, "Invalid paging parameter", 400)
+        if not 1 <= page_size <= 1000 or page < 0:
+            return self._error(20001, "Invalid paging parameter", 400)
+        with self._msg_lock:
+            for message in self._messages.values():
+                self._advance(message)
+            found = [dict(m) for m in reversed(self._messages.values())
+                     if ("To" not in query or m["to"] == query["To"])
+                     and ("From" not in query or m["from"] == query["From"])
+                     and all(_date_matches(m["date_sent"], op, day) for op, day in filters)]
+        chunk = found[page * page_size:(page + 1) * page_size]
+        params = {k: v for k, v in query.items() if k not in ("Page", "PageToken", "PageSize")}
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+
+        def uri(n: int, token: bool) -> str:
+            extra = {"PageSize": str(page_size), "Page": str(n)}
+            if token:
+                extra["PageToken"] = f"PA{n}"
+            return base + "?" + urlencode({**params, **extra})
+
+        more = (page + 1) * page_size < len(found)
+        payload = {
+            "end": page * page_size + max(0, len(chunk) - 1),
+            "first_page_uri": uri(0, False),
+            "next_page_uri": uri(page + 1, True) if more else None,
+            "page": page,
+            "page_size": page_size,
+            "previous_page_uri": uri(page - 1, True) if page > 0 else None,
+            "start": page * page_size,
+            "uri": uri(page, page > 0),
+            "messages": chunk,
+        }
+        return FakeResponse.json(200, payload, {"Twilio-Request-Id": new_sid("RQ")})
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S %Z")
+
+
+def _gmt_date(value: str) -> date | None:
+    """The GMT date of a DateSent filter value, in any of the formats Twilio's description shows."""
+    value = value.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    try:
+        return parsedate_to_datetime(value).astimezone(UTC).date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _date_matches(date_sent: str | None, op: str, day: date) -> bool:
+    if date_sent is None:  # not sent yet: no sent date to compare
+        return False
+    sent = parsedate_to_datetime(date_sent).astimezone(UTC).date()
+    return sent == day if op == "=" else sent <= day if op == "<=" else sent >= day

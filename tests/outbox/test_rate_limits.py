@@ -47,7 +47,7 @@ def test_one_message_per_second_per_chat_and_the_overall_pace(
     assert fake_telegram.sent_to(busy_chat) == [f"mensaje {i} (ficticio)" for i in range(4)]
 
 
-def test_a_429_retry_after_holds_the_channel_until_it_passes(
+def test_a_telegram_429_holds_only_its_chat_for_its_retry_after(
     db_url: str, session_factory: sessionmaker[Session], fake_telegram: FakeTelegram
 ) -> None:
     settings = channel_settings(db_url, "https://hotline.example.org", telegram=fake_telegram,
@@ -58,14 +58,18 @@ def test_a_429_retry_after_holds_the_channel_until_it_passes(
     drain(session_factory, settings, config=WorkerConfig(concurrency=1, idle_sleep=0.05))
     calls = fake_telegram.calls_of("sendMessage")
     [limited] = [c for c in calls if c["status"] == 429]
-    later = [c for c in calls if c["monotonic"] > limited["monotonic"]]
-    assert later and all(c["monotonic"] - limited["monotonic"] >= 2.0 - JITTER for c in later)
+    again = [c for c in calls if c["chat_id"] == limited["chat_id"] and c["monotonic"] > limited["monotonic"]]
+    # That chat waited Telegram's retry_after (2 s)...
+    assert again and all(c["monotonic"] - limited["monotonic"] >= 2.0 - JITTER for c in again)
+    # ...and the other chats did not wait for it.
+    others = [c for c in calls if c["chat_id"] != limited["chat_id"]]
+    assert others and max(c["monotonic"] for c in others) - limited["monotonic"] < 1.0
     # The limited message was not lost: every chat got its one message.
     assert sorted(m["chat"]["id"] for m in fake_telegram.sent_messages) == chats
     assert statuses(session_factory) == {"sent": 5}
 
 
-def test_a_twilio_429_waits_for_its_retry_after(
+def test_a_twilio_429_holds_only_its_number_for_its_retry_after(
     db_url: str, session_factory: sessionmaker[Session], fake_twilio: FakeTwilio
 ) -> None:
     settings = channel_settings(db_url, "https://hotline.example.org", twilio=fake_twilio,
@@ -75,11 +79,15 @@ def test_a_twilio_429_waits_for_its_retry_after(
     with session_factory() as s, s.begin():
         for i, number in enumerate(numbers):
             outbox.enqueue(s, channel="sms", recipient=number, text=f"aviso {i} (ficticio)")
+            outbox.enqueue(s, channel="sms", recipient=number, text=f"segundo aviso {i} (ficticio)")
     drain(session_factory, settings, config=WorkerConfig(concurrency=1, idle_sleep=0.05))
     calls = fake_twilio.calls_of("messages.create")
     [limited] = [c for c in calls if c["status"] == 429]
-    later = [c for c in calls if c["monotonic"] > limited["monotonic"]]
-    # Twilio's Retry-After (3 s), not a fixed pause, holds the channel.
-    assert later and all(c["monotonic"] - limited["monotonic"] >= 3.0 - JITTER for c in later)
-    assert sorted(m["to"] for m in fake_twilio.messages) == numbers
-    assert statuses(session_factory) == {"sent": 4}
+    again = [c for c in calls if c["to"] == limited["to"] and c["monotonic"] > limited["monotonic"]]
+    # Twilio's Retry-After (3 s), not a fixed pause, holds that number; its second message waits behind.
+    assert len(again) == 2 and all(c["monotonic"] - limited["monotonic"] >= 3.0 - JITTER for c in again)
+    assert fake_twilio.bodies_to(limited["to"])[0].startswith("aviso")
+    others = [c for c in calls if c["to"] != limited["to"]]
+    assert len(others) == 6 and max(c["monotonic"] for c in others) - limited["monotonic"] < 2.0
+    assert sorted(m["to"] for m in fake_twilio.messages) == sorted(numbers * 2)
+    assert statuses(session_factory) == {"sent": 8}
