@@ -54,7 +54,7 @@ def get_current_token(
     if token is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="invalid or revoked token",
+            detail="invalid, revoked or expired token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return token
@@ -63,10 +63,16 @@ def get_current_token(
 CurrentToken = Annotated[ApiToken, Depends(get_current_token)]
 
 
-def require_role(minimum: str) -> Callable[[ApiToken], ApiToken]:
-    """Roles are ordered viewer < operator < admin; a route names the least role it needs."""
+def require_role(minimum: str, *, also: tuple[str, ...] = ()) -> Callable[[ApiToken], ApiToken]:
+    """Roles are ordered viewer < operator < admin; a route names the least role it needs, and the
+    unranked roles it also lets in (``reporter``: only adding status reports)."""
 
     def check(token: CurrentToken) -> ApiToken:
+        if token.role in also:
+            return token
+        if token.role == "reporter":
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                detail="a reporter token may only add status reports")
         if ROLE_RANK[token.role] < ROLE_RANK[minimum]:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"this action needs the {minimum} role")
         return token
@@ -77,7 +83,14 @@ def require_role(minimum: str) -> Callable[[ApiToken], ApiToken]:
 ViewerToken = Annotated[ApiToken, Depends(require_role("viewer"))]
 OperatorToken = Annotated[ApiToken, Depends(require_role("operator"))]
 AdminToken = Annotated[ApiToken, Depends(require_role("admin"))]
+# Adding a status report (and proposing a death): operators and reporters.
+ReporterToken = Annotated[ApiToken, Depends(require_role("operator", also=("reporter",)))]
 
 
 def actor_of(token: ApiToken) -> str:
     return f"token:{token.id}"
+
+
+def sees_restricted_status(token: ApiToken) -> bool:
+    """Viewers see that a restricted record exists, never its status or location."""
+    return ROLE_RANK[token.role] >= ROLE_RANK["operator"]

@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from db.models import CASE_PRIORITIES, CASE_STATUSES, ROLES, STATUSES
+from common.text import forbidden_character
+from db.models import CASE_PRIORITIES, CASE_STATUSES, STATUSES, TOKEN_ROLES
 
 StatusCode = Literal[STATUSES]  # type: ignore[valid-type]
-RoleName = Literal[ROLES]  # type: ignore[valid-type]
+RoleName = Literal[TOKEN_ROLES]  # type: ignore[valid-type]
 CaseStatus = Literal[CASE_STATUSES]  # type: ignore[valid-type]
 CasePriority = Literal[CASE_PRIORITIES]  # type: ignore[valid-type]
 
@@ -29,10 +30,29 @@ FUTURE_SKEW = timedelta(minutes=5)
 
 
 def reject_control_chars(value: str) -> str:
-    """PostgreSQL cannot store NUL, and no field of ours has a use for other control characters."""
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("control characters are not allowed")
+    """PostgreSQL cannot store NUL, XML cannot carry most control characters or a lone surrogate, and
+    no field of ours has a use for any of them (common/text.py)."""
+    if found := forbidden_character(value):
+        raise ValueError(f"control characters are not allowed (found {found})")
     return value
+
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC; a 422, not a 500, when it cannot be one (year 1 at +14:00 is
+    before year 1 in UTC) or is too old to be a verification of this incident."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+    if value < EARLIEST:
+        raise ValueError("too far in the past (before 1900)")
+    return value
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
 
 
 def _strip_or_none(value: str | None) -> str | None:
@@ -73,7 +93,7 @@ class PersonOut(BaseModel):
     birth_date: date | None
     approx_age: int | None
     restricted: bool
-    current_status: str
+    current_status: str | None = Field(description="null for a viewer reading a restricted record")
     status_version: int
     current_report: CurrentReport | None = Field(description="the latest status report; null before any")
     proof_locked: bool = Field(default=False, description="failed proofs from any contacts locked the person "
@@ -117,7 +137,7 @@ class StatusReportIn(BaseModel):
     location: Annotated[CleanStr | None, Field(max_length=300)] = None
     source: Annotated[CleanStr | None, Field(max_length=300)] = None
     verified_by: Annotated[CleanStr | None, Field(max_length=200)] = None
-    verified_at: AwareDatetime | None = None
+    verified_at: UtcDatetime | None = None
     expected_version: Annotated[int | None, Field(ge=0, le=MAX_ID)] = None
 
     @model_validator(mode="after")
@@ -128,7 +148,6 @@ class StatusReportIn(BaseModel):
         if self.status != "unconfirmed" and not self.source:
             raise ValueError("a verified status needs its source")
         if self.verified_at is not None:
-            self.verified_at = self.verified_at.astimezone(UTC)
             if self.verified_at > datetime.now(UTC) + FUTURE_SKEW:
                 raise ValueError("verified_at is in the future")
         return self
@@ -226,10 +245,15 @@ class AuditPage(Page):
 
 
 class TokenIn(BaseModel):
+    """A new token for the caller's own person (their user, or their integration): through the API
+    nobody makes a token for someone else (that is ``hotline tokens create --user``), so one person
+    cannot become two for four eyes."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[CleanStr, Field(min_length=1, max_length=100)]
     role: RoleName
+    expires_days: Annotated[float | None, Field(gt=0, le=3650, description="null: no expiry")] = None
 
 
 class TokenOut(BaseModel):
@@ -242,6 +266,9 @@ class TokenOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    user_id: int | None = Field(description="the console user it belongs to, or null")
+    integration: str | None = Field(description="the integration it belongs to, or null")
+    expires_at: datetime | None = Field(description="null: no expiry")
 
 
 class TokenCreated(TokenOut):

@@ -6,9 +6,12 @@ follow the person get an URGENT case for a trained person to call them, never a 
 it. Why: a wrong "fallecido" is the worst error the hotline can make, and the usual safeguard of
 casualty bureaux is a second person checking the source before a death is entered.
 
-"Different person" is judged by the actor: a console user (``user:<name>``, and the same user id)
-or an API token (``token:<id>``). Two tokens held by one integration are two actors to us; the
-deployment must give each person their own token (docs/operations.md).
+"Different person" is judged by the PERSON behind the action (``bot.auth.principal_of``), never by
+the token: ``user:<id>`` for a console user and for every token of that user, ``integration:<name>``
+for every token of a named integration, ``import`` for the command line's roster import. A death
+proposed with one token and confirmed with another token of the same person, or proposed in the
+console and confirmed with the same user's token, is refused. A ``deceased`` row of an imported
+list is a proposal too (bot/roster/importer.py).
 
 Like the rest of ``bot/``, these functions work in the caller's transaction and never commit.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.auth import user_principal
 from bot.operators import OperatorError, record_status
 from common.settings import Settings
 from db.base import utcnow
@@ -35,6 +39,13 @@ def _actor(user: User | None, actor: str | None) -> str:
     raise ValueError("an actor (user or actor string) is required")
 
 
+def _principal(user: User | None, principal: str | None, who: str) -> str:
+    """The person acting: the console user, else the given principal (a token's), else the actor."""
+    if user is not None:
+        return user_principal(user)
+    return principal or who
+
+
 def propose_status(
     session: Session,
     person: Person,
@@ -43,9 +54,11 @@ def propose_status(
     *,
     user: User | None = None,
     actor: str | None = None,
+    principal: str | None = None,
     expected_version: int | None = None,
 ) -> StatusReport | PendingStatusReport:
-    """Record ``report`` now, or, for ``deceased``, hold it for a second person's confirmation."""
+    """Record ``report`` now, or, for ``deceased``, hold it for a second person's confirmation.
+    ``principal``: the person behind a token (``bot.auth.principal_of``)."""
     who = _actor(user, actor)
     if report.status not in NEEDS_SECOND_PERSON:
         return record_status(session, person, report, settings, actor=who, expected_version=expected_version)
@@ -66,12 +79,13 @@ def propose_status(
         # The confirmer confirms what the proposer saw: if the record changes meanwhile (a hospital
         # reports the person alive), the confirmation is refused instead of overwriting that news.
         expected_version=person.status_version,
-        proposed_by_user_id=user.id if user is not None else None, proposed_by=who, created_at=utcnow(),
+        proposed_by_user_id=user.id if user is not None else None, proposed_by=who,
+        proposer=_principal(user, principal, who), created_at=utcnow(),
     )
     session.add(pending)
     session.flush()
     session.add(AuditEvent(actor=who, action="status_proposed", subject_type="person", subject_id=str(person.id),
-                           details={"pending_id": pending.id, "status": report.status,
+                           details={"pending_id": pending.id, "status": report.status, "proposer": pending.proposer,
                                     "location": report.location, "source": report.source}))
     return pending
 
@@ -88,19 +102,22 @@ def _undecided(session: Session, pending_id: int) -> PendingStatusReport:
     return pending
 
 
-def _same_person(pending: PendingStatusReport, user: User | None, who: str) -> bool:
+def _same_person(pending: PendingStatusReport, user: User | None, who: str, principal: str) -> bool:
     if user is not None and pending.proposed_by_user_id is not None and user.id == pending.proposed_by_user_id:
+        return True
+    if pending.proposer is not None and pending.proposer == principal:
         return True
     return who == pending.proposed_by
 
 
 def confirm_pending(
-    session: Session, pending_id: int, settings: Settings, *, user: User | None = None, actor: str | None = None
+    session: Session, pending_id: int, settings: Settings, *, user: User | None = None, actor: str | None = None,
+    principal: str | None = None,
 ) -> StatusReport:
     """A second person confirms: the status is recorded and the followers are handled by policy."""
     who = _actor(user, actor)
     pending = _undecided(session, pending_id)
-    if _same_person(pending, user, who):
+    if _same_person(pending, user, who, _principal(user, principal, who)):
         raise OperatorError("quien propuso el fallecimiento no puede confirmarlo: debe hacerlo otra persona")
     person = session.get(Person, pending.person_id)
     assert person is not None  # the foreign key cascades: a pending row never outlives its person

@@ -58,11 +58,14 @@ def _print_report(report: ImportReport) -> None:
     if report.dry_run:
         echo(f"dry run: every line is valid; nothing was written. {report.rows} rows: "
              f"{report.created} would be created, {report.updated} updated, {report.unchanged} unchanged; "
-             f"{report.status_reports} status reports would be added")
+             f"{report.status_reports} status reports would be added"
+             + (f"; {report.proposals} death(s) would be proposals for a second person" if report.proposals else ""))
     else:
         echo(f"imported {report.rows} rows: {report.created} created, {report.updated} updated, "
              f"{report.unchanged} unchanged; {report.status_reports} status reports added "
-             f"(import run {report.import_run_id}, {report.duration_seconds:.1f} s)")
+             f"(import run {report.import_run_id}, {report.duration_seconds:.1f} s)"
+             + (f"; {report.proposals} death(s) held as proposals: another person must confirm each" if report.proposals
+                else ""))
 
 
 class _progress_bar:  # noqa: N801 - used as a context manager, reads like one

@@ -13,9 +13,22 @@ from api.console.security import Forbidden, LoginRequired, render
 
 def routers() -> list[APIRouter]:
     """The console's routers, one per area; every path is under /console."""
-    from api.console import audit, auth, cases, dashboard, exports, imports, persons, queue, static
+    from api.console import (
+        account,
+        audit,
+        auth,
+        cases,
+        dashboard,
+        exports,
+        imports,
+        persons,
+        queue,
+        static,
+        users,
+    )
 
-    return [m.router for m in (auth, queue, cases, persons, imports, dashboard, audit, exports, static)]
+    return [m.router for m in (auth, account, queue, cases, persons, imports, dashboard, audit, users, exports,
+                               static)]
 
 
 def install(app: FastAPI) -> None:

@@ -1,4 +1,5 @@
-"""The audit log (filters: action, actor, subject, date range; paginated) and the users list. Admin only."""
+"""The audit log (filters: action, actor, subject, date range; paginated). Admin only. (The users
+page is api/console/users.py.)"""
 
 from __future__ import annotations
 
@@ -65,7 +66,3 @@ def audit_log(
         "next_url": page_url(page + 1) if page < pages else None,
     }, status_code=422 if errors else 200)
 
-
-@router.get("/users")
-def users(request: Request, me: Admin, db: SessionDep) -> Response:
-    return render(request, "console/users.html", {"users": repo.list_users(db)})

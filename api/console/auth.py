@@ -1,43 +1,51 @@
-"""Login and logout.
+"""Login (password, then the second factor's code) and logout.
 
-Five failed attempts lock the account for 15 minutes; while locked even the right password is
-refused. The refusal reads the same whether the username exists, the password is wrong or the
-account is locked, and an unknown username still costs one argon2 verification, so neither the
-words nor the timing tell who has an account. Every attempt is an audit event.
+The password step is bot.login: growing delays per account name and per client address instead of
+a lock (429 "espere N segundos" while a delay runs), the same work for known and unknown names, and
+one refusal for every reason. A user with a second factor then gives a code from their
+authenticator app, or a recovery code (page ``/console/login/code``); where the second factor is
+required (production) a user without one must enrol before anything else. Every attempt is an
+audit event. Each step starts a NEW server-side session (bot.console_sessions).
 """
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select, update
 
 from api.console.security import (
-    ConsoleSession,
-    ViewerForm,
+    ENROL_PATH,
     check_csrf,
     clear_session,
+    new_session,
     render,
     safe_next,
+    server_session,
+    session_of,
     write_session,
 )
-from api.deps import SessionDep
-from bot.auth import hash_password, verify_password
-from db.base import utcnow
+from api.deps import SessionDep, SettingsDep
+from bot import console_sessions, second_factor
+from bot import login as login_service
 from db.models import AuditEvent, User
 
 router = APIRouter()
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-LOGIN_FAILED = ("No se pudo iniciar sesión. Revise el usuario y la contraseña. Después de 5 intentos "
-                "fallidos la cuenta queda bloqueada 15 minutos.")
-# Verified against when the username is unknown, so that the answer takes as long.
-_DUMMY_HASH = hash_password("not-a-real-password-0000")
+LOGIN_FAILED = "No se pudo iniciar sesión. Revise el usuario y la contraseña."
+CODE_FAILED = "El código no es válido. Escriba el código de 6 cifras que muestra ahora su aplicación, o un código de recuperación."
+MAX_CODE_FAILURES = 5
+
+
+def _throttled(seconds: int) -> str:
+    return (f"Demasiados intentos fallidos. Espere {seconds} segundos y vuelva a intentarlo. "
+            "Cada acceso queda registrado.")
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 @router.get("/login")
@@ -46,58 +54,105 @@ def login_page(request: Request, next: str | None = None, salida: str | None = N
                                                   "notice": "Sesión cerrada." if salida else None})
 
 
+def _start(request: Request, db: SessionDep, settings: SettingsDep, user: User, stage: str, target: str) -> Response:
+    started = console_sessions.start(db, user.id, stage, settings)
+    db.commit()
+    # A new session id at every step: a session planted before login is worthless.
+    fresh = new_session(request, started.sid, started.row)
+    return write_session(request, RedirectResponse(target, status_code=303), fresh)
+
+
+def _logged_in(db: SessionDep, user: User, how: str) -> None:
+    db.add(AuditEvent(actor=f"user:{user.username}", action="login", subject_type="user", subject_id=str(user.id),
+                      details={"role": user.role, "second_factor": how}))
+
+
 @router.post("/login", dependencies=[Depends(check_csrf)])
 def login(
     request: Request,
     db: SessionDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/console",
 ) -> Response:
     username = username.strip()
-    now = utcnow()
-    user = db.scalars(select(User).where(User.username == username)).first() if username else None
-    reason: str | None = None
-    if user is None:
-        verify_password(_DUMMY_HASH, password)
-        reason = "unknown_user"
-    elif user.locked_until is not None and user.locked_until > now:
-        reason = "locked"
-    elif not verify_password(user.password_hash, password):
-        reason = "bad_password"
-        # One atomic UPDATE: concurrent failures are all counted.
-        db.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
-        db.refresh(user)
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            db.add(AuditEvent(actor="system", action="user_locked", subject_type="user", subject_id=str(user.id),
-                              details={"until": user.locked_until.isoformat()}))
-    elif not user.active:
-        reason = "inactive"
-    if reason is not None:
-        db.add(AuditEvent(actor=f"login:{username[:100]}", action="login_failed", subject_type="user",
-                          subject_id=str(user.id) if user else None, details={"reason": reason}))
+    result = login_service.check_password_login(db, username, password, _address(request))
+    db.commit()
+    context = {"next": safe_next(next), "username": username}
+    if result.outcome == "throttled":
+        response = render(request, "console/login.html", {**context, "error": _throttled(result.retry_after)},
+                          status_code=429)
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response
+    if result.outcome != "ok" or result.user is None:
+        return render(request, "console/login.html", {**context, "error": LOGIN_FAILED}, status_code=401)
+    user = result.user
+    if user.totp_secret is not None:
+        return _start(request, db, settings, user, "second_factor",
+                      "/console/login/code?next=" + quote(safe_next(next), safe=""))
+    if settings.second_factor_required:
+        db.add(AuditEvent(actor=f"user:{user.username}", action="login_needs_enrolment", subject_type="user",
+                          subject_id=str(user.id), details={}))
+        return _start(request, db, settings, user, "enrol", ENROL_PATH)
+    _logged_in(db, user, "none")
+    return _start(request, db, settings, user, "full", safe_next(next))
+
+
+@router.get("/login/code")
+def code_page(request: Request, db: SessionDep, next: str | None = None) -> Response:
+    if server_session(request, db, ("second_factor",)) is None:
+        return RedirectResponse("/console/login", status_code=303)
+    return render(request, "console/login_code.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login/code", dependencies=[Depends(check_csrf)])
+def code(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/console",
+) -> Response:
+    row = server_session(request, db, ("second_factor",))
+    user = db.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or not user.active:
+        return RedirectResponse("/console/login", status_code=303)
+    address = _address(request)
+    wait = login_service.wait_seconds(db, user.username, address)
+    context = {"next": safe_next(next)}
+    if wait > 0:
+        response = render(request, "console/login_code.html", {**context, "error": _throttled(wait)},
+                          status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    how = second_factor.verify_code(db, user, code)
+    if how is None:
+        login_service.record_failure(db, user.username, address)
+        row.failed_codes += 1
+        db.add(AuditEvent(actor=f"login:{user.username}", action="login_failed", subject_type="user",
+                          subject_id=str(user.id), details={"reason": "bad_code"}))
+        if row.failed_codes >= MAX_CODE_FAILURES:
+            console_sessions.end(row, "too_many_codes")
+            db.commit()
+            return RedirectResponse("/console/login", status_code=303)
         db.commit()
-        return render(request, "console/login.html",
-                      {"next": safe_next(next), "error": LOGIN_FAILED, "username": username}, status_code=401)
-    assert user is not None
-    user.failed_logins = 0
-    user.locked_until = None
-    db.add(AuditEvent(actor=f"user:{user.username}", action="login", subject_type="user", subject_id=str(user.id),
-                      details={"role": user.role}))
-    db.commit()
-    # A new session id and CSRF token at every login: a session planted before login is worthless.
-    fresh = ConsoleSession.fresh(user_id=user.id, login_at=time.time())
-    request.state.console_session = fresh
-    return write_session(request, RedirectResponse(safe_next(next), status_code=303), fresh)
+        return render(request, "console/login_code.html", {**context, "error": CODE_FAILED}, status_code=401)
+    console_sessions.end(row, "second_factor_ok")
+    login_service.clear_account(db, user.username)
+    _logged_in(db, user, how)
+    return _start(request, db, settings, user, "full", safe_next(next))
 
 
-@router.post("/logout")
-def logout(operator: ViewerForm, db: SessionDep) -> Response:
-    db.add(AuditEvent(actor=operator.actor, action="logout", subject_type="user", subject_id=str(operator.user.id),
-                      details={}))
-    db.commit()
-    response = RedirectResponse("/console/login?salida=1", status_code=303)
-    return clear_session(response)
-
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request, db: SessionDep) -> Response:
+    """Ends the server-side session: the cookie, and every copy of it, opens nothing after this."""
+    row = server_session(request, db, console_sessions.STAGES)
+    if row is not None:
+        user = db.get(User, row.user_id)
+        console_sessions.end(row, "logout")
+        db.add(AuditEvent(actor=f"user:{user.username}" if user else "system", action="logout", subject_type="user",
+                          subject_id=str(row.user_id), details={}))
+        db.commit()
+    session_of(request).dirty = False
+    return clear_session(RedirectResponse("/console/login?salida=1", status_code=303))

@@ -1,22 +1,24 @@
 """Console sessions, CSRF and roles.
 
-The session is a cookie signed with ``HOTLINE_SECRET_KEY`` (itsdangerous) holding a random session
-id, the CSRF token and, once logged in, the user's id and the time of login. Nothing is kept in
-process memory, so several API processes can serve the console. The cookie is HttpOnly,
-SameSite=Lax, limited to ``/console``, Secure when the public URL is https, and expires after
-``SESSION_MAX_AGE``. Logging in always issues a NEW session id and CSRF token (no session
-fixation); logging out drops the cookie. Every request re-reads the user, so a deactivated account
-or a changed role takes effect at once.
+Sessions live on the server (bot.console_sessions, table ``console_sessions``): the cookie carries
+only a random id. Logging in always issues a NEW id (no session fixation); logging out, a
+deactivation or a password reset end the session's row, so a copied cookie opens nothing at once, in
+every API process. A session also ends after ``CONSOLE_IDLE_MINUTES`` without a request and
+``CONSOLE_SESSION_HOURS`` after login. The cookie is HttpOnly, SameSite=Lax, limited to
+``/console``, and Secure when the public URL is https. Every request re-reads the session and the
+user, so a deactivated account or a changed role takes effect at once.
 
-CSRF: every POST form carries ``csrf_token``; it must equal the session's token (compared in
-constant time), otherwise 403 and nothing happens. SameSite=Lax already stops most cross-site
-posts; the token is the defence that does not depend on the browser.
+CSRF: every POST form carries ``csrf_token``, an HMAC of the session id under
+``HOTLINE_SECRET_KEY`` (so a visitor who is not logged in has one too without any row being
+written); it must match (compared in constant time), otherwise 403 and nothing happens. SameSite=Lax
+already stops most cross-site posts; the token is the defence that does not depend on the browser.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,21 +27,21 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import pass_context
 from starlette.responses import Response
 
 from api.console import format as fmt
 from api.deps import SessionDep
+from bot import console_sessions
 from bot.auth import ROLE_RANK
 from common.settings import Settings
 from db.base import utcnow
-from db.models import User
+from db.models import OperatorSession, Person, User
 
 COOKIE_NAME = "hotline_console"
 COOKIE_PATH = "/console"
-SESSION_MAX_AGE = 12 * 3600  # one working shift
 CSRF_FIELD = "csrf_token"
+ENROL_PATH = "/console/account/second-factor"
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
@@ -85,38 +87,38 @@ class Forbidden(Exception):
 
 @dataclass
 class ConsoleSession:
+    """This request's session as the browser holds it: the random id (and the CSRF token made from
+    it); ``row`` is the server's record once looked up (None for a visitor not logged in)."""
+
     sid: str
     csrf: str
-    user_id: int | None = None
-    login_at: float | None = None
+    row: OperatorSession | None = None
     dirty: bool = False  # a new cookie must be sent
 
-    @classmethod
-    def fresh(cls, user_id: int | None = None, login_at: float | None = None) -> ConsoleSession:
-        return cls(sid=secrets.token_urlsafe(18), csrf=secrets.token_urlsafe(24), user_id=user_id,
-                   login_at=login_at, dirty=True)
-
-    def dump(self) -> dict[str, Any]:
-        return {"sid": self.sid, "csrf": self.csrf, "uid": self.user_id, "at": self.login_at}
+    @property
+    def user_id(self) -> int | None:
+        return self.row.user_id if self.row is not None else None
 
 
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.hotline_secret_key, salt="hotline-console-session")
+def _csrf_for(settings: Settings, sid: str) -> str:
+    mac = hmac.new(settings.hotline_secret_key.encode(), b"console-csrf|" + sid.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def new_session(request: Request, sid: str | None = None, row: OperatorSession | None = None) -> ConsoleSession:
+    """A session with a new id (a fresh visitor, or a login: the id always changes at login)."""
+    sid = sid or console_sessions.new_sid()
+    fresh = ConsoleSession(sid=sid, csrf=_csrf_for(request.app.state.settings, sid), row=row, dirty=True)
+    request.state.console_session = fresh
+    return fresh
 
 
 def read_session(request: Request) -> ConsoleSession | None:
-    raw = request.cookies.get(COOKIE_NAME)
-    if not raw:
+    """The id in the cookie (not yet looked up), or None when there is none or it is malformed."""
+    sid = request.cookies.get(COOKIE_NAME)
+    if not sid or not console_sessions.SID_PATTERN.match(sid):
         return None
-    try:
-        data = _serializer(request.app.state.settings).loads(raw, max_age=SESSION_MAX_AGE)
-    except BadSignature:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("sid"), str) or not isinstance(data.get("csrf"), str):
-        return None
-    uid = data.get("uid")
-    return ConsoleSession(sid=data["sid"], csrf=data["csrf"], user_id=uid if isinstance(uid, int) else None,
-                          login_at=data.get("at"))
+    return ConsoleSession(sid=sid, csrf=_csrf_for(request.app.state.settings, sid))
 
 
 def session_of(request: Request) -> ConsoleSession:
@@ -124,17 +126,30 @@ def session_of(request: Request) -> ConsoleSession:
     cached = getattr(request.state, "console_session", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    found = read_session(request) or ConsoleSession.fresh()
+    found = read_session(request)
+    if found is None:
+        return new_session(request)
     request.state.console_session = found
     return found
+
+
+def server_session(request: Request, db: Any, stages: tuple[str, ...]) -> OperatorSession | None:
+    """The live server-side session behind the cookie, if it is at one of ``stages``."""
+    console_session = session_of(request)
+    if console_session.row is None:
+        console_session.row = console_sessions.find(db, console_session.sid, request.app.state.settings)
+        if console_session.row is None:
+            db.commit()  # a session found idle or expired was just ended: it stays ended
+    row = console_session.row
+    return row if row is not None and row.stage in stages else None
 
 
 def write_session(request: Request, response: Response, session: ConsoleSession) -> Response:
     settings: Settings = request.app.state.settings
     response.set_cookie(
         COOKIE_NAME,
-        _serializer(settings).dumps(session.dump()),
-        max_age=SESSION_MAX_AGE,
+        session.sid,
+        max_age=int(settings.console_session_hours * 3600),
         path=COOKIE_PATH,
         httponly=True,
         samesite="lax",
@@ -187,14 +202,16 @@ class Operator:
 
 def current_user(request: Request, db: SessionDep) -> Operator:
     """The logged-in, active user (in the request's own database session); otherwise a redirect to
-    the login page."""
-    console_session = session_of(request)
-    if console_session.user_id is None:
-        raise LoginRequired(login_redirect_target(request))
-    user = db.get(User, console_session.user_id)
+    the login page (or, for a password already checked, to the code or the enrolment page)."""
+    row = server_session(request, db, console_sessions.STAGES)
+    if row is not None and row.stage == "enrol":
+        raise LoginRequired(ENROL_PATH)
+    if row is not None and row.stage == "second_factor":
+        raise LoginRequired("/console/login/code")
+    user = db.get(User, row.user_id) if row is not None else None
     if user is None or not user.active:
         raise LoginRequired(login_redirect_target(request))
-    operator = Operator(user=user, session=console_session)
+    operator = Operator(user=user, session=session_of(request))
     request.state.console_operator = operator
     return operator
 
@@ -213,7 +230,7 @@ async def check_csrf(request: Request) -> None:
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     expected = read_session(request)
-    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected.csrf):
+    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent.encode(), expected.csrf.encode()):
         raise Forbidden("El formulario caducó o no es válido (token CSRF). Vuelva a cargar la página e inténtelo de nuevo.")
 
 
@@ -239,6 +256,11 @@ OperatorForm = Annotated[Operator, Depends(require_role_and_csrf("operator"))]
 AdminForm = Annotated[Operator, Depends(require_role_and_csrf("admin"))]
 
 
+def shows_status(operator: Operator | None, person: Person | None) -> bool:
+    """Viewers see that a restricted record exists, never its status or location."""
+    return person is None or not person.restricted or (operator is not None and operator.can("operator"))
+
+
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200,
            operator: Operator | None = None) -> Response:
     """A console page: the template gets the user, the CSRF token and the flash message."""
@@ -246,6 +268,7 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
     operator = operator or getattr(request.state, "console_operator", None)
     settings: Settings = request.app.state.settings
     ctx = {"me": operator, "csrf_token": console_session.csrf, "role_labels": ROLE_LABELS, "utcnow": utcnow(),
+           "shows_status": lambda person: shows_status(operator, person),
            "tz": settings.hotline_timezone, "fmt": fmt, **context}
     response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"

@@ -12,8 +12,13 @@ when the person's version has moved on, the answer is 409 with the current versi
 written. Both are optional, so an integration that is the sole source for its persons may append
 without reading first.
 
+Roles: viewers read, but a restricted record's status and location are hidden from them (null, and
+403 for its history); operators and admins also add status reports; a ``reporter`` token (a hospital,
+a prosecutor's office) may ONLY add status reports (and so propose deaths), nothing else.
+
 Four eyes for a death: ``deceased`` is not recorded at once. It becomes a pending proposal (202
-with the proposal) that a second token confirms or rejects through ``/pending-status-reports``
+with the proposal) that a second PERSON (not merely another token of the same person: see
+bot/status_review.py) confirms or rejects through ``/pending-status-reports``
 (api/routers/status_review.py, bot/status_review.py). Every other status is recorded at once and the
 relatives who follow the person are told through the disclosure policy (bot/operators.py).
 """
@@ -29,7 +34,7 @@ from pydantic import AfterValidator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
+from api.deps import ReporterToken, SessionDep, SettingsDep, ViewerToken, actor_of, sees_restricted_status
 from api.routers.params import MAX_ID, Limit, NoControlChars, Offset, PersonId
 from api.schemas import (
     CurrentReport,
@@ -45,6 +50,7 @@ from api.schemas import (
     StatusReportIn,
     StatusReportOut,
 )
+from bot.auth import principal_of
 from bot.matching.search import search_persons
 from bot.operators import OperatorError
 from bot.status_review import propose_status
@@ -61,7 +67,11 @@ def _upper(value: str | None) -> str | None:
     return value.upper() if value else None
 
 
-def person_out(person: Person, report: StatusReport | None, *, admin: bool = False) -> PersonOut:
+def person_out(person: Person, report: StatusReport | None, *, admin: bool = False,
+               hide_status: bool = False) -> PersonOut:
+    """``hide_status``: a viewer reading a restricted record gets neither its status nor its location."""
+    if hide_status and person.restricted:
+        report = None
     fields: dict[str, Any] = {
         "id": person.id,
         "incident_id": person.incident_id,
@@ -73,7 +83,7 @@ def person_out(person: Person, report: StatusReport | None, *, admin: bool = Fal
         "birth_date": person.birth_date,
         "approx_age": person.approx_age,
         "restricted": person.restricted,
-        "current_status": person.current_status,
+        "current_status": None if hide_status and person.restricted else person.current_status,
         "status_version": person.status_version,
         "proof_locked": person.proof_locked_at is not None,
         "current_report": None
@@ -125,6 +135,7 @@ def list_persons(
     """List persons, or search them by name (`q`) with ranked candidates."""
     filters = {"external_id": external_id, "status": status_, "nationality": nationality,
                "incident": incident}
+    hide = not sees_restricted_status(token)
     page: PersonSearchPage | PersonPage
     if q is not None:
         # The search ranks the best `offset + limit`; the other filters narrow that ranking.
@@ -132,14 +143,14 @@ def list_persons(
             c
             for c in search_persons(session, q, limit=offset + limit, incident_id=incident)
             if (external_id is None or c.person.external_id == external_id)
-            and (status_ is None or c.person.current_status == status_)
+            and (status_ is None or (c.person.current_status == status_ and not (hide and c.person.restricted)))
             and (nationality is None or c.person.nationality == nationality)
         ]
         shown = candidates[offset : offset + limit]
         reports = persons.current_reports(session, [c.person for c in shown])
         items = [
             PersonCandidateOut(
-                **person_out(c.person, reports.get(c.person.id)).model_dump(),
+                **person_out(c.person, reports.get(c.person.id), hide_status=hide).model_dump(),
                 score=round(max(0.0, min(1.0, float(c.score))), 4),
                 strong=bool(c.strong),
                 reason=c.reason,
@@ -151,9 +162,11 @@ def list_persons(
         rows, total = persons.list_persons(
             session, external_id=external_id, status=status_, nationality=nationality,
             incident_id=incident, limit=limit, offset=offset,
+            # Filtering a viewer's list by status must not tell a restricted record's status.
+            include_restricted=not (hide and status_ is not None),
         )
         reports = persons.current_reports(session, rows)
-        page = PersonPage(items=[person_out(p, reports.get(p.id)) for p in rows], total=total,
+        page = PersonPage(items=[person_out(p, reports.get(p.id), hide_status=hide) for p in rows], total=total,
                           limit=limit, offset=offset)
     audit.record(
         session,
@@ -181,7 +194,7 @@ def get_person(person_id: PersonId, session: SessionDep, token: ViewerToken, res
                  subject_id=person.id, details={"view": "record"})
     session.commit()
     response.headers["ETag"] = _etag(person.status_version)
-    return person_out(person, report, admin=token.role == "admin")
+    return person_out(person, report, admin=token.role == "admin", hide_status=not sees_restricted_status(token))
 
 
 @router.get("/persons/{person_id}/status-reports", response_model=StatusHistory)
@@ -190,6 +203,9 @@ def list_status_reports(
 ) -> StatusHistory:
     """A person's status history, oldest first (append-only)."""
     person = _person_or_404(session, person_id)
+    if person.restricted and not sees_restricted_status(token):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail="a restricted record's status history is for operators and admins")
     rows = history(session, person.id)
     audit.record(session, actor=actor_of(token), action="person_read", subject_type="person",
                  subject_id=person.id, details={"view": "status_reports"})
@@ -245,7 +261,7 @@ def create_status_report(
     body: StatusReportIn,
     session: SessionDep,
     settings: SettingsDep,
-    token: OperatorToken,
+    token: ReporterToken,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
 ) -> StatusReportCreated | PendingStatusReportOut | JSONResponse:
@@ -256,7 +272,8 @@ def create_status_report(
     new = NewReport(status=body.status, location=body.location, source=body.source,
                     verified_by=body.verified_by, verified_at=body.verified_at)
     try:
-        result = propose_status(session, person, new, settings, actor=actor_of(token), expected_version=expected)
+        result = propose_status(session, person, new, settings, actor=actor_of(token), principal=principal_of(token),
+                                expected_version=expected)
         session.commit()
     except StaleVersion as exc:
         session.rollback()

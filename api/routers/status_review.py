@@ -1,8 +1,10 @@
 """Four eyes for a death (``/api/v1/pending-status-reports``): a ``deceased`` report posted to
-``/persons/{id}/status-reports`` waits here until a second token confirms or rejects it.
+``/persons/{id}/status-reports`` waits here until a second person confirms or rejects it.
 
-The token that proposed cannot confirm (409 with the reason); it may reject (withdraw) its own
-proposal. Confirming records the status through the same service as the console
+The person who proposed cannot confirm (409 with the reason), with this token or any other of
+theirs (every token of a user is that user, every token of an integration is that integration);
+they may reject (withdraw) their own proposal. Viewers do not see proposals about restricted
+records. Confirming records the status through the same service as the console
 (bot/status_review.py): followers of the person get an urgent case for a trained person to call
 them, never a text.
 """
@@ -15,17 +17,18 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
+from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of, sees_restricted_status
 from api.routers.params import MAX_ID, PendingId
 from api.schemas import NoteIn, PendingList, PendingStatusReportOut, StatusReportCreated, StatusReportOut
 from bot import status_review
+from bot.auth import principal_of
 from bot.operators import OperatorError
 from db.models import PendingStatusReport
 
 router = APIRouter(prefix="/api/v1", tags=["status reports"])
 
 _CONFLICTS: dict[int | str, dict[str, Any]] = {
-    409: {"description": "already decided, proposed by this same token, or the record changed"}
+    409: {"description": "already decided, proposed by this same person, or the record changed"}
 }
 
 
@@ -39,11 +42,13 @@ def _pending_or_404(session: SessionDep, pending_id: int) -> PendingStatusReport
 @router.get("/pending-status-reports", response_model=PendingList)
 def list_pending(
     session: SessionDep,
-    _: ViewerToken,
+    token: ViewerToken,
     person_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this person's")] = None,
 ) -> PendingList:
     """Proposals waiting for a second person, oldest first."""
     rows = status_review.list_pending(session, person_id)
+    if not sees_restricted_status(token):
+        rows = [r for r in rows if not r.person.restricted]
     return PendingList(items=[PendingStatusReportOut.model_validate(r) for r in rows])
 
 
@@ -58,7 +63,8 @@ def confirm(pending_id: PendingId, session: SessionDep, settings: SettingsDep,
     """Confirm a proposal (a token other than the proposer's): the status is recorded."""
     _pending_or_404(session, pending_id)
     try:
-        report = status_review.confirm_pending(session, pending_id, settings, actor=actor_of(token))
+        report = status_review.confirm_pending(session, pending_id, settings, actor=actor_of(token),
+                                               principal=principal_of(token))
         session.commit()
     except OperatorError as exc:
         session.rollback()

@@ -1,4 +1,9 @@
-"""API tokens, for admins (``/api/v1/tokens``). A secret is shown once, when created."""
+"""API tokens, for admins (``/api/v1/tokens``). A secret is shown once, when created.
+
+A token made here belongs to the same person as the admin token that makes it (its user, or its
+integration): otherwise one admin could make a "second person" and confirm their own proposal of a
+death. Tokens for other users or integrations are made with ``hotline tokens create``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from api.deps import AdminToken, SessionDep, actor_of
 from api.routers.params import TokenId
 from api.schemas import TokenCreated, TokenIn, TokenList, TokenOut
 from bot.auth import create_token
+from db.models import User
 from db.repositories import tokens
 
 router = APIRouter(prefix="/api/v1", tags=["tokens"])
@@ -23,7 +29,10 @@ def list_tokens(session: SessionDep, _: AdminToken) -> TokenList:
 def create_api_token(body: TokenIn, session: SessionDep, admin: AdminToken) -> TokenCreated:
     """Create a token; the response is the only time its secret is shown."""
     try:
-        token, secret = create_token(session, body.name, body.role, actor=actor_of(admin))
+        owner = session.get(User, admin.user_id) if admin.user_id is not None else None
+        token, secret = create_token(session, body.name, body.role, actor=actor_of(admin), user=owner,
+                                     integration=None if owner is not None else (admin.integration or admin.name),
+                                     expires_days=body.expires_days)
     except ValueError as exc:  # e.g. a name of only spaces
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     session.commit()

@@ -2,6 +2,9 @@
 
 Every name, date and source in ``demo_roster.csv`` is invented; see DEMO_ROSTER_README.md and
 docs/roster.md (which lists the rows that tests and dialogue demos rely on).
+
+Its deceased rows go through four eyes like any imported death: the import proposes them, and a
+second, fictional reviewer of the demo confirms them, so that the demo shows deceased records.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import status_review
 from bot.roster.importer import import_roster
+from common.settings import get_settings
 from db.models import Incident, Person
 
 DEMO_INCIDENT_NAME = "Incendio en estación migratoria (ficticio)"
 DEMO_ACTOR = "import"
+# The demo's second person for its deaths (fictional, like everything in the demo).
+DEMO_REVIEWER = "demo:segunda-revisora"
 
 
 def demo_roster_bytes() -> bytes:
@@ -37,4 +44,9 @@ def ensure_demo_roster(session_factory: sessionmaker[Session]) -> int:
                            actor=DEMO_ACTOR, filename="demo_roster.csv")
     if not report.ok:  # pragma: no cover - the packaged file is tested
         raise RuntimeError("the demo roster is invalid: " + "; ".join(map(str, report.errors[:3])))
+    with session_factory.begin() as session:
+        for pending in status_review.list_pending(session):
+            if pending.proposer == DEMO_ACTOR:
+                status_review.confirm_pending(session, pending.id, get_settings(), actor=DEMO_REVIEWER,
+                                              principal=DEMO_REVIEWER)
     return report.created

@@ -12,6 +12,12 @@ one keeps its value. A row whose status, location or source differs from the per
 report appends a report through ``bot.operators.record_status`` (``append_report`` with actor
 "import", then the subscribed relatives are notified); a first import writes the persons and their
 first reports with bulk inserts.
+
+A ``deceased`` row never sets a status: like a death reported in the console or the API it becomes
+a pending proposal (``bot.status_review``, four eyes) that another person must confirm; a new person
+is created without a status until then. The proposer is the person who imported (``principal``:
+``user:<id>`` from the console, ``import`` from the command line), so they cannot confirm it
+themselves. The report counts the proposals and says so line by line.
 """
 
 from __future__ import annotations
@@ -32,9 +38,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching.keys import person_keys
 from bot.matching.name_index import bulk_index_names  # importing it registers the re-indexing events
-from bot.operators import record_status
+from bot.operators import OperatorError, record_status
 from bot.roster.bulk import IdAllocator, insert_rows
 from bot.roster.parse import ProgressCallback, RosterRow, RowError, read_rows, validate
+from bot.status_review import NEEDS_SECOND_PERSON, propose_status
 from common.logging import get_logger
 from common.settings import Settings, get_settings
 from db.base import utcnow
@@ -69,6 +76,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     status_reports: int = 0
+    proposals: int = 0  # deceased rows held for a second person's confirmation
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duration_seconds: float = 0.0
@@ -94,6 +102,7 @@ def import_roster(
     filename: str | None = None,
     now: datetime | None = None,
     settings: Settings | None = None,
+    principal: str | None = None,
 ) -> ImportReport:
     """Validate ``source`` (a path or the file's bytes) and, when every line is good and this is not
     a dry run, write it into the incident (created if missing).
@@ -121,7 +130,7 @@ def import_roster(
 
     rows = read_rows(open_binary, validation.format, today=now.date(), now=now)
     writer = _Writer(report, actor=actor, now=now, progress=progress, started=started,
-                     settings=settings or get_settings())
+                     settings=settings or get_settings(), principal=principal or actor)
     try:
         if isinstance(target, Session):
             savepoint = target.begin_nested()
@@ -183,6 +192,7 @@ class _Writer:
     progress: ProgressCallback | None
     started: float
     settings: Settings
+    principal: str
 
     def run(self, session: Session, rows: Iterable[RosterRow]) -> None:
         report = self.report
@@ -225,10 +235,13 @@ class _Writer:
                 else:
                     self._reconcile(session, row, *match)
             report.created += len(creates)
-            report.status_reports += sum(1 for row in creates if row.states_status)
+            report.status_reports += sum(1 for row in creates if row.states_status and not _is_death(row))
             if creates and report.written:
                 assert incident_id is not None
                 self._insert(session, incident_id, creates)
+            else:  # a dry run still says which deaths would be proposals
+                for row in filter(_is_death, creates):
+                    self._propose(session, row, None, _death(row))
             done += len(batch)
             if self.progress is not None:
                 self.progress("writing", done, report.rows)
@@ -253,6 +266,7 @@ class _Writer:
                     "updated": report.updated,
                     "unchanged": report.unchanged,
                     "status_reports": report.status_reports,
+                    "proposals": report.proposals,
                 },
             ))
             session.flush()
@@ -338,8 +352,11 @@ class _Writer:
             report.unchanged += 1
             return
         report.updated += 1
-        if new_report is not None:
+        if new_report is not None and new_report.status not in NEEDS_SECOND_PERSON:
             report.status_reports += 1
+        if new_report is not None and new_report.status in NEEDS_SECOND_PERSON:
+            self._propose(session, row, person, new_report)
+            new_report = None
         if not report.written:
             return
         if changes:
@@ -373,8 +390,8 @@ class _Writer:
                 "approx_age": row.age,
                 "restricted": bool(row.restricted),
                 **row.keys,
-                "current_status": row.effective_status if row.states_status else "unconfirmed",
-                "status_version": 1 if row.states_status else 0,
+                "current_status": row.effective_status if _has_report(row) else "unconfirmed",
+                "status_version": 1 if _has_report(row) else 0,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -386,7 +403,7 @@ class _Writer:
         names = zip(person_ids, rows, strict=True)
         bulk_index_names(session, ((pid, row.given_names, row.surnames) for pid, row in names))
         paired = zip(person_ids, rows, strict=True)
-        stated = [(person_id, row) for person_id, row in paired if row.states_status]
+        stated = [(person_id, row) for person_id, row in paired if _has_report(row)]
         report_ids = self._report_ids.take(len(stated))
         report_rows = [
             {
@@ -404,6 +421,47 @@ class _Writer:
             for report_id, (person_id, row) in zip(report_ids, stated, strict=True)
         ]
         insert_rows(session, _REPORTS, report_rows)
+        for person_id, row in zip(person_ids, rows, strict=True):
+            if _is_death(row):
+                person = session.get(Person, person_id)
+                assert person is not None
+                self._propose(session, row, person, _death(row))
+
+    # --- deaths: proposals, never a status ---------------------------------------------------------
+
+    def _propose(self, session: Session, row: RosterRow, person: Person | None, new_report: NewReport) -> None:
+        """Hold a ``deceased`` row as a proposal for a second person (four eyes)."""
+        report = self.report
+        if report.written:
+            assert person is not None
+            try:
+                with session.begin_nested():
+                    pending = propose_status(session, person, new_report, self.settings, actor=self.actor,
+                                             principal=self.principal)
+            except OperatorError as exc:
+                report.warnings.append(f"line {row.line}: deceased not proposed: {exc}")
+                return
+            where = f" (proposal {pending.id})"
+        else:
+            where = ""
+        report.proposals += 1
+        report.warnings.append(
+            f"line {row.line}: deceased is not recorded by an import: it is a proposal{where} that another "
+            "person must confirm (console: the person's record; API: /api/v1/pending-status-reports)")
+
+
+def _is_death(row: RosterRow) -> bool:
+    return row.states_status and row.effective_status in NEEDS_SECOND_PERSON
+
+
+def _death(row: RosterRow) -> NewReport:
+    return NewReport(status=row.effective_status, location=row.location, source=row.source,
+                     verified_at=row.verified_at)
+
+
+def _has_report(row: RosterRow) -> bool:
+    """A new person's first report is written at once, except a death (a proposal)."""
+    return row.states_status and not _is_death(row)
 
 
 def _batches(rows: Iterable[RosterRow], size: int) -> Iterator[list[RosterRow]]:

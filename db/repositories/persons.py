@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -24,9 +25,12 @@ def list_persons(
     incident_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
+    include_restricted: bool = True,
 ) -> tuple[list[Person], int]:
     """A page of persons in a stable order (surnames, given names, id) and the total count."""
-    conditions = []
+    conditions: list[Any] = []
+    if not include_restricted:
+        conditions.append(Person.restricted.is_(False))
     if external_id is not None:
         conditions.append(Person.external_id == external_id)
     if status is not None:

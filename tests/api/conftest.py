@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import count
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +19,7 @@ from common.settings import Settings
 from db.models import Case, Conversation, Incident, Person
 from db.repositories.status import NewReport, append_report
 
-ROLES = ("admin", "operator", "viewer")
+ROLES = ("admin", "operator", "viewer", "reporter")
 
 
 @pytest.fixture
@@ -50,9 +51,12 @@ def tokens(session_factory: sessionmaker[Session]) -> Tokens:
 
 @pytest.fixture
 def new_token(session_factory: sessionmaker[Session]) -> Callable[[str], tuple[int, str]]:
+    """A token of a NEW integration each time (a different person for four eyes)."""
+    serial = count(1)
+
     def make(role: str) -> tuple[int, str]:
         with session_factory.begin() as s:
-            token, secret = create_token(s, f"extra {role}", role, actor="test")
+            token, secret = create_token(s, f"extra {role} {next(serial)}", role, actor="test")
             s.flush()
             return token.id, secret
 

@@ -1,4 +1,5 @@
-"""Who may call what: every /api/v1 route against admin, operator, viewer and no token.
+"""Who may call what: every /api/v1 route against admin, operator, viewer, reporter, an expired token
+of each role, and no token.
 
 The matrix below must name every route of the app: a new route without an entry fails
 ``test_every_api_route_is_in_the_matrix``, so nobody can add an endpoint without deciding its role.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import count
 from typing import Any
 
@@ -16,10 +18,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from bot.auth import ROLE_RANK
+from bot.auth import ROLE_RANK, create_token
 from bot.status_review import propose_status
 from common.settings import Settings
-from db.models import Case, Conversation, Incident
+from db.base import utcnow
+from db.models import ApiToken, Case, Conversation, Incident
 from db.repositories.status import NewReport
 from tests.api.conftest import ROLES, CaseSeed, Roster, Tokens, add_person
 
@@ -64,6 +67,7 @@ class Entry:
     role: str  # the least role allowed
     success: int
     request: Callable[[Ctx], dict[str, Any]]  # path and optional json body
+    also: tuple[str, ...] = ()  # unranked roles also allowed (a reporter only adds status reports)
 
 
 MATRIX: dict[tuple[str, str], Entry] = {
@@ -81,6 +85,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "url": f"/api/v1/persons/{c.roster.ids['F-002']}/status-reports",
             "json": {"status": "safe", "location": "Albergue Ficticio", "source": "Acta ficticia 7"},
         },
+        also=("reporter",),
     ),
     ("GET", "/api/v1/cases"): Entry("viewer", 200, lambda c: {"url": "/api/v1/cases"}),
     ("GET", "/api/v1/cases/{case_id}"): Entry(
@@ -187,7 +192,7 @@ def test_each_role_gets_exactly_what_its_rank_allows(
             response = client.request(method, headers=headers, **entry.request(ctx))
             if role is None:
                 expected = 401
-            elif ROLE_RANK[role] >= ROLE_RANK[entry.role]:
+            elif role in entry.also or ROLE_RANK[role] >= ROLE_RANK[entry.role]:
                 expected = entry.success
             else:
                 expected = 403
@@ -226,3 +231,50 @@ def test_a_revoked_token_stops_working_at_once(
     revoked = client.delete(f"/api/v1/tokens/{token_id}", headers=tokens.headers("admin"))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_an_expired_token_of_any_role_gets_401_everywhere(
+    client: TestClient,
+    roster: Roster,
+    case_seed: CaseSeed,
+    new_token: Callable[[str], tuple[int, str]],
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    ctx = Ctx(roster, case_seed, new_token, session_factory, settings)
+    expired: dict[str, str] = {}
+    with session_factory.begin() as s:
+        for role in ROLES:
+            token, secret = create_token(s, f"caducado {role}", role, actor="test", expires_days=1)
+            token.expires_at = utcnow() - timedelta(seconds=1)
+            expired[role] = secret
+    failures = []
+    for (method, path), entry in MATRIX.items():
+        for role, secret in expired.items():
+            response = client.request(method, headers={"Authorization": f"Bearer {secret}"}, **entry.request(ctx))
+            if response.status_code != 401 or response.headers.get("www-authenticate") != "Bearer":
+                failures.append(f"{method} {path} with an expired {role} token: {response.status_code}")
+    assert failures == []
+
+
+def test_a_token_works_until_it_expires(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as s:
+        token, secret = create_token(s, "prueba de caducidad", "viewer", actor="test", expires_days=30)
+        token_id = token.id
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/persons", headers=headers).status_code == 200
+    with session_factory.begin() as s:
+        row = s.get(ApiToken, token_id)
+        assert row is not None and row.expires_at is not None
+        assert timedelta(days=29) < row.expires_at - utcnow() <= timedelta(days=30)
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    r = client.get("/api/v1/persons", headers=headers)
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+
+
+def test_a_reporter_is_told_it_may_only_add_status_reports(client: TestClient, tokens: Tokens,
+                                                           roster: Roster) -> None:
+    r = client.get(f"/api/v1/persons/{roster.ids['F-001']}", headers=tokens.headers("reporter"))
+    assert r.status_code == 403 and r.json()["detail"] == "a reporter token may only add status reports"

@@ -1,5 +1,5 @@
-"""Console security over HTTP, on SQLite and PostgreSQL: CSRF on every POST form, login lockout,
-the authorisation matrix of every /console route and role, and the four-eyes rule for a death.
+"""Console security over HTTP, on SQLite and PostgreSQL: CSRF on every POST form, the authorisation
+matrix of every /console route and role, and the four-eyes rule for a death.
 All data FICTIONAL."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import status_review
 from common.settings import Settings
-from db.base import Base, utcnow
-from db.models import AuditEvent, Case, OutboundMessage, Person, Subscription, User
+from db.base import Base
+from db.models import Case, OutboundMessage, Person, Subscription, User
 from db.repositories.status import NewReport
-from tests.console.conftest import PASSWORD, USERS, Seed, csrf_of, page_csrf
+from tests.console.conftest import Seed, csrf_of, page_csrf
 
 Client = Callable[[str | None], TestClient]
 ROLES = ("viewer", "operator", "admin")
@@ -32,6 +31,7 @@ class Ids:
     case: int
     person: int
     pending: int
+    user: int  # another account (otto, an operator) for the users page's actions
 
 
 # The least role each console route needs ("public": anyone, logged in or not). A new route
@@ -39,6 +39,13 @@ class Ids:
 MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/login"): "public",
     ("POST", "/console/login"): "public",
+    ("GET", "/console/login/code"): "public",
+    ("POST", "/console/login/code"): "public",
+    ("GET", "/console/account"): "viewer",
+    ("GET", "/console/account/second-factor"): "viewer",
+    ("POST", "/console/account/second-factor"): "viewer",
+    ("POST", "/console/account/recovery-codes"): "viewer",
+    ("POST", "/console/account/password"): "viewer",
     ("GET", "/console/static/{name}"): "public",
     ("POST", "/console/logout"): "viewer",
     ("GET", "/console"): "viewer",
@@ -61,6 +68,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/import/{upload_id}/confirm"): "admin",
     ("GET", "/console/audit"): "admin",
     ("GET", "/console/users"): "admin",
+    ("POST", "/console/users/{user_id}/reset-password"): "admin",
+    ("POST", "/console/users/{user_id}/end-sessions"): "admin",
+    ("POST", "/console/users/{user_id}/deactivate"): "admin",
+    ("POST", "/console/users/{user_id}/reactivate"): "admin",
     ("GET", "/console/exports"): "admin",
     ("GET", "/console/exports/nationality.csv"): "admin",
     ("GET", "/console/exports/pfif.xml"): "admin",
@@ -69,6 +80,9 @@ MATRIX: dict[tuple[str, str], str] = {
 # Form fields for the POST routes (the CSRF token is added by the test).
 FORMS: dict[str, dict[str, str]] = {
     "/console/login": {"username": "nadie", "password": "x"},
+    "/console/login/code": {"code": "000000"},
+    "/console/account/second-factor": {"code": "000000"},
+    "/console/account/password": {"current": "x", "new": "otra-clave-ficticia", "repeat": "otra-clave-ficticia"},
     "/console/cases/{case_id}/reply": {"text": "Seguimos revisando (ficticio)."},
     "/console/cases/{case_id}/link": {"person_id": "{person_id}"},
     "/console/cases/{case_id}/death-notification": {"note": "llamada ficticia"},
@@ -99,7 +113,7 @@ def console_routes(app: Any) -> set[tuple[str, str]]:
 def _url(path: str, ids: Ids) -> str:
     return (path.replace("{case_id}", str(ids.case)).replace("{person_id}", str(ids.person))
             .replace("{pending_id}", str(ids.pending)).replace("{upload_id}", "A" * 24)
-            .replace("{name}", "console.css"))
+            .replace("{name}", "console.css").replace("{user_id}", str(ids.user)))
 
 
 def _query(path: str) -> dict[str, str]:
@@ -115,7 +129,7 @@ def ids(seed: Seed, session_factory: sessionmaker[Session], settings: Settings, 
         assert admin is not None and person is not None
         pending = status_review.propose_status(s, person, NewReport("deceased", None, "Acta ficticia 9"), settings,
                                                user=admin)
-        return Ids(case=seed.case_id, person=seed.person_id, pending=pending.id)
+        return Ids(case=seed.case_id, person=seed.person_id, pending=pending.id, user=accounts["operator2"])
 
 
 def test_every_console_route_is_in_the_matrix(app: Any) -> None:
@@ -182,49 +196,7 @@ def test_every_post_form_without_the_right_csrf_token_is_refused_and_changes_not
     assert r.status_code == 303
 
 
-def _login(client: TestClient, username: str, password: str) -> Any:
-    page = client.get("/console/login")
-    return client.post("/console/login", data={"username": username, "password": password,
-                                               "csrf_token": csrf_of(page.text)}, follow_redirects=False)
-
-
-def _message(r: Any) -> str:
-    found = re.search(r'<p class="error" role="alert">([^<]+)</p>', r.text)
-    assert found, r.text
-    return found.group(1)
-
-
-def test_five_failures_lock_the_account_for_fifteen_minutes_without_revealing_who_exists(
-    make_client: Client, accounts: dict[str, int], session_factory: sessionmaker[Session]
-) -> None:
-    client = make_client(None)
-    unknown = _login(client, "no-existe", "lo-que-sea-123")
-    assert unknown.status_code == 401
-    messages = set()
-    for _ in range(5):
-        r = _login(client, USERS["operator"], "contraseña-equivocada")
-        assert r.status_code == 401
-        messages.add(_message(r))
-    locked = _login(client, USERS["operator"], PASSWORD)  # the right password, but locked
-    assert locked.status_code == 401
-    assert messages == {_message(unknown)} == {_message(locked)}  # one message for all three
-    with session_factory() as s:
-        user = s.get(User, accounts["operator"])
-        assert user is not None and user.locked_until is not None
-        assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
-        failures = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")))
-    assert [e.details["reason"] for e in failures] == ["unknown_user"] + ["bad_password"] * 5 + ["locked"]
-    # Another account is not affected.
-    assert _login(client, USERS["viewer"], PASSWORD).status_code == 303
-    # Fifteen minutes later (the lock set in the past), the right password works again.
-    with session_factory.begin() as s:
-        s.execute(update(User).where(User.id == accounts["operator"]).values(locked_until=utcnow() - timedelta(seconds=1)))
-    other = make_client(None)
-    assert _login(other, USERS["operator"], PASSWORD).status_code == 303
-    assert other.get("/console/queue").status_code == 200
-    with session_factory() as s:
-        user = s.get(User, accounts["operator"])
-        assert user is not None and (user.failed_logins, user.locked_until) == (0, None)
+# Login throttling, sessions, the second factor and the users page: tests/console/test_console_accounts.py
 
 
 def test_a_deactivated_account_loses_its_session_at_once(make_client: Client, accounts: dict[str, int],

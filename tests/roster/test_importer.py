@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import status_review
 from bot.matching.keys import name_index_keys, person_keys
+from bot.operators import OperatorError
 from bot.roster.importer import DEFAULT_INCIDENT_NAME, RosterImportError, import_roster
 from db.models import (
     AuditEvent,
@@ -31,7 +33,7 @@ GOOD = (
     "T-1,José Luis,Hernández García,GT,1996-05-03,,hospitalizado,Hospital A (ficticio),Lista A (ficticia),"
     "2023-03-28T14:00:00-06:00,\n"
     "T-2,Antonio,Moreno Sánchez,SV,21/02/1987,,,,,,\n"
-    "T-3,Jesús,Velázquez Yáñez,Guatemala,,30,fallecido,,Fiscalía (ficticia),,\n"
+    "T-3,Jesús,Velázquez Yáñez,Guatemala,,30,a salvo,,Fiscalía (ficticia),,\n"
     "T-4,Mario,Cifuentes Barrios,GT,1995-03-07,,a salvo,Albergue (ficticio),INM (ficticio),,sí\n"
 )
 
@@ -128,12 +130,12 @@ def test_a_changed_location_appends_a_report_and_keeps_history(session_factory, 
 
 def test_an_older_list_never_rolls_a_status_back(session_factory, tmp_path) -> None:
     newer = GOOD.replace("hospitalizado,Hospital A (ficticio),Lista A (ficticia),2023-03-28T14:00:00-06:00",
-                         "fallecido,,Fiscalía (ficticia),2023-03-30T10:00:00-06:00")
+                         "trasladado,Hospital C (ficticio),Fiscalía (ficticia),2023-03-30T10:00:00-06:00")
     import_roster(session_factory, write(tmp_path, newer), incident_name=INCIDENT)
     report = import_roster(session_factory, write(tmp_path, GOOD, "old.csv"), incident_name=INCIDENT)
     assert report.ok and report.status_reports == 0
     assert any(w.startswith("line 2: status left as recorded") for w in report.warnings)
-    assert person(session_factory, "T-1").current_status == "deceased"
+    assert person(session_factory, "T-1").current_status == "transferred"
 
 
 def test_changed_names_update_the_person_and_its_keys(session_factory, tmp_path) -> None:
@@ -326,9 +328,11 @@ def test_imported_and_renamed_persons_are_in_the_name_index(session_factory, tmp
     assert person(session_factory, "T-2").surname_key == "morales sanchez"
 
 
-def test_a_status_change_by_import_reaches_followers(session_factory, tmp_path) -> None:
-    """Same path as an operator's report (bot.operators.record_status): a death opens an urgent case
-    for a person to call the follower; the bot sends no text about it."""
+def test_an_imported_death_reaches_followers_only_once_a_second_person_confirms_it(
+        session_factory, tmp_path, settings) -> None:
+    """An imported death is a proposal (four eyes), never a status; confirmed by another person, it
+    takes the operator's path (bot.operators.record_status): an urgent case for a person to call the
+    follower, and no text from the bot."""
     import_roster(session_factory, write(tmp_path, GOOD), incident_name=INCIDENT)
     antonio_id = person(session_factory, "T-2").id
     with session_factory() as s:
@@ -341,7 +345,18 @@ def test_a_status_change_by_import_reaches_followers(session_factory, tmp_path) 
         s.commit()
     dead = GOOD.replace("21/02/1987,,,,,,", "21/02/1987,,fallecido,,Fiscalía (ficticia) 30/03,,")
     report = import_roster(session_factory, write(tmp_path, dead, "v2.csv"), incident_name=INCIDENT)
-    assert report.status_reports == 1
+    assert (report.status_reports, report.proposals) == (0, 1)
+    assert any(w.startswith("line 3: deceased is not recorded by an import: it is a proposal") for w in report.warnings)
+    assert person(session_factory, "T-2").current_status == "unconfirmed"
+    with session_factory.begin() as s:
+        assert s.scalars(select(Case)).all() == []
+        [pending] = status_review.list_pending(s, antonio_id)
+        assert (pending.status, pending.proposer) == ("deceased", "import")
+        with pytest.raises(OperatorError):  # whoever ran the import cannot be the second person
+            status_review.confirm_pending(s, pending.id, settings, actor="import")
+    with session_factory.begin() as s:
+        status_review.confirm_pending(s, pending.id, settings, actor="token:99", principal="user:99")
+    assert person(session_factory, "T-2").current_status == "deceased"
     with session_factory() as s:
         cases = s.scalars(select(Case)).all()
         assert [(c.reason, c.priority) for c in cases] == [("death_notification", "urgent")]
