@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import cases as case_service
-from bot import texts_es as T
+from bot import texts
 from bot.conversations import render_for_channel
 from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
 from common.settings import Settings
@@ -152,7 +152,7 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
     if isinstance(decision, Disclose):
         if conversation.opted_out:
             return LinkResult(False, "El familiar pidió no recibir mensajes (BAJA).")
-        text = disclosure_text(decision.candidate, tz)
+        text = disclosure_text(decision.candidate, tz, texts.lang_of(conversation.state))
         _send_disclosure(session, conversation, person.id, text, actor=actor, kind="operator",
                          priority=outbox.PRIORITY_REPLY)
         case.last_contact_at = utcnow()
@@ -240,7 +240,8 @@ def notify_subscribers(session: Session, person: Person, settings: Settings, *, 
         decision = decide(_stated_for(session, conversation, person_id=person.id), [candidate], set(), today,
                           PolicyConfig(lookup_limit=10**9))
         if isinstance(decision, Disclose):
-            text = T.STATUS_UPDATE_INTRO + disclosure_text(decision.candidate, tz)
+            t = texts.for_state(conversation.state)
+            text = t.STATUS_UPDATE_INTRO + disclosure_text(decision.candidate, tz, texts.lang_of(conversation.state))
             _send_disclosure(session, conversation, person.id, text, actor=actor, kind="notification",
                              priority=outbox.PRIORITY_BULK)
             queued += 1
@@ -282,7 +283,8 @@ def send_due_followups(session: Session, settings: Settings, now: datetime | Non
             case.next_followup_at = last + interval
             continue
         case.next_followup_at = now + interval
-        text = render_for_channel(conversation.channel, T.render(T.FOLLOWUP, reference=case.reference))
+        t = texts.for_state(conversation.state)
+        text = render_for_channel(conversation.channel, t.render(t.FOLLOWUP, reference=case.reference))
         outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=text,
                        kind="followup", priority=outbox.PRIORITY_FOLLOWUP, conversation_id=conversation.id)
         case.last_contact_at = now

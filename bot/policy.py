@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
+from bot import texts
 from bot import texts_es as T
 
 AGE_TOLERANCE_YEARS = 1  # a stated age proves (records without a birth date) within this
@@ -266,19 +267,22 @@ def _locked(c: Candidate) -> Escalate:
     return Escalate("proof_attempts", person_id=c.person_id, priority="high")
 
 
-def disclosure_text(c: Candidate, tz: ZoneInfo) -> str:
-    """Name as recorded, status in plain Spanish, location verbatim, when and by whom verified.
+def disclosure_text(c: Candidate, tz: ZoneInfo, lang: str = "es") -> str:
+    """Name as recorded, status in plain words, location verbatim, when and by whom verified.
     Never medical detail, document numbers, notes, or anything about another person."""
-    assert c.status in T.STATUS_TEXT and c.status != "deceased"
+    code = lang if lang in texts.LANGUAGES else "es"
+    t = texts.catalogue(code)
+    assert c.status in t.STATUS_TEXT and c.status != "deceased"
     when = c.verified_at
     verified_on = (
-        format_datetime(when.astimezone(tz), "d 'de' MMMM 'de' y, HH:mm", locale="es") if when else "fecha no registrada"
+        format_datetime(when.astimezone(tz), texts.DATE_PATTERNS[code], locale=texts.BABEL_LOCALES[code])
+        if when else t.NO_VERIFIED_DATE
     )
-    return T.render(
-        T.DISCLOSURE,
+    return t.render(
+        t.DISCLOSURE,
         name=c.name,
-        status_text=T.STATUS_TEXT[c.status],
-        location=(c.location or T.NO_LOCATION).strip(),
+        status_text=t.STATUS_TEXT[c.status],
+        location=(c.location or t.NO_LOCATION).strip(),
         verified_on=verified_on,
         source=(c.source or "").strip(),
     )

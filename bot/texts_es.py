@@ -66,6 +66,7 @@ STATUS_TEXT = {
     "returned": "con vida, de regreso en su país",
 }
 NO_LOCATION = "sin lugar registrado"
+NO_VERIFIED_DATE = "fecha no registrada"
 
 ESCALATED = (
     "Por ahora no tenemos información verificada que podamos darle. "
@@ -112,9 +113,11 @@ MEDIA_UNREADABLE = (
     "Disculpe, solo podemos leer mensajes de texto. Escriba por favor su consulta. "
     "Si prefiere hablar con una persona, escriba HUMANO."
 )
+# A message in another language (a Mayan language): the Spanish reply, and a case marked as needing
+# an interpreter (SPEC 4), so that a person finds one rather than the relative having to ask.
 OTHER_LANGUAGE = (
-    "Este servicio atiende en español. Si necesita ayuda en otro idioma, escriba HUMANO "
-    "y una persona del equipo le atenderá. / This line answers in Spanish; write HUMANO for a person."
+    "Este servicio atiende en español e inglés. Una persona del equipo revisará su caso {reference} "
+    "y buscará cómo ayudarle en su idioma, por este mismo medio."
 )
 CORRECTION_NOTED = "Gracias, lo corregí."
 LOOKUP_LIMIT = ESCALATED  # same words: the limit is not announced as such

@@ -58,6 +58,7 @@ CASE_REASONS = (
     "unreadable_media",
     "no_proof",  # the name matched but the relative did not show they know the person (e.g. "no sé")
     "proof_attempts",  # the person is under proof lock (SPEC 5, rule 6)
+    "needs_interpreter",  # a message in a language the bot does not speak (a Mayan language)
     "other",
 )
 CHANNELS = ("telegram", "sms", "whatsapp", "local")

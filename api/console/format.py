@@ -19,6 +19,7 @@ REASONS = {
     "unreadable_media": "Mensaje no legible (audio o imagen)",
     "no_proof": "Sin prueba de conocimiento",
     "proof_attempts": "Intentos de prueba (persona bloqueada)",
+    "needs_interpreter": "Necesita intérprete",
     "other": "Otro",
 }
 PRIORITIES = {"urgent": "Urgente", "high": "Alta", "normal": "Normal"}

@@ -23,9 +23,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import date
+from types import ModuleType
 from typing import Any
 
-from bot import texts_es as T
+from bot import texts, texts_es
 from bot.engine.ports import Ports
 from bot.language.commands import Command
 from bot.language.lexicon import COMMON_GIVEN_NAMES
@@ -59,6 +60,7 @@ class Turn:
     state: dict[str, Any]
     events: list[str] = field(default_factory=list)  # what happened, for metrics and tests
     courtesy: str = ""  # a greeting answered / distress acknowledged, said before the next question
+    t: ModuleType = texts_es  # the conversation's catalogue of texts (bot/texts.py)
 
 
 def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: PolicyConfig | None = None) -> Turn:
@@ -66,18 +68,19 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
     st.setdefault("details", {})
     st.setdefault("failures", 0)
     st.setdefault("cases", [])
-    turn = Turn(replies=[], state=st)
+    u = parse_message(message.text or "", ports.today)  # ages and "del 96" read on the hotline's date
+    _choose_language(st, u)
+    turn = Turn(replies=[], state=st, t=texts.for_state(st))
     first_contact = not st.get("welcomed")
     if first_contact:
-        turn.replies.append(T.WELCOME)
+        turn.replies.append(turn.t.WELCOME)
         st["welcomed"] = True
 
     if message.media_kind and not (message.text or "").strip():
-        turn.replies.append(T.MEDIA_UNREADABLE)
+        turn.replies.append(turn.t.MEDIA_UNREADABLE)
         turn.events.append("media")
         return turn
 
-    u = parse_message(message.text or "", ports.today)  # ages and "del 96" read on the hotline's date
     if u.command is not None:
         return _command(u, st, turn, ports, config)
 
@@ -86,7 +89,7 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
             return _answer_subscription(u.answer == "yes", st, turn, ports, config)
         if not _has_details(u):
             # Not an answer: repeat the offer rather than guess.
-            turn.replies.append(T.OFFER_SUBSCRIPTION)
+            turn.replies.append(turn.t.OFFER_SUBSCRIPTION)
             return turn
         # New details after an answer: a new search, or a correction of the last one.
         st.pop("awaiting", None)
@@ -94,14 +97,18 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         if u.name is not None and not u.is_correction:
             _reset_search(st)
 
-    if u.language not in ("es", None) and not _has_details(u):
-        turn.replies.append(T.OTHER_LANGUAGE)
+    if u.language == "other" and not _has_details(u):
+        # A Mayan language: the Spanish reply, and a case marked as needing an interpreter.
+        ref = ports.open_case("needs_interpreter", "normal", None, _case_details(st))
+        _remember_case(st, ref)
+        turn.replies.append(texts_es.render(texts_es.OTHER_LANGUAGE, reference=ref))
+        turn.events.append("case:needs_interpreter")
         return turn
 
     if _concluded(st) and st.get("outcome") == "disclosed" and not _has_details(u) and (u.greeting or u.thanks):
         # "gracias", "hola" after an answer: no new search, no second disclosure. (After a case, the
         # same honest words again: an anxious relative should hear the same thing each time.)
-        turn.replies.append(T.AFTER_ANSWER)
+        turn.replies.append(turn.t.AFTER_ANSWER)
         return turn
 
     if u.new_search and u.name is not None:
@@ -117,17 +124,28 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
     if u.others:
         _queue_others(st, turn, u.others, ports.today)
     if u.is_correction and progressed:
-        turn.replies.append(T.CORRECTION_NOTED)
-    turn.courtesy = _courtesy(u)
+        turn.replies.append(turn.t.CORRECTION_NOTED)
+    turn.courtesy = _courtesy(turn.t, u, first_contact=first_contact)
     return _next_step(st, turn, ports, config, progressed=progressed, greeting_only=u.greeting and not progressed,
                       first_contact=first_contact, dont_know=u.dont_know)
 
 
-def _courtesy(u: Understanding) -> str:
-    """One short phrase before the question: a greeting answered, distress acknowledged."""
-    parts = [T.GREETING_REPLY] if u.greeting else []
+def _choose_language(st: dict[str, Any], u: Understanding) -> None:
+    """Spanish first; English for a relative who writes in English (SPEC 4). The conversation keeps
+    the language it had when its search began: a stray English word later changes nothing."""
+    if u.language not in texts.LANGUAGES:
+        return  # another language is answered in Spanish (with a case for an interpreter)
+    if "lang" not in st or not st["details"].get("name"):
+        if "lang" not in st or u.language == "en" or u.has_details:
+            st["lang"] = u.language
+
+
+def _courtesy(t: ModuleType, u: Understanding, *, first_contact: bool) -> str:
+    """One short phrase before the question: a greeting answered (on first contact the welcome is
+    the answer), distress acknowledged."""
+    parts = [t.GREETING_REPLY] if u.greeting and not first_contact else []
     if u.distress:
-        parts.append(T.ACK_DISTRESS)
+        parts.append(t.ACK_DISTRESS)
     return " ".join(parts)
 
 
@@ -162,7 +180,7 @@ def _queue_others(st: dict[str, Any], turn: Turn, others: tuple[Mention, ...], t
         queue.append(details)
     first = st["details"].get("name")
     if first and queue:
-        turn.replies.append(T.render(T.SEVERAL_PERSONS, first=first, rest=", ".join(d["name"] for d in queue)))
+        turn.replies.append(turn.t.render(turn.t.SEVERAL_PERSONS, first=first, rest=", ".join(d["name"] for d in queue)))
 
 
 def _start_next(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
@@ -170,7 +188,7 @@ def _start_next(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConf
     nxt = st["queue"].pop(0)
     _reset_search(st)
     st["details"].update(nxt)
-    turn.replies.append(T.render(T.NEXT_PERSON, name=nxt["name"]))
+    turn.replies.append(turn.t.render(turn.t.NEXT_PERSON, name=nxt["name"]))
     return _next_step(st, turn, ports, config, progressed=True, greeting_only=False, first_contact=False)
 
 
@@ -183,39 +201,39 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
     turn.events.append(f"command:{cmd.value if cmd else ''}")
     if cmd is Command.OPT_OUT:
         ports.opt_out()
-        turn.replies[:] = [T.OPTED_OUT]
+        turn.replies[:] = [turn.t.OPTED_OUT]
         st.pop("awaiting", None)
         return turn
     if cmd is Command.HELP or cmd is Command.MENU:
-        turn.replies.append(T.HELP)
+        turn.replies.append(turn.t.HELP)
         return turn
     if cmd is Command.START:
         if not turn.replies:
-            turn.replies.append(T.WELCOME)
-        turn.replies.append(T.ASK_NAME)
+            turn.replies.append(turn.t.WELCOME)
+        turn.replies.append(turn.t.ASK_NAME)
         st["asking"] = "name"
         return turn
     if cmd is Command.HUMAN:
         person_id = (st.get("offer") or {}).get("person_id")
         ref = ports.open_case("asked_for_person", "normal", person_id, _case_details(st))
         _remember_case(st, ref)
-        turn.replies.append(T.render(T.HUMAN_REQUESTED, reference=ref))
+        turn.replies.append(turn.t.render(turn.t.HUMAN_REQUESTED, reference=ref))
         turn.events.append("case:asked_for_person")
         return turn
     if cmd is Command.CASE:
         ref = (u.case_code or "").upper() or (st["cases"][-1] if st["cases"] else "")
         if not ref:
-            turn.replies.append(T.CASE_ASK_CODE)
+            turn.replies.append(turn.t.CASE_ASK_CODE)
             return turn
         status = ports.case_status(ref)
-        turn.replies.append(T.render(T.CASE_STATUS[status], reference=ref) if status
-                            else T.render(T.CASE_NOT_FOUND, reference=ref))
+        turn.replies.append(turn.t.render(turn.t.CASE_STATUS[status], reference=ref) if status
+                            else turn.t.render(turn.t.CASE_NOT_FOUND, reference=ref))
         return turn
     if cmd is Command.NEW_SEARCH:
         _reset_search(st)
         st.pop("queue", None)
         st["asking"] = "name"
-        turn.replies.append(T.NEW_SEARCH)
+        turn.replies.append(turn.t.NEW_SEARCH)
         return turn
     if cmd in (Command.YES, Command.NO):
         if st.get("awaiting") == "subscription":
@@ -223,9 +241,9 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
         if _concluded(st):
             # "¿Está bien?" after an answer or a case is not a new search: the same honest answer again.
             return _decide(st, turn, ports, config, may_ask=False)
-        turn.replies.append(_question_for(st.get("asking") or "name", again=False))
+        turn.replies.append(_question_for(turn.t, st.get("asking") or "name", again=False))
         return turn
-    turn.replies.append(T.HELP)
+    turn.replies.append(turn.t.HELP)
     return turn
 
 
@@ -235,13 +253,13 @@ def _answer_subscription(yes: bool, st: dict[str, Any], turn: Turn, ports: Ports
     st.pop("awaiting", None)
     if yes:
         ports.subscribe(offer.get("person_id"), offer.get("case"))
-        turn.replies.append(T.SUBSCRIBED)
+        turn.replies.append(turn.t.SUBSCRIBED)
         turn.events.append("subscribed")
     else:
-        turn.replies.append(T.NOT_SUBSCRIBED)
+        turn.replies.append(turn.t.NOT_SUBSCRIBED)
     if st.get("queue"):
         return _start_next(st, turn, ports, config)
-    turn.replies.append(T.ANYTHING_ELSE)
+    turn.replies.append(turn.t.ANYTHING_ELSE)
     return turn
 
 
@@ -360,16 +378,16 @@ def _merge(details: dict[str, Any], u: Understanding, today: date) -> bool:
     return changed
 
 
-def _question_for(field_name: str, *, again: bool) -> str:
+def _question_for(t: ModuleType, field_name: str, *, again: bool) -> str:
     return {
-        ("name", False): T.ASK_NAME,
-        ("name", True): T.ASK_NAME_AGAIN,
-        ("birth", False): T.ASK_BIRTH,
-        ("birth", True): T.ASK_BIRTH_AGAIN,
-        ("nationality", False): T.ASK_NATIONALITY,
-        ("nationality", True): T.ASK_NATIONALITY_AGAIN,
-        ("birth_full", False): T.ASK_BIRTH_FULL,
-        ("birth_full", True): T.ASK_BIRTH_AGAIN,
+        ("name", False): t.ASK_NAME,
+        ("name", True): t.ASK_NAME_AGAIN,
+        ("birth", False): t.ASK_BIRTH,
+        ("birth", True): t.ASK_BIRTH_AGAIN,
+        ("nationality", False): t.ASK_NATIONALITY,
+        ("nationality", True): t.ASK_NATIONALITY_AGAIN,
+        ("birth_full", False): t.ASK_BIRTH_FULL,
+        ("birth_full", True): t.ASK_BIRTH_AGAIN,
     }[(field_name, again)]
 
 
@@ -394,11 +412,11 @@ def _ask(st: dict[str, Any], turn: Turn, field_name: str, *, progressed: bool) -
     st["failures"] = st["failures"] + 1 if again else 0
     st["asking"] = field_name
     if st["failures"] >= MAX_FAILURES:
-        turn.replies.append(T.OFFER_HUMAN_AFTER_FAILURES)
+        turn.replies.append(turn.t.OFFER_HUMAN_AFTER_FAILURES)
         turn.events.append("offered_human")
         st["failures"] = 0
         return turn
-    _say(turn, _question_for(field_name, again=again))
+    _say(turn, _question_for(turn.t, field_name, again=again))
     return turn
 
 
@@ -464,18 +482,18 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
         else:
             st["asking"] = "birth_full"
             st["birth_full_asked"] = True
-            _say(turn, T.ASK_BIRTH_FULL)
+            _say(turn, turn.t.ASK_BIRTH_FULL)
             turn.events.append("ask:birth_full")
             return turn
 
     st["asking"] = None
     st["outcome"] = "disclosed" if isinstance(decision, Disclose) else getattr(decision, "reason", None)
     if isinstance(decision, Disclose):
-        text = disclosure_text(decision.candidate, ports.tz)
+        text = disclosure_text(decision.candidate, ports.tz, texts.lang_of(st))
         ports.record_disclosure(decision.candidate.person_id, text)
         ports.record_inquiry(details, decision.candidate.person_id, "disclosed")
         turn.replies.append(text)
-        turn.replies.append(T.OFFER_SUBSCRIPTION)
+        turn.replies.append(turn.t.OFFER_SUBSCRIPTION)
         st["awaiting"] = "subscription"
         st["offer"] = {"person_id": decision.candidate.person_id, "case": None}
         turn.events.append("disclosed")
@@ -488,12 +506,12 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
     turn.events.append(f"case:{decision.reason}")
     if decision.reason == "death_notification":
         # Only that a person needs to speak with them; no offer, no hint.
-        turn.replies.append(T.render(T.TEAM_WILL_CALL, reference=ref))
+        turn.replies.append(turn.t.render(turn.t.TEAM_WILL_CALL, reference=ref))
         if st.get("queue"):
             return _start_next(st, turn, ports, config)
         return turn
-    turn.replies.append(T.render(T.ESCALATED, reference=ref))
-    turn.replies.append(T.OFFER_SUBSCRIPTION)
+    turn.replies.append(turn.t.render(turn.t.ESCALATED, reference=ref))
+    turn.replies.append(turn.t.OFFER_SUBSCRIPTION)
     st["awaiting"] = "subscription"
     # Only a relative who showed they know the person (the record is just not yet verified) may
     # follow that record; anyone else follows their case, which a person reviews.

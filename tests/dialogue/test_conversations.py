@@ -37,7 +37,8 @@ def _no_death_hint(text: str) -> None:
 def test_first_message_gets_the_welcome_and_one_question(relative) -> None:
     r = relative()
     replies = r.say("hola")
-    assert replies == [T.WELCOME, f"{T.GREETING_REPLY} {T.ASK_NAME}"]
+    assert replies == [T.WELCOME, T.ASK_NAME]  # the welcome answers the greeting
+    assert r.say("buenas tardes") == [f"{T.GREETING_REPLY} {T.ASK_NAME}"]
 
 
 def test_full_details_in_one_message_disclose_the_hospital(relative) -> None:

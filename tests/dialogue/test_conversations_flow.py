@@ -176,24 +176,17 @@ def test_media_gets_the_text_only_reply_and_the_conversation_goes_on(relative, k
     assert r.say("25/12/1994") == [disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
 
 
-def test_english_without_details_gets_the_language_reply(relative) -> None:
-    r = relative()
-    assert r.say("Hello, I am looking for my brother") == [T.WELCOME, T.OTHER_LANGUAGE]
-    ref_out = r.say("HUMANO")
-    assert ref_out == [T.render(T.HUMAN_REQUESTED, reference=r.cases()[-1].reference)]
-
-
-def test_english_with_details_is_still_understood(relative) -> None:
-    r = relative()
-    assert r.say("Hello, I am looking for my brother Jesus Velazquez Yanez") == [
-        T.WELCOME, f"{T.GREETING_REPLY} {T.ASK_BIRTH}"]
-    assert r.say("born December 25 1994") == [disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
-
-
 def test_mayan_language_gets_the_language_reply(relative) -> None:
     r = relative()
     # Yucatec Maya (FICTIONAL): "Good day, I want to know where my older brother is".
-    assert r.say("Ma'alob k'iin, in k'áat in wojéeltik tu'ux yaan in suku'un") == [T.WELCOME, T.OTHER_LANGUAGE]
+    out = r.say("Ma'alob k'iin, in k'áat in wojéeltik tu'ux yaan in suku'un")
+    [case] = r.cases()
+    # The Spanish reply, and a case marked as needing an interpreter (SPEC 4).
+    assert out == [T.WELCOME, T.render(T.OTHER_LANGUAGE, reference=case.reference)]
+    assert case.reason == "needs_interpreter"
+    assert r.say("Ma'alob k'iin, in k'áat in wojéeltik tu'ux yaan in suku'un") == [
+        T.render(T.OTHER_LANGUAGE, reference=case.reference)]
+    assert len(r.cases()) == 1
 
 
 def test_keyboard_noise_and_laughter_are_not_searched_as_names(relative) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import string
 from datetime import UTC, date, datetime
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import texts_en as EN
 from bot import texts_es as T
 from bot.policy import Candidate, disclosure_text
 from bot.sms import is_gsm7, segments, to_gsm7
@@ -34,10 +36,10 @@ VALUES = {
 assert len(LONGEST_NAME) == 60 and len(LONGEST_LOCATION) == 80 and len(LONGEST_SOURCE) == 120
 
 
-def _catalogue() -> dict[str, str]:
+def _catalogue(module: ModuleType = T) -> dict[str, str]:
     """Every str constant of the catalogue and every entry of its dicts, by name."""
     texts = {}
-    for key, value in vars(T).items():
+    for key, value in vars(module).items():
         if key.isupper() and isinstance(value, str):
             texts[key] = value
         elif key.isupper() and isinstance(value, dict):
@@ -52,6 +54,7 @@ def _filled(template: str) -> str:
 
 
 CATALOGUE = _catalogue()
+EN_CATALOGUE = _catalogue(EN)
 # What is actually sent as one message: the catalogue's texts, and the composed ones.
 SENT = {
     **{k: _filled(v) for k, v in CATALOGUE.items()},
@@ -61,6 +64,12 @@ SENT = {
        for q in ("ASK_NAME", "ASK_BIRTH", "ASK_BIRTH_FULL", "ASK_BIRTH_AGAIN", "ASK_NATIONALITY_AGAIN")},
     **{f"DISCLOSURE[{code}]": _filled(T.DISCLOSURE.replace("{status_text}", text))
        for code, text in T.STATUS_TEXT.items()},
+    # The English catalogue (SPEC 4) keeps the same limits.
+    **{f"EN.{k}": _filled(v) for k, v in EN_CATALOGUE.items()},
+    **{f"EN.COURTESY+{q}": f"{EN.GREETING_REPLY} {EN.ACK_DISTRESS} {getattr(EN, q)}"
+       for q in ("ASK_NAME", "ASK_BIRTH", "ASK_BIRTH_FULL", "ASK_BIRTH_AGAIN", "ASK_NATIONALITY_AGAIN")},
+    **{f"EN.DISCLOSURE[{code}]": _filled(EN.DISCLOSURE.replace("{status_text}", text))
+       for code, text in EN.STATUS_TEXT.items()},
 }
 
 
