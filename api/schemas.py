@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from common.text import forbidden_character
 from db.models import CASE_PRIORITIES, CASE_STATUSES, STATUSES, TOKEN_ROLES
 
 StatusCode = Literal[STATUSES]  # type: ignore[valid-type]
@@ -29,10 +30,29 @@ FUTURE_SKEW = timedelta(minutes=5)
 
 
 def reject_control_chars(value: str) -> str:
-    """PostgreSQL cannot store NUL, and no field of ours has a use for other control characters."""
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("control characters are not allowed")
+    """PostgreSQL cannot store NUL, XML cannot carry most control characters or a lone surrogate, and
+    no field of ours has a use for any of them (common/text.py)."""
+    if found := forbidden_character(value):
+        raise ValueError(f"control characters are not allowed (found {found})")
     return value
+
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC; a 422, not a 500, when it cannot be one (year 1 at +14:00 is
+    before year 1 in UTC) or is too old to be a verification of this incident."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+    if value < EARLIEST:
+        raise ValueError("too far in the past (before 1900)")
+    return value
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
 
 
 def _strip_or_none(value: str | None) -> str | None:
@@ -117,7 +137,7 @@ class StatusReportIn(BaseModel):
     location: Annotated[CleanStr | None, Field(max_length=300)] = None
     source: Annotated[CleanStr | None, Field(max_length=300)] = None
     verified_by: Annotated[CleanStr | None, Field(max_length=200)] = None
-    verified_at: AwareDatetime | None = None
+    verified_at: UtcDatetime | None = None
     expected_version: Annotated[int | None, Field(ge=0, le=MAX_ID)] = None
 
     @model_validator(mode="after")
@@ -128,7 +148,6 @@ class StatusReportIn(BaseModel):
         if self.status != "unconfirmed" and not self.source:
             raise ValueError("a verified status needs its source")
         if self.verified_at is not None:
-            self.verified_at = self.verified_at.astimezone(UTC)
             if self.verified_at > datetime.now(UTC) + FUTURE_SKEW:
                 raise ValueError("verified_at is in the future")
         return self

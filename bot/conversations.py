@@ -29,6 +29,7 @@ from bot.sms import to_gsm7
 from common.logging import get_logger
 from common.metrics import INBOUND_MESSAGES, INBOUND_PENDING_SECONDS, TURN_EVENTS, TURN_SECONDS
 from common.settings import Settings
+from common.text import strip_forbidden
 from db.base import utcnow
 from db.models import (
     AuditEvent,
@@ -167,11 +168,10 @@ class DbPorts:
 
 
 def clean_text(text: str | None) -> str | None:
-    if text is not None and "\x00" in text:
-        # PostgreSQL text cannot hold NUL (the insert would fail and the relative get no answer);
-        # it carries nothing a person writes.
-        return text.replace("\x00", "")
-    return text
+    # Control characters and lone surrogates carry nothing a person writes, and would break the
+    # insert (NUL on PostgreSQL, a surrogate on any database: a 500 a provider would redeliver
+    # forever) or an export. A relative's message is cleaned, not refused (common/text.py).
+    return strip_forbidden(text) if text is not None else None
 
 
 def _written_before_opt_out(conversation: Conversation, message: InboundMessage) -> bool:

@@ -32,7 +32,9 @@ from xml.etree import ElementTree as ET
 from sqlalchemy.orm import Session
 
 from bot.policy import age_on
+from bot.spreadsheet import spreadsheet_cell
 from common.settings import Settings, get_settings
+from common.text import strip_forbidden
 from db.base import utcnow
 from db.models import AuditEvent, Person, StatusReport
 from db.repositories import exports as repo
@@ -71,14 +73,6 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """A spreadsheet must not run a cell as a formula (consulates open these in Excel)."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _age(person: Person, today: date) -> int | None:
     return age_on(person.birth_date, today) if person.birth_date else person.approx_age
 
@@ -110,19 +104,19 @@ def nationality_csv(
     incidents = repo.incident_names(session)
     today = utcnow().date()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell quoted and neutralised (bot/spreadsheet.py): Excel must not run a formula in any
+    # locale, whatever separator it splits on.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for person, report in rows:
         status = report.status if report else person.current_status
-        writer.writerow([
-            _cell(person.external_id), _cell(person.given_names), _cell(person.surnames),
-            _cell(person.nationality), person.birth_date.isoformat() if person.birth_date else "",
-            _age(person, today) if _age(person, today) is not None else "", status,
-            STATUS_ES.get(status, status), _cell(report.location if report else None),
-            _cell(report.source if report else None),
-            _iso(report.verified_at) if report and report.verified_at else "",
-            _cell(incidents.get(person.incident_id)),
-        ])
+        writer.writerow([spreadsheet_cell(value) for value in (
+            person.external_id, person.given_names, person.surnames, person.nationality,
+            person.birth_date.isoformat() if person.birth_date else None, _age(person, today), status,
+            STATUS_ES.get(status, status), report.location if report else None,
+            report.source if report else None, _iso(report.verified_at) if report and report.verified_at else None,
+            incidents.get(person.incident_id),
+        )])
     _audit(session, actor, "nationality_csv",
            {"nationality": code, "incident_id": incident_id, "include_restricted": include_restricted},
            [p.id for p, _ in rows])
@@ -164,7 +158,9 @@ def _el(parent: ET.Element, name: str, value: object | None) -> None:
     """Append ``<pfif:name>`` when there is a value (PFIF: omit unknown fields)."""
     if value is None or value == "":
         return
-    ET.SubElement(parent, f"{{{PFIF_NS}}}{name}").text = str(value)
+    # XML 1.0 cannot carry control characters or lone surrogates: a record stored before they were
+    # refused everywhere must not make the whole document unreadable.
+    ET.SubElement(parent, f"{{{PFIF_NS}}}{name}").text = strip_forbidden(str(value))
 
 
 def _note_text(report: StatusReport) -> str:

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.console.security import Operator, OperatorForm, Viewer, render
+from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
 from bot import operators
 from bot.matching.search import search_persons
@@ -129,6 +130,8 @@ def reply(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
     text = text.strip()
     if not text:
         return _refused(request, db, me, case_id, "Escriba el mensaje para el familiar.", 422)
+    if problem := control_character_problem("Mensaje", text, multiline=True):
+        return _refused(request, db, me, case_id, problem, 422)
     if len(text) > MAX_REPLY:
         too_long = f"El mensaje es demasiado largo ({len(text)} caracteres; máximo {MAX_REPLY})."
         return _refused(request, db, me, case_id, too_long, 422)
@@ -162,6 +165,8 @@ def link(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
 @router.post("/cases/{case_id}/death-notification")
 def death_notification(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
                        note: Annotated[str, Form()] = "") -> Response:
+    if problem := control_character_problem("Nota", note, multiline=True):
+        return _refused(request, db, me, case_id, problem, 422)
     case = _case_or_404(db, case_id, lock=True)
     try:
         operators.record_death_notification(db, case, actor=me.actor, note=note)
@@ -174,6 +179,8 @@ def death_notification(case_id: CaseId, request: Request, me: OperatorForm, db: 
 @router.post("/cases/{case_id}/resolve")
 def resolve(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
             note: Annotated[str, Form()] = "") -> Response:
+    if problem := control_character_problem("Nota", note, multiline=True):
+        return _refused(request, db, me, case_id, problem, 422)
     case = _case_or_404(db, case_id, lock=True)
     try:
         operators.resolve_case(db, case, actor=me.actor, note=note)

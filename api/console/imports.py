@@ -38,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.console.security import Admin, AdminForm, check_csrf, render
+from api.console.text_input import control_character_problem
 from api.deps import SessionDep
 from bot.roster.importer import DEFAULT_INCIDENT_NAME, ImportReport, RosterImportError, import_roster
 from db.models import ImportRun, Incident
@@ -121,6 +122,8 @@ async def upload(request: Request, me: Admin, db: SessionDep) -> Response:
     incident_name = incident_name or DEFAULT_INCIDENT_NAME
     if not isinstance(file, UploadFile) or not file.filename:
         return render(request, "console/import.html", {**context, "error": "Elija un archivo CSV."}, status_code=422)
+    if problem := control_character_problem("Incidente", incident_name):
+        return render(request, "console/import.html", {**context, "error": problem}, status_code=422)
     now = time.time()
     _expire_old(now)
     upload_id = secrets.token_urlsafe(18)

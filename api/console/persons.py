@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.console.security import Operator, OperatorForm, Viewer, render
+from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
 from api.console.format import mask_address
 from bot import proof_lock, status_review
@@ -97,6 +98,8 @@ def add_status(person_id: PersonId, request: Request, me: OperatorForm, db: Sess
     for label, value, limit in (("Lugar", location, 300), ("Fuente", source, 300), ("Verificado por", verified_by, 200)):
         if len(value.strip()) > limit:
             problems.append(f"{label}: máximo {limit} caracteres.")
+        if problem := control_character_problem(label, value.strip()):
+            problems.append(problem)
     version = int(expected_version) if expected_version.isdigit() else None
     person = persons.get_person(db, person_id)
     if person is None:
@@ -146,6 +149,8 @@ def confirm(pending_id: PendingId, request: Request, me: OperatorForm, db: Sessi
 def reject(pending_id: PendingId, request: Request, me: OperatorForm, db: SessionDep,
            note: Annotated[str, Form()] = "") -> Response:
     person_id = _pending_or_404(db, pending_id).person_id
+    if problem := control_character_problem("Motivo", note, multiline=True):
+        return person_page(request, db, me, _person_or_404(db, person_id), status_code=422, error=problem)
     try:
         status_review.reject_pending(db, pending_id, user=me.user, note=note)
     except OperatorError as exc:

@@ -35,11 +35,18 @@ async def telegram_update(request: Request) -> Response:
         raise HTTPException(403, detail="invalid secret token")
     try:
         update = json.loads(await request.body())
-    except ValueError as exc:
-        raise HTTPException(400, detail="the body is not JSON") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        raise HTTPException(400, detail="the body is not a JSON update") from exc
     if not isinstance(update, dict):
         raise HTTPException(400, detail="an update is a JSON object")
     message = translate_update(update)
     if message is not None:
-        await record_or_refuse(request, message)
+        try:
+            await record_or_refuse(request, message)
+        except HTTPException as exc:
+            if exc.status_code != 400:
+                raise  # 503: the database is down, Telegram should deliver it again later
+            # An update that can never be recorded (an id longer than any of Telegram's): Telegram
+            # redelivers anything but a 2xx, so a 400 would make it a poison update forever.
+            log.warning("telegram.dropped", reason=str(exc.detail))
     return Response(status_code=200)

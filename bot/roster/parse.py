@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from bot.matching.keys import person_keys
 from bot.roster import vocab
+from common.text import forbidden_character
 
 MAX_AGE = 120
 # Column sizes of db.models.Person / StatusReport (a longer value would fail on PostgreSQL and be
@@ -326,9 +327,12 @@ def _parse_cells(
         )
     values: dict[str, str] = {}
     for position, column in header.columns.items():
-        value = _clean(cells[position]) if position < len(cells) else ""
-        if "\x00" in value:
-            errors.append(RowError(line, header.names[column], "contains a NUL character"))
+        cell = cells[position] if position < len(cells) else ""
+        value = _clean(cell)
+        if control := forbidden_character(cell):
+            # Invisible, and would break the database (NUL), the PFIF export (XML) or a screen.
+            # (A line break inside a quoted cell is a spreadsheet's multi-line cell: allowed.)
+            errors.append(RowError(line, header.names[column], f"contains a control character ({control})"))
             value = ""
         values[column] = value
 
@@ -451,9 +455,9 @@ def _parse_timestamp(raw: str) -> datetime | None:
     """ISO 8601; a time without an offset is taken as UTC (docs/roster.md)."""
     try:
         value = datetime.fromisoformat(raw)
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 at +14:00 is before year 1 in UTC
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # --- the two passes -------------------------------------------------------------------------------

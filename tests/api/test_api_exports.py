@@ -31,7 +31,7 @@ def test_the_consulate_csv_has_one_row_per_national_with_the_current_status(
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert 'filename="hotline-GT.csv"' in response.headers["content-disposition"]
     text = response.text
-    assert text.splitlines()[0] == ",".join(exports.CSV_COLUMNS)
+    assert text.splitlines()[0] == ",".join(f'"{c}"' for c in exports.CSV_COLUMNS)  # every cell quoted
     rows = {r["external_id"]: r for r in _rows(text) if r["incident"] == "Incendio ficticio de prueba"}
     assert set(rows) == {"F-001", "F-004"}
     jose = rows["F-001"]
