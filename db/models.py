@@ -406,6 +406,8 @@ class Case(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     death_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     death_notified_by: Mapped[str | None] = mapped_column(String(200))
+    # E.164 number the relative gave for a call back, on channels that carry none (web chat, Telegram).
+    callback_phone: Mapped[str | None] = mapped_column(String(32))
 
     conversation: Mapped[Conversation | None] = relationship()
     person: Mapped[Person | None] = relationship()
