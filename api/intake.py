@@ -160,8 +160,11 @@ class Intake:
 
     def _spooled(self, message: InboundMessage, cause: BaseException | None) -> None:
         SPOOL_EVENTS.labels("spooled").inc()
-        log.warning("intake.spooled", channel=message.channel,
-                    cause=type(getattr(cause, "orig", None) or cause).__name__ if cause else "backlog")
+        if cause is None:  # the database may answer again: behind the others, to keep the order
+            log.info("intake.spooled", channel=message.channel, cause="backlog")
+        else:
+            log.warning("intake.spooled", channel=message.channel,
+                        cause=type(getattr(cause, "orig", None) or cause).__name__)
         if self._replayer is not None:
             self._replayer.kick()
 

@@ -97,7 +97,7 @@ class Listener:
                     log.warning("notify.connection_lost", error=type(exc).__name__)
                     delay = self.reconnect_delay
                 else:
-                    delay = min(delay * 2, 30.0)
+                    delay = min(delay * 2, 10.0)
             finally:
                 self.connected = False
             await asyncio.sleep(delay)

@@ -17,7 +17,9 @@ def job_key(name: str) -> int:
 def try_lock_job(session: Session, name: str) -> bool:
     """In the caller's transaction: True when this worker may run the job now (the lock is released
     when the transaction ends); False at once when another worker's transaction holds it. SQLite:
-    always True, its one writer at a time already keeps two runs apart."""
+    True once the transaction has begun, which takes the one write lock (BEGIN IMMEDIATE,
+    db/session.py): a second worker waits for the first run to end, never runs alongside it."""
     if session.get_bind().dialect.name != "postgresql":
+        session.connection()  # begins the transaction now, not at the job's first statement
         return True
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(job_key(name)))))
