@@ -41,7 +41,7 @@ def provisioning_uri(secret: str, username: str) -> str:
 def qr_svg(uri: str) -> str:
     """The URI as an inline SVG QR code (no XML declaration: it goes inside the page)."""
     out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False, svgns=True,
+    segno.make(uri, error="m").save(out, kind="svg", border=2, xmldecl=False, svgns=True, omitsize=True,
                                     title="Código QR para la aplicación de autenticación")
     return out.getvalue().decode()
 

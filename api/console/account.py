@@ -23,6 +23,7 @@ from api.console.security import (
     new_session,
     render,
     server_session,
+    session_of,
     write_session,
 )
 from api.deps import SessionDep, SettingsDep
@@ -44,6 +45,8 @@ def _enrolling(request: Request, db: Session) -> tuple[OperatorSession, User] | 
     user = db.get(User, row.user_id) if row is not None else None
     if row is None or user is None or not user.active:
         return None
+    if row.stage == "full":  # the page's header shows who is logged in (not during an enrolment at login)
+        request.state.console_operator = Operator(user=user, session=session_of(request))
     return row, user
 
 
