@@ -55,6 +55,20 @@ def to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
 
 
+def as_utc(value: datetime) -> datetime:
+    """A time in UTC (one without a zone is read as UTC); a 422 when it cannot be one."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+
+
+# A filter such as ``since``: any time, read as UTC when it has no zone.
+AnyUtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+
+
 def _strip_or_none(value: str | None) -> str | None:
     if value is None:
         return None

@@ -6,7 +6,6 @@ Each export is one ``export`` audit event naming the token, the parameters and t
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -14,6 +13,7 @@ from fastapi.responses import Response
 
 from api.deps import AdminToken, SessionDep, SettingsDep, actor_of
 from api.routers.params import MAX_ID
+from api.schemas import AnyUtcDatetime
 from bot import exports
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
@@ -52,7 +52,7 @@ def pfif(
     token: AdminToken,
     incident: IncidentFilter = None,
     include_restricted: IncludeRestricted = False,
-    since: Annotated[datetime | None, Query(
+    since: Annotated[AnyUtcDatetime | None, Query(
         description="incremental exchange: only the persons whose record or status changed at or after "
         "this ISO 8601 time (UTC when it has no zone), each with the notes written since")] = None,
 ) -> Response:

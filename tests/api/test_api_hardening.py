@@ -117,3 +117,9 @@ def test_deeply_nested_json_is_a_4xx_on_every_route_that_takes_a_body(client: Te
         assert r.status_code < 500, (method, path, r.status_code)
         if takes_body and not path.startswith("/console/"):  # console forms: refused (CSRF) before parsing
             assert r.status_code in (400, 422), (method, path, r.status_code)
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_since_that_cannot_be_a_time_in_utc_is_a_422(client: TestClient, tokens: Tokens, since: str) -> None:
+    r = client.get("/api/v1/exports/pfif.xml", params={"since": since}, headers=tokens.headers("admin"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.since"
