@@ -20,8 +20,12 @@ def translate_update(update: dict[str, Any]) -> InboundMessage | None:
     message = update.get("message")
     if not isinstance(update_id, int) or not isinstance(message, dict):
         return None
-    chat = message.get("chat") or {}
-    if chat.get("type", "private") != "private" or not isinstance(chat.get("id"), int):
+    chat = message.get("chat")
+    # Whatever the JSON holds, never an exception: a failing update is answered 500, and Telegram
+    # redelivers it forever.
+    if not isinstance(chat, dict) or chat.get("type", "private") != "private":
+        return None
+    if not isinstance(chat.get("id"), int) or isinstance(chat.get("id"), bool):
         return None
     text = message.get("text") if isinstance(message.get("text"), str) else None
     media = next((kind for key, kind in _MEDIA_KEYS if key in message), None)

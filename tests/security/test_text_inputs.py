@@ -88,3 +88,20 @@ def test_every_character_xml_or_a_database_cannot_hold_is_caught(text: str) -> N
 @pytest.mark.parametrize("text", ["José Hernández", "Línea 1\nLínea 2\tcon tab\r\n", "ñ ü ¿¡ 😀", "\u00a0"])
 def test_what_people_write_is_kept(text: str) -> None:
     assert forbidden_character(text) is None and strip_forbidden(text) == text
+
+
+@pytest.mark.parametrize("message", [
+    {"chat": 5, "text": "Hola"},
+    {"chat": [], "text": "Hola"},
+    {"chat": {"id": True, "type": "private"}, "text": "Hola"},
+    {"chat": {"id": "700000002", "type": "private"}, "text": "Hola"},
+    {"chat": {"id": 700000002, "type": ["private"]}, "text": "Hola"},
+    {"chat": {"id": 700000002, "type": "private"}, "text": 5},
+    "no es un mensaje",
+])
+def test_a_malformed_telegram_update_is_answered_200_and_recorded_nowhere(
+        telegram_client: TestClient, session_factory: sessionmaker[Session], message: object) -> None:
+    body = json.dumps({"update_id": 910002, "message": message}).encode()
+    headers = {"Content-Type": "application/json", SECRET_HEADER: TELEGRAM_SECRET}
+    assert telegram_client.post(TELEGRAM_PATH, content=body, headers=headers).status_code == 200
+    assert texts(session_factory) == []
