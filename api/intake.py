@@ -77,7 +77,7 @@ class Intake:
         self.settings = settings
         self.spool = spool or Spool(settings.hotline_spool_dir)
         self._limiter: anyio.CapacityLimiter | None = None
-        self._replayer: SpoolReplayer | None = None
+        self._replayers: list[SpoolReplayer] = []
         # Set when a turn worker runs in this process: it looks at once instead of at its next poll.
         self.on_recorded: Callable[[], None] | None = None
 
@@ -165,8 +165,9 @@ class Intake:
         else:
             log.warning("intake.spooled", channel=message.channel,
                         cause=type(getattr(cause, "orig", None) or cause).__name__)
-        if self._replayer is not None:
-            self._replayer.kick()
+        for replayer in self._replayers:
+            if replayer.running:
+                replayer.kick()
 
     async def record(self, message: InboundMessage) -> bool:
         """Record the message once per provider id; False when it was already recorded. When the
@@ -195,12 +196,12 @@ class Intake:
         return new
 
     def replayer(self) -> SpoolReplayer:
-        """The task that moves this host's spooled messages into the database (run it on the event
-        loop of the process that serves the webhooks, or in ``hotline worker``)."""
-        if self._replayer is None:
-            self._replayer = SpoolReplayer(self.spool, self.store, database_unreachable,
-                                           on_recorded=self._wake_turns)
-        return self._replayer
+        """A task that moves this host's spooled messages into the database: one per lifespan of
+        the app (``hotline serve``) or per ``hotline worker``. Replayers of one spool take turns
+        (a lock file), so a second one is harmless."""
+        replayer = SpoolReplayer(self.spool, self.store, database_unreachable, on_recorded=self._wake_turns)
+        self._replayers.append(replayer)
+        return replayer
 
     def _wake_turns(self) -> None:
         if self.on_recorded is not None:

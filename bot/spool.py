@@ -279,6 +279,7 @@ class SpoolReplayer:
     _attempts: dict[str, int] = field(default_factory=dict)
     _stop: asyncio.Event | None = None
     _kick: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
 
     def replay_once(self) -> ReplayRound:
         """One pass over the spool (in a thread). Stops at the first failure: nothing overtakes."""
@@ -322,10 +323,27 @@ class SpoolReplayer:
                     SPOOL_EVENTS.labels("duplicate").inc()
         return result
 
+    def _set(self, event: asyncio.Event | None) -> None:
+        # From any thread or event loop: an asyncio event is set on the loop that waits on it.
+        loop = self._loop
+        if event is None or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            event.set()
+        else:
+            loop.call_soon_threadsafe(event.set)
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None
+
     def kick(self) -> None:
-        """A message was just spooled (call from the event loop): look soon."""
-        if self._kick is not None:
-            self._kick.set()
+        """A message was just spooled: look soon."""
+        self._set(self._kick)
 
     async def _pause(self, *, wake_on_kick: bool) -> None:
         assert self._stop is not None and self._kick is not None
@@ -335,6 +353,14 @@ class SpoolReplayer:
 
     async def run(self) -> None:
         self._stop, self._kick = asyncio.Event(), asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        try:
+            await self._replay_until_stopped()
+        finally:
+            self._loop = None
+
+    async def _replay_until_stopped(self) -> None:
+        assert self._stop is not None and self._kick is not None
         down = False
         while not self._stop.is_set():
             self._kick.clear()
@@ -360,7 +386,5 @@ class SpoolReplayer:
             # else: more arrived while we replayed: go on at once
 
     def stop(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-        if self._kick is not None:
-            self._kick.set()
+        self._set(self._stop)
+        self._set(self._kick)

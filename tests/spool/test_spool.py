@@ -355,29 +355,48 @@ def test_the_spool_is_in_metrics_and_on_the_dashboard(
     with session_factory.begin() as s:
         _, token = create_token(s, name="scraper (prueba)", role="viewer")
         create_user(s, "vera", "viewer", PASSWORD, actor="test")
-    with TestClient(app) as client:
-        def scrape() -> dict[str, float]:
-            r = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
-            assert r.status_code == 200
-            return {line.split()[0]: float(line.split()[1]) for line in r.text.splitlines()
-                    if line.startswith("hotline_spool_") and not line.startswith("hotline_spool_events")}
+    # Without its lifespan: no replayer runs, so what is written stays for the reading.
+    client = TestClient(app)
 
-        assert scrape() == {"hotline_spool_messages": 0, "hotline_spool_oldest_seconds": 0,
-                            "hotline_spool_quarantined": 0}
-        login(client, "vera")
-        page = client.get("/console/dashboard").text
-        assert '<p class="muted" id="spool">Ninguno en este servidor.</p>' in page
-        # Stop this app's replayer, so that what is written stays for the reading.
-        app.state.intake.replayer().stop()
-        time.sleep(0.2)
-        spool = app.state.intake.spool
-        spool.write(sms("SMmetric01"))
-        (spool_dir / QUARANTINE_DIR).mkdir()
-        (spool_dir / QUARANTINE_DIR / "00000000000000000001-1-000000000.json").write_text("{}")
-        time.sleep(0.05)
-        metrics = scrape()
-        assert metrics["hotline_spool_messages"] == 1 and metrics["hotline_spool_quarantined"] == 1
-        assert 0 < metrics["hotline_spool_oldest_seconds"] < 60
-        page = client.get("/console/dashboard").text
-        assert '<p id="spool" class="error" role="alert">' in page
-        assert "1 en este servidor" in page and "1 apartados" in page
+    def scrape() -> dict[str, float]:
+        r = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200
+        return {line.split()[0]: float(line.split()[1]) for line in r.text.splitlines()
+                if line.startswith("hotline_spool_") and not line.startswith("hotline_spool_events")}
+
+    assert scrape() == {"hotline_spool_messages": 0, "hotline_spool_oldest_seconds": 0,
+                        "hotline_spool_quarantined": 0}
+    login(client, "vera")
+    page = client.get("/console/dashboard").text
+    assert '<p class="muted" id="spool">Ninguno en este servidor.</p>' in page
+    spool = app.state.intake.spool
+    spool.write(sms("SMmetric01"))
+    (spool_dir / QUARANTINE_DIR).mkdir()
+    (spool_dir / QUARANTINE_DIR / "00000000000000000001-1-000000000.json").write_text("{}")
+    time.sleep(0.05)
+    metrics = scrape()
+    assert metrics["hotline_spool_messages"] == 1 and metrics["hotline_spool_quarantined"] == 1
+    assert 0 < metrics["hotline_spool_oldest_seconds"] < 60
+    page = client.get("/console/dashboard").text
+    assert '<p id="spool" class="error" role="alert">' in page
+    assert "1 en este servidor" in page and "1 apartados" in page
+
+
+def test_two_lifespans_of_one_app_at_once_each_run_their_own_replayer(
+    settings: Settings, spool_dir: Path, session_factory: sessionmaker[Session],
+) -> None:
+    """(Tests enter one app with several clients, each on its own event loop.) Each lifespan has
+    its own replayer; they take turns on the spool, and stopping one leaves the other working."""
+    app = create_app(settings.model_copy(update={"hotline_spool_dir": spool_dir}))
+    spool = app.state.intake.spool
+    with TestClient(app):
+        with TestClient(app):
+            spool.write(sms("SMtwo01"))
+            deadline = time.monotonic() + 10
+            while spool.depth() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        spool.write(sms("SMtwo02"))  # the first lifespan's replayer is still at work
+        deadline = time.monotonic() + 10
+        while spool.depth() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert [r.provider_id for r in rows(session_factory)] == ["SMtwo01", "SMtwo02"]
