@@ -47,6 +47,7 @@ from db.repositories import outbox
 log = get_logger("conversations")
 
 CANDIDATE_LIMIT = 10
+PHONE_CHANNELS = frozenset({"sms", "whatsapp", "voice"})  # channels whose address is a number to call
 
 
 def render_for_channel(channel: str, text: str) -> str:
@@ -148,6 +149,17 @@ class DbPorts:
 
     def case_status(self, reference: str) -> str | None:
         return case_service.case_status_for_conversation(self.session, self.conversation, reference)
+
+    def callback_number_known(self) -> bool:
+        return self.conversation.channel in PHONE_CHANNELS
+
+    def set_callback_phone(self, reference: str, phone: str) -> None:
+        case = case_service.case_store.by_reference(self.session, reference)
+        if case is None or case.conversation_id != self.conversation.id:
+            return
+        case.callback_phone = phone
+        self.session.add(AuditEvent(actor="bot", action="callback_phone_given", subject_type="case",
+                                    subject_id=str(case.id), details={"channel": self.conversation.channel}))
 
     def opt_out(self) -> None:
         conv = self.conversation

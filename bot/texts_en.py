@@ -68,6 +68,13 @@ TEAM_WILL_CALL = (
     "A member of our team needs to speak with you and will contact you shortly. "
     "Your case number is {reference}."
 )
+ASK_PHONE = (
+    "What phone number can we call you on? Please write it with the country code, "
+    "for example: +502 5555 0123."
+)
+ASK_PHONE_AGAIN = "I could not read the number. Please write it with the country code, for example: +502 5555 0123."
+PHONE_NOTED = "Thank you. We will call you on that number."
+PHONE_NONE = "Understood. A member of our team will write to you on this same channel."
 HUMAN_REQUESTED = (
     "A member of our team will attend to you on this same channel as soon as possible. "
     "Your case number is {reference}."

@@ -76,6 +76,16 @@ TEAM_WILL_CALL = (
     "Una persona de nuestro equipo necesita hablar con usted y le contactará en breve. "
     "Su número de caso es {reference}."
 )
+# On a channel that carries no phone number (web chat, Telegram), the person who will call needs one.
+ASK_PHONE = (
+    "¿A qué número de teléfono podemos llamarle? Escríbalo con el código del país, "
+    "por ejemplo: +502 5555 0123."
+)
+ASK_PHONE_AGAIN = (
+    "No logré leer el número. Escríbalo por favor con el código del país, por ejemplo: +502 5555 0123."
+)
+PHONE_NOTED = "Gracias. Le llamaremos a ese número."
+PHONE_NONE = "Entendido. Una persona del equipo le escribirá por este mismo medio."
 HUMAN_REQUESTED = (
     "Una persona del equipo le atenderá por este mismo medio lo antes posible. "
     "Su número de caso es {reference}."

@@ -32,6 +32,7 @@ from bot.language.commands import Command
 from bot.language.lexicon import COMMON_GIVEN_NAMES
 from bot.language.names import NICKNAMES, PARTICLES
 from bot.language.parse import Mention, Understanding, parse_message
+from bot.language.phones import find_phone
 from bot.matching.keys import fold
 from bot.policy import (
     AskBirthDate,
@@ -80,6 +81,11 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         turn.replies.append(turn.t.MEDIA_UNREADABLE)
         turn.events.append("media")
         return turn
+
+    if st.get("asking") == "phone" and u.command in (None, Command.YES, Command.NO):
+        answered = _answer_phone(message.text or "", u, st, turn, ports, config)
+        if answered is not None:
+            return answered
 
     if u.command is not None:
         return _command(u, st, turn, ports, config)
@@ -138,6 +144,36 @@ def _choose_language(st: dict[str, Any], u: Understanding) -> None:
     if "lang" not in st or not st["details"].get("name"):
         if "lang" not in st or u.language == "en" or u.has_details:
             st["lang"] = u.language
+
+
+def _answer_phone(text: str, u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
+                  config: PolicyConfig | None) -> Turn | None:
+    """The number for the call back: valid with its country code, or asked again once; "no sé",
+    "no tengo" or two unreadable answers leave the case to be answered on this channel. A new name
+    instead is a new search (None: the turn goes on as usual)."""
+    ref = st["phone_case"]
+    phone = find_phone(text)
+    if phone is None and u.name is not None and not u.dont_know:
+        st["asking"], st["failures"] = None, 0
+        st.pop("phone_case", None)
+        return None
+    if phone is not None:
+        ports.set_callback_phone(ref, phone)
+        turn.replies.append(turn.t.PHONE_NOTED)
+        turn.events.append("callback_phone")
+    elif u.dont_know or u.answer == "no" or st["failures"] + 1 >= MAX_FAILURES:
+        turn.replies.append(turn.t.PHONE_NONE)
+    else:
+        # Anything else ("¿está bien?"): the same words again, and the question once more.
+        st["failures"] += 1
+        turn.replies.append(turn.t.render(turn.t.TEAM_WILL_CALL, reference=ref))
+        turn.replies.append(turn.t.ASK_PHONE_AGAIN)
+        return turn
+    st["asking"], st["failures"] = None, 0
+    st.pop("phone_case", None)
+    if st.get("queue"):
+        return _start_next(st, turn, ports, config)
+    return turn
 
 
 def _courtesy(t: ModuleType, u: Understanding, *, first_contact: bool) -> str:
@@ -388,6 +424,8 @@ def _question_for(t: ModuleType, field_name: str, *, again: bool) -> str:
         ("nationality", True): t.ASK_NATIONALITY_AGAIN,
         ("birth_full", False): t.ASK_BIRTH_FULL,
         ("birth_full", True): t.ASK_BIRTH_AGAIN,
+        ("phone", False): t.ASK_PHONE,
+        ("phone", True): t.ASK_PHONE_AGAIN,
     }[(field_name, again)]
 
 
@@ -507,6 +545,12 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
     if decision.reason == "death_notification":
         # Only that a person needs to speak with them; no offer, no hint.
         turn.replies.append(turn.t.render(turn.t.TEAM_WILL_CALL, reference=ref))
+        if not ports.callback_number_known() and ref not in st.setdefault("phone_asked", []):
+            # Web chat, Telegram: the person who will call needs a number (SPEC 5), asked once per case.
+            st["phone_asked"].append(ref)
+            st["asking"], st["phone_case"], st["failures"] = "phone", ref, 0
+            turn.replies.append(turn.t.ASK_PHONE)
+            return turn
         if st.get("queue"):
             return _start_next(st, turn, ports, config)
         return turn

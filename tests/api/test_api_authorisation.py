@@ -87,6 +87,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
         },
         also=("reporter",),
     ),
+    # The proof lock (SPEC 5 rule 6): what strangers typed about a person is for operators only.
+    ("GET", "/api/v1/persons/{person_id}/proof-attempts"): Entry(
+        "operator", 200, lambda c: {"url": f"/api/v1/persons/{c.roster.ids['F-001']}/proof-attempts"}
+    ),
+    ("DELETE", "/api/v1/persons/{person_id}/proof-lock"): Entry(
+        "operator", 200, lambda c: {"url": f"/api/v1/persons/{c.roster.ids['F-001']}/proof-lock"}
+    ),
     ("GET", "/api/v1/cases"): Entry("viewer", 200, lambda c: {"url": "/api/v1/cases"}),
     ("GET", "/api/v1/cases/{case_id}"): Entry(
         "viewer", 200, lambda c: {"url": f"/api/v1/cases/{c.cases.open_id}"}

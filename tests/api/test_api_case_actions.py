@@ -53,7 +53,7 @@ def test_linking_explains_why_the_policy_said_no(
     assert unverified["disclosed"] is False and "no está verificado" in unverified["explanation"]
     strangers = client.post(f"/api/v1/cases/{_case(session_factory, address='+15005550101')}/link",
                             json={"person_id": roster.ids["F-001"]}, headers=tokens.headers("operator")).json()
-    assert strangers["disclosed"] is False and "no coinciden" in strangers["explanation"]
+    assert strangers["disclosed"] is False and "no ha mostrado que la conoce" in strangers["explanation"]
     with session_factory() as s:
         assert s.query(OutboundMessage).count() == 0
 

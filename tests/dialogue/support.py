@@ -66,8 +66,10 @@ def escalated(reference: str) -> list[str]:
     return [T.render(T.ESCALATED, reference=reference), T.OFFER_SUBSCRIPTION]
 
 
-def team_will_call(reference: str) -> list[str]:
-    return [T.render(T.TEAM_WILL_CALL, reference=reference)]
+def team_will_call(reference: str, *, ask_phone: bool = True) -> list[str]:
+    """What the bot says for a deceased record: only that a person will call; on a channel without
+    a number (the local chat of these tests, Telegram) it then asks for one (SPEC 5)."""
+    return [T.render(T.TEAM_WILL_CALL, reference=reference), *([T.ASK_PHONE] if ask_phone else [])]
 
 
 def no_death_hint(replies: list[str] | str) -> None:

@@ -4,11 +4,13 @@ file and the catalogue (tests/dialogue/support.py), never from the engine."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot import texts_es as T
 from bot.roster.importer import import_roster
-from db.models import Inquiry, Subscription
+from bot.sms import to_gsm7
+from db.models import Case, Inquiry, Subscription
 from tests.dialogue.conftest import person_id
 from tests.dialogue.support import age, disclosed, escalated, no_death_hint, team_will_call
 
@@ -281,12 +283,12 @@ def test_deceased_after_asking_for_a_human_gets_its_own_urgent_case(relative) ->
 
 
 def test_deceased_asked_again_gives_the_same_words_and_the_same_case(relative) -> None:
-    r = relative()
+    r = relative(channel="sms", address="+50255501991")  # SMS: the bot has the number to call
     r.say("Jhon Fredy Restrepo Cardona 27/11/1991")
     ref = r.cases()[-1].reference
     for follow_up in ("¿está bien?", "gracias", "por favor digame algo", "¿¿¿está vivo???"):
         out = r.say(follow_up)
-        assert out == team_will_call(ref), follow_up
+        assert out == [to_gsm7(t) for t in team_will_call(ref, ask_phone=False)], follow_up
         no_death_hint(out)
     assert len(r.cases()) == 1 and r.disclosures() == []
 
@@ -374,3 +376,27 @@ def test_every_outcome_is_recorded_as_an_inquiry(relative, demo) -> None:
     with demo() as s:
         outcomes = [i.outcome for i in s.scalars(select(Inquiry).order_by(Inquiry.id))]
     assert outcomes[-2:] == ["disclosed", "case:unconfirmed"]
+
+
+def test_deceased_on_a_channel_without_a_number_asks_for_one_once(relative) -> None:
+    r = relative()  # the local web chat: no number to call
+    out = r.say("Jhon Fredy Restrepo Cardona 27/11/1991")
+    [case] = r.cases()
+    assert out[1:] == team_will_call(case.reference)
+    assert r.say("¿está bien?") == [T.render(T.TEAM_WILL_CALL, reference=case.reference), T.ASK_PHONE_AGAIN]
+    assert r.say("mi número es +502 5412 3456") == [T.PHONE_NOTED]
+    with r.factory() as s:
+        assert s.get(Case, case.id).callback_phone == "+50254123456"
+    # Asked once per case: later words get the same sentence, never the question again.
+    assert r.say("gracias") == team_will_call(case.reference, ask_phone=False)
+    no_death_hint(r.say("¿está vivo?"))
+
+
+@pytest.mark.parametrize("answer", ["no sé", "no tengo teléfono", "no"])
+def test_no_number_is_an_answer_too(relative, answer: str) -> None:
+    r = relative()
+    r.say("Jhon Fredy Restrepo Cardona 27/11/1991")
+    out = r.say(answer)
+    assert out in ([T.PHONE_NONE], [T.render(T.TEAM_WILL_CALL, reference=r.cases()[0].reference), T.ASK_PHONE_AGAIN])
+    if out != [T.PHONE_NONE]:
+        assert r.say("no puedo") == [T.PHONE_NONE]
