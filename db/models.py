@@ -61,7 +61,7 @@ CASE_REASONS = (
     "needs_interpreter",  # a message in a language the bot does not speak (a Mayan language)
     "other",
 )
-CHANNELS = ("telegram", "sms", "whatsapp", "local")
+CHANNELS = ("telegram", "sms", "whatsapp", "local", "voice")  # voice: the voice line (bot/voice)
 OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "dead", "cancelled")
 
 

@@ -18,11 +18,12 @@ def register_routers(app: FastAPI) -> None:
     app.include_router(audit.router)
     app.include_router(tokens.router)
 
-    from api.routers import webchat, webhooks_telegram, webhooks_twilio
+    from api.routers import webchat, webhooks_telegram, webhooks_twilio, webhooks_voice
 
     app.include_router(webchat.router)
     app.include_router(webhooks_twilio.router)
     app.include_router(webhooks_telegram.router)
+    app.include_router(webhooks_voice.router)
 
     from api.console import install as install_console
 

@@ -19,6 +19,12 @@ credentials, 21211 invalid To, 21610 recipient opted out (texted STOP), 20429 ra
 Test-side helpers build correctly signed requests in the other direction: status callbacks
 (``deliver_status``) and inbound SMS/WhatsApp webhooks (``signed_inbound``).
 
+Voice (the voice line's webhooks): ``call_params``/``signed_voice`` build the requests Twilio posts
+for a call (CallSid, From, CallStatus, Digits, SpeechResult, Confidence...); ``record`` makes a
+recording of a call, served at ``GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}`` (``.json``,
+``.wav``, ``.mp3``; basic auth as the API), with its <Record> action parameters and its signed
+recording status callback; ``call_status_callback`` is the end of a call.
+
 All numbers, SIDs and texts here are fictional.
 """
 
@@ -50,6 +56,14 @@ MAX_BODY = 1600
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$")
 FINAL_STATUSES = {"delivered", "undelivered", "failed", "read", "canceled"}
+_RECORDINGS = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Recordings/(?P<sid>RE[0-9a-f]{32})(?P<ext>\.json|\.wav|\.mp3)?$"
+)
+# A tiny valid WAV (8 kHz, 8-bit mono, 0.1 s of silence): what GET .../Recordings/{Sid}.wav returns.
+FAKE_WAV = (b"RIFF" + (36 + 800).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+            + (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little")
+            + (8000).to_bytes(4, "little") + (1).to_bytes(2, "little") + (8).to_bytes(2, "little")
+            + b"data" + (800).to_bytes(4, "little") + b"\x80" * 800)
 
 # GSM 03.38: a message made only of these is sent in 7-bit encoding (160 per segment, 153 when
 # split); anything else, e.g. "á", "í", "ó", "ú", switches the whole message to UCS-2 (70 / 67).
@@ -123,6 +137,7 @@ class FakeTwilio(FakeServer):
         self._rejections: dict[str, tuple[int, str, int]] = {}
         self._msg_lock = threading.Lock()
         self._carrier_delay: float | None = None
+        self._recordings: dict[str, dict[str, Any]] = {}
 
     def hand_to_carrier_after(self, seconds: float | None) -> None:
         """Created messages become ``sent`` (``date_sent`` set) this long after creation, as Twilio
@@ -303,6 +318,78 @@ class FakeTwilio(FakeServer):
         headers, form = self.signed_inbound(url, params)
         return httpx.post(url, data=form, headers=headers, timeout=timeout)
 
+    # -- voice (the voice line) ----------------------------------------------------------
+    @staticmethod
+    def new_call_sid() -> str:
+        return new_sid("CA")
+
+    def call_params(self, call_sid: str, caller: str, status: str = "in-progress", **extra: str) -> dict[str, str]:
+        """What Twilio posts to a voice webhook (or a <Gather>/<Record> action) of an inbound call."""
+        form = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": call_sid,
+            "CallStatus": status,
+            "Called": self.phone_number,
+            "Caller": caller,
+            "Direction": "inbound",
+            "From": caller,
+            "FromCountry": "GT",
+            "To": self.phone_number,
+            "ToCountry": "GT",
+        }
+        form.update(extra)
+        return form
+
+    def signed_voice(self, url: str, params: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        return signed_request(self.auth_token, url, params)
+
+    def record(self, call_sid: str, seconds: int = 4) -> dict[str, str]:
+        """A recording of ``call_sid`` (what a <Record> made): its <Record> action parameters."""
+        sid = new_sid("RE")
+        url = f"{self.url}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{sid}"
+        with self._msg_lock:
+            self._recordings[sid] = {"sid": sid, "call_sid": call_sid, "duration": str(seconds), "status": "completed"}
+        return {"RecordingUrl": url, "RecordingSid": sid, "RecordingDuration": str(seconds)}
+
+    def recording_status_callback(self, url: str, call_sid: str, recording: dict[str, str],
+                                  status: str = "completed") -> tuple[dict[str, str], dict[str, str]]:
+        """(headers, form) of a <Record>'s signed recordingStatusCallback (Twilio sends no From)."""
+        form = {
+            "AccountSid": self.account_sid,
+            "CallSid": call_sid,
+            "RecordingSid": recording["RecordingSid"],
+            "RecordingUrl": recording["RecordingUrl"],
+            "RecordingStatus": status,
+            "RecordingDuration": recording["RecordingDuration"],
+            "RecordingChannels": "1",
+            "RecordingSource": "RecordVerb",
+            "RecordingStartTime": rfc2822(datetime.now(UTC)),
+        }
+        return signed_request(self.auth_token, url, form)
+
+    def call_status_callback(self, url: str, call_sid: str, caller: str, status: str = "completed",
+                             seconds: int = 60) -> tuple[dict[str, str], dict[str, str]]:
+        """(headers, form) of the number's signed "call status changes" callback."""
+        params = self.call_params(call_sid, caller, status=status, CallDuration=str(seconds),
+                                  Timestamp=rfc2822(datetime.now(UTC)), CallbackSource="call-progress-events",
+                                  SequenceNumber="0")
+        return signed_request(self.auth_token, url, params)
+
+    def _recording(self, request: FakeRequest, sid: str, ext: str | None) -> FakeResponse:
+        with self._msg_lock:
+            recording = self._recordings.get(sid)
+        if request.method != "GET":
+            return self._error(20004, "Method not allowed", 405)
+        if recording is None:
+            return self._error(20404, f"The requested resource {request.path} was not found", 404)
+        if ext in (".wav", ".mp3", None):
+            # Twilio serves the audio at the bare URL and .wav (and .mp3; here the same bytes).
+            return FakeResponse(200, FAKE_WAV, {"Content-Type": "audio/x-wav"})
+        return FakeResponse.json(200, {"sid": sid, "account_sid": self.account_sid, "call_sid": recording["call_sid"],
+                                       "duration": recording["duration"], "status": recording["status"],
+                                       "api_version": API_VERSION})
+
     # -- HTTP ------------------------------------------------------------------------------
     @staticmethod
     def _error(code: int, message: str, status: int, headers: dict[str, str] | None = None) -> FakeResponse:
@@ -337,6 +424,11 @@ class FakeTwilio(FakeServer):
         )
 
     def _dispatch(self, request: FakeRequest) -> FakeResponse:
+        recording = _RECORDINGS.match(request.path)
+        if recording is not None:
+            if not self._authenticated(request, recording["account"]):
+                return self._error(20003, "Authenticate", 401, {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+            return self._recording(request, recording["sid"], recording["ext"])
         match = _MESSAGES.match(request.path)
         resource = f"{request.method} {request.path}"
         if match is None:

@@ -1,0 +1,231 @@
+"""The voice line over the database: each Twilio request of a call is one step, run in one
+transaction under the caller's conversation lock, and answered with TwiML.
+
+- The conversation is the caller's number on channel ``voice`` (a withheld number: one conversation
+  per call), so the lookup limit and the records this contact contradicted hold across calls, as
+  for a chat. Each call's state is kept in the conversation's state under ``calls[CallSid]``
+  (pruned after ``CALL_STATE_HOURS``), never in process memory.
+- Idempotent per CallSid and step: the step number travels in each <Gather>'s action
+  (``?step=N``), and each step's request is recorded as an inbound message whose provider id is
+  ``CallSid/N`` (unique per channel). A redelivered request finds its id recorded and gets the
+  same TwiML again, saved with the call: nothing is decided twice, so no second case or disclosure.
+- The transcript: what the caller said or pressed is an inbound message (state ``done``: no turn
+  worker runs the chat on it), what the line said an outbound row of kind ``voice`` already
+  ``sent`` (the outbox has no sender for ``voice`` and never sees it as due), so the console shows
+  the call like any conversation.
+- Cases opened by a call get no written follow-ups (a call cannot carry them): the team calls the
+  number back. With the caller's consent (1 at "¿Desea recibir avisos por SMS?"), that number's SMS
+  conversation follows the case or the person, and gets one SMS saying so.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.conversations import DbPorts, clean_text, render_for_channel
+from bot.policy import PolicyConfig
+from bot.voice import texts_es as T
+from bot.voice import twiml
+from bot.voice.flow import CallFlow, Heard, Outcome
+from common.logging import get_logger
+from common.metrics import INBOUND_MESSAGES, TURN_EVENTS
+from common.settings import Settings
+from db.base import utcnow
+from db.models import AuditEvent, Conversation, InboundMessage, OutboundMessage
+from db.repositories import conversations as conv_repo
+from db.repositories import outbox
+
+log = get_logger("voice")
+
+CHANNEL = "voice"
+CALL_STATE_HOURS = 12  # a call's state is kept this long after its last step (calls last minutes)
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+@dataclass(frozen=True)
+class VoiceRequest:
+    call_sid: str
+    caller: str  # Twilio's From: +E.164, or a withheld number ("anonymous", "+266696687"...)
+    step: int | None  # None: the call's first request
+    heard: Heard
+
+
+@dataclass(frozen=True)
+class Urls:
+    action: Callable[[int], str]  # the absolute URL Twilio posts step N to
+    recording_callback: str
+
+
+def caller_address(caller: str, call_sid: str) -> str:
+    """The conversation's address: the caller's number, or one per call when it is withheld (a
+    shared "anonymous" conversation would mix strangers' cases and details)."""
+    return caller if E164.fullmatch(caller) and not caller.startswith("+266696687") else f"withheld:{call_sid}"
+
+
+class VoiceDbPorts(DbPorts):
+    """The dialogue's ports for a call (bot/conversations.py), plus the SMS consent."""
+
+    def __init__(self, session: Session, conversation: Conversation, settings: Settings, now: datetime,
+                 caller: str) -> None:
+        super().__init__(session, conversation, settings, now=now)
+        self.caller = caller
+        self.can_text = bool(E164.fullmatch(caller)) and conversation.address == caller
+
+    def open_case(self, reason: str, priority: str, person_id: int | None, details: dict[str, Any]) -> str:
+        reference = super().open_case(reason, priority, person_id, details)
+        case = self._opened_case
+        if case is not None and case.channel == CHANNEL:
+            # No written follow-ups on a line that cannot carry text: the team calls back.
+            case.next_followup_at = None
+            if details.get("recording_url"):
+                # Also on a case this number already had open (its opening details are older).
+                self.session.add(AuditEvent(actor="bot", action="voice_recording", subject_type="case",
+                                            subject_id=str(case.id),
+                                            details={"recording_url": details["recording_url"]}))
+        return reference
+
+    def subscribe_sms(self, person_id: int | None, case_reference: str | None) -> None:
+        sms = conv_repo.lock_conversation(self.session, "sms", self.caller)
+        if sms.opted_out:
+            # Pressing 1 to "¿Desea recibir avisos por SMS?" is consent again after a BAJA.
+            sms.opted_out = False
+            self.session.add(AuditEvent(actor="bot", action="opt_in", subject_type="conversation",
+                                        subject_id=str(sms.id), details={"channel": "sms", "by": "voice"}))
+        DbPorts(self.session, sms, self.settings, now=self.now).subscribe(person_id, case_reference)
+        text = (T.render(T.SMS_CONSENT_CASE, reference=case_reference) if case_reference
+                else T.SMS_CONSENT_PERSON)
+        outbox.enqueue(self.session, channel="sms", recipient=self.caller, text=render_for_channel("sms", text),
+                       kind="notification", priority=outbox.PRIORITY_REPLY, conversation_id=sms.id)
+        self.session.add(AuditEvent(actor="bot", action="sms_consent", subject_type="conversation",
+                                    subject_id=str(self.conversation.id),
+                                    details={"sms_conversation_id": sms.id, "case": case_reference,
+                                             "person_id": person_id}))
+
+
+def _recorded(session: Session, provider_id: str) -> bool:
+    return session.scalar(select(InboundMessage.id).where(InboundMessage.channel == CHANNEL,
+                                                          InboundMessage.provider_id == provider_id)) is not None
+
+
+def _record_heard(session: Session, conversation: Conversation, provider_id: str, text: str, now: datetime,
+                  media_kind: str | None = None) -> None:
+    session.add(InboundMessage(conversation_id=conversation.id, channel=CHANNEL, address=conversation.address,
+                               provider_id=provider_id, text=clean_text(text), media_kind=media_kind,
+                               received_at=now, state="done", processed_at=now))
+
+
+def _record_said(session: Session, conversation: Conversation, text: str, now: datetime) -> None:
+    if text:
+        session.add(OutboundMessage(conversation_id=conversation.id, channel=CHANNEL,
+                                    recipient=conversation.address, text=text, kind="voice", priority=0,
+                                    status="sent", next_attempt_at=now, created_at=now, sent_at=now))
+
+
+def _prune(calls: dict[str, Any], now: datetime) -> None:
+    horizon = now - timedelta(hours=CALL_STATE_HOURS)
+    for sid in [sid for sid, call in calls.items() if datetime.fromisoformat(call.get("at") or now.isoformat()) < horizon]:
+        del calls[sid]
+
+
+def handle_step(session: Session, settings: Settings, request: VoiceRequest, urls: Urls,
+                now: datetime | None = None) -> str:
+    """One request of a call: the TwiML to answer it with (the caller's transaction: commit it)."""
+    now = now or utcnow()
+    conversation = conv_repo.lock_conversation(session, CHANNEL, caller_address(request.caller, request.call_sid))
+    state = copy.deepcopy(conversation.state or {})
+    calls: dict[str, Any] = state.setdefault("calls", {})
+    _prune(calls, now)
+    call = calls.get(request.call_sid)
+    step = request.step or 0
+    provider_id = f"{request.call_sid}/{step}"
+
+    if _recorded(session, provider_id) or (call is not None and request.step is not None and step != call["step"]):
+        # A redelivery (or an out-of-date step): the answer already given, and nothing done again.
+        INBOUND_MESSAGES.labels(CHANNEL, "yes").inc()
+        log.info("voice.duplicate", conversation_id=conversation.id)
+        last = (call or {}).get("last")
+        return last["twiml"] if last else twiml.say_and_hang_up(T.GOODBYE)
+
+    starting = call is None or request.step is None
+    if starting:
+        call = calls[request.call_sid] = {}
+    assert call is not None
+    _record_heard(session, conversation, provider_id, T.CALL_STARTED if starting else request.heard.transcript(), now,
+                  media_kind="recording" if request.heard.recording_url else None)
+
+    ports = VoiceDbPorts(session, conversation, settings, now, request.caller)
+    flow = CallFlow(call, state, ports, PolicyConfig(lookup_limit=settings.lookup_limit_persons))
+    outcome = flow.start() if starting else flow.answer(request.heard)
+    answer = twiml.render(outcome.nodes, urls.action(step + 1), urls.recording_callback)
+    call.update(step=step + 1, at=now.isoformat(), last={"step": step, "twiml": answer})
+    _finish(session, conversation, state, outcome, now)
+    return answer
+
+
+def _finish(session: Session, conversation: Conversation, state: dict[str, Any], outcome: Outcome,
+            now: datetime) -> None:
+    _record_said(session, conversation, outcome.spoken(), now)
+    conversation.state = state
+    conversation.last_inbound_at = now
+    INBOUND_MESSAGES.labels(CHANNEL, "no").inc()
+    for event in outcome.events:
+        TURN_EVENTS.labels(event).inc()
+    log.info("voice.step", conversation_id=conversation.id, events=outcome.events)
+
+
+def _call_conversation(session: Session, call_sid: str) -> Conversation | None:
+    """The conversation a call's first step was recorded on (callbacks do not all carry From)."""
+    conversation_id = session.scalar(select(InboundMessage.conversation_id).where(
+        InboundMessage.channel == CHANNEL, InboundMessage.provider_id == f"{call_sid}/0"))
+    if conversation_id is None:
+        return None
+    found = session.get(Conversation, conversation_id)
+    return conv_repo.lock_conversation(session, CHANNEL, found.address) if found else None
+
+
+def call_ended(session: Session, call_sid: str, status: str, now: datetime | None = None) -> bool:
+    """Twilio's call status callback: the end of the call goes into the transcript (once)."""
+    now = now or utcnow()
+    conversation = _call_conversation(session, call_sid)
+    provider_id = f"{call_sid}/end"
+    if conversation is None or _recorded(session, provider_id):
+        return False
+    _record_heard(session, conversation, provider_id, T.render(T.CALL_ENDED, status=status), now)
+    state = copy.deepcopy(conversation.state or {})
+    call = state.get("calls", {}).get(call_sid)
+    if call is not None:
+        call["ended"] = status
+        conversation.state = state
+    return True
+
+
+def recording_completed(session: Session, settings: Settings, call_sid: str, url: str,
+                        now: datetime | None = None) -> bool:
+    """Twilio's recording status callback. The <Record> action normally brings the recording first;
+    when it did not (the caller hung up while recording), the case is opened here."""
+    now = now or utcnow()
+    conversation = _call_conversation(session, call_sid)
+    if conversation is None:
+        return False
+    state = copy.deepcopy(conversation.state or {})
+    call = state.get("calls", {}).get(call_sid)
+    if call is None or call.get("stage") != "record":
+        return False  # attached already (or the call is long gone)
+    caller = conversation.address
+    ports = VoiceDbPorts(session, conversation, settings, now, caller)
+    outcome = CallFlow(call, state, ports, PolicyConfig(lookup_limit=settings.lookup_limit_persons)).recording_arrived(url)
+    call["stage"] = "done"  # the call is over: nothing more is asked
+    _record_heard(session, conversation, f"{call_sid}/recording", Heard(recording_url=url).transcript(), now,
+                  media_kind="recording")
+    outcome.nodes = []  # nobody hears it: only the case and the transcript line
+    _finish(session, conversation, state, outcome, now)
+    return True
