@@ -152,6 +152,10 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
     if isinstance(decision, Disclose):
         if conversation.opted_out:
             return LinkResult(False, "El familiar pidió no recibir mensajes (BAJA).")
+        if conversation.channel == "voice":
+            # The voice line cannot write to a caller: the verified answer is given on the phone.
+            return LinkResult(False, "El familiar llamó a la línea de voz: el asistente no puede escribirle. "
+                                     "Llámele para darle la información verificada.")
         text = disclosure_text(decision.candidate, tz, texts.lang_of(conversation.state))
         _send_disclosure(session, conversation, person.id, text, actor=actor, kind="operator",
                          priority=outbox.PRIORITY_REPLY)

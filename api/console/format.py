@@ -34,10 +34,12 @@ STATUSES = {
     "returned": "Retornado a su país",
     "deceased": "Fallecido",
 }
-CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "local": "Chat local"}
+CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "local": "Chat local",
+            "voice": "Línea de voz"}
 DELIVERY = {"queued": "en cola", "sending": "enviando", "sent": "enviado", "delivered": "entregado",
             "failed": "falló", "dead": "no se pudo enviar", "cancelled": "cancelado"}
-KINDS = {"reply": "asistente", "operator": "operador", "notification": "aviso", "followup": "seguimiento"}
+KINDS = {"reply": "asistente", "operator": "operador", "notification": "aviso", "followup": "seguimiento",
+         "voice": "línea de voz"}
 
 
 def mask_address(channel: str | None, address: str | None) -> str:

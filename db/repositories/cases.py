@@ -69,6 +69,9 @@ def queue_operator_reply(session: Session, case: Case, text: str, *, actor: str)
         raise ReplyRefused("the case has no conversation to reply to")
     if conversation.opted_out:
         raise ReplyRefused("the relative has opted out of messages")
+    if conversation.channel == "voice":
+        # A call cannot carry a written reply (the outbox has no sender for it): the team calls back.
+        raise ReplyRefused("the relative called the voice line: call them back on their number")
     if case.reason == "death_notification" and case.death_notified_at is None:
         # A death is told by a trained person on the phone, never first in a text message.
         raise ReplyRefused(
