@@ -7,10 +7,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import texts
 from bot.matching.keys import fold
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, Inquiry
+from db.models import AuditEvent, Case, Conversation, Inquiry, OutboundMessage
 from db.repositories import case_store
+from db.repositories import cases as case_repo
+from db.repositories.cases import ReplyRefused
+
+__all__ = ["ReplyRefused", "case_status_for_conversation", "open_case", "queue_operator_reply"]
 
 PRIORITY_RANK = {"normal": 0, "high": 1, "urgent": 2}
 
@@ -68,6 +73,16 @@ def _same_search(session: Session, case: Case, details: dict[str, Any]) -> bool:
     inquiry = session.get(Inquiry, case.inquiry_id)
     previous = (inquiry.details or {}).get("name") if inquiry else None
     return not previous or fold(previous) == fold(name)
+
+
+def queue_operator_reply(session: Session, case: Case, text: str, *, actor: str) -> OutboundMessage:
+    """An operator's words to the relative, on the relative's own channel, marked as the team's
+    ("Mensaje del equipo: …", in the conversation's language) so that they are never mistaken for
+    the bot's. The exact text sent is audited. Raises ``ReplyRefused`` when it may not be sent."""
+    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    t = texts.for_state(conversation.state if conversation else None)
+    framed = text if text.startswith(t.OPERATOR_REPLY_PREFIX) else t.OPERATOR_REPLY_PREFIX + text
+    return case_repo.queue_operator_reply(session, case, framed, actor=actor)
 
 
 def case_status_for_conversation(session: Session, conversation: Conversation, reference: str) -> str | None:

@@ -75,6 +75,7 @@ ASK_PHONE = (
 ASK_PHONE_AGAIN = "I could not read the number. Please write it with the country code, for example: +502 5555 0123."
 PHONE_NOTED = "Thank you. We will call you on that number."
 PHONE_NONE = "Understood. A member of our team will write to you on this same channel."
+OPERATOR_REPLY_PREFIX = "Message from our team: "
 HUMAN_REQUESTED = (
     "A member of our team will attend to you on this same channel as soon as possible. "
     "Your case number is {reference}."

@@ -86,6 +86,8 @@ ASK_PHONE_AGAIN = (
 )
 PHONE_NOTED = "Gracias. Le llamaremos a ese número."
 PHONE_NONE = "Entendido. Una persona del equipo le escribirá por este mismo medio."
+# An operator's reply is marked as the team's, never mistaken for the bot's (bot/cases.py).
+OPERATOR_REPLY_PREFIX = "Mensaje del equipo: "
 HUMAN_REQUESTED = (
     "Una persona del equipo le atenderá por este mismo medio lo antes posible. "
     "Su número de caso es {reference}."

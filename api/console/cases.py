@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
+from bot import cases as case_service
 from bot import operators
 from bot.matching.search import search_persons
 from db.models import Case, Conversation, Person
 from db.repositories import audit, persons
-from db.repositories import cases as case_repo
 from db.repositories import console as repo
 
 router = APIRouter()
@@ -137,8 +137,8 @@ def reply(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
         return _refused(request, db, me, case_id, too_long, 422)
     case = _case_or_404(db, case_id, lock=True)
     try:
-        case_repo.queue_operator_reply(db, case, text, actor=me.actor)
-    except case_repo.ReplyRefused as exc:
+        case_service.queue_operator_reply(db, case, text, actor=me.actor)
+    except case_service.ReplyRefused as exc:
         return _refused(request, db, me, case_id, _reply_refusal(str(exc)))
     db.commit()
     return _done(case, "respuesta")

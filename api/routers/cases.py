@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
 from api.routers.params import CaseId, Limit, Offset
 from api.schemas import CaseOut, CasePage, CasePriority, CaseStatus, LinkIn, LinkOut, NoteIn, ReplyIn, ReplyQueued
+from bot import cases as case_service
 from bot import operators
 from db.models import Case, Person
 from db.repositories import cases
@@ -84,8 +85,8 @@ def reply_to_case(case_id: CaseId, body: ReplyIn, session: SessionDep, token: Op
     """Queue an operator's reply to the relative, on the relative's own channel."""
     found = _case_or_404(session, case_id)
     try:
-        message = cases.queue_operator_reply(session, found, body.text, actor=actor_of(token))
-    except cases.ReplyRefused as exc:
+        message = case_service.queue_operator_reply(session, found, body.text, actor=actor_of(token))
+    except case_service.ReplyRefused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     session.commit()
     return ReplyQueued(outbound_id=message.id, case_id=found.id, status=message.status)

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import texts_es as T
 from db.models import AuditEvent, Case, OutboundMessage, User
 from tests.api.conftest import CaseSeed, Tokens
 
@@ -79,10 +80,12 @@ def test_a_reply_is_queued_on_the_relatives_channel_and_audited_verbatim(
     with session_factory() as s:
         message = s.get(OutboundMessage, outbound_id)
         assert message is not None
+        # Marked as the team's words, never mistaken for the bot's (issue 12).
+        sent = T.OPERATOR_REPLY_PREFIX + text
         assert (message.channel, message.recipient, message.text, message.kind, message.priority) == (
             "sms",
             "+15005550006",
-            text,
+            sent,
             "operator",
             0,
         )
@@ -92,7 +95,7 @@ def test_a_reply_is_queued_on_the_relatives_channel_and_audited_verbatim(
         (event,) = s.scalars(select(AuditEvent).where(AuditEvent.action == "operator_reply"))
         assert event.actor == f"token:{tokens.ids['operator']}"
         assert (event.subject_type, event.subject_id) == ("case", str(case_seed.open_id))
-        assert event.details["text"] == text and event.details["outbound_id"] == outbound_id
+        assert event.details["text"] == sent and event.details["outbound_id"] == outbound_id
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,7 @@ def test_a_reply_goes_to_the_outbox_on_the_relatives_channel(
     assert r.status_code == 200 and "Respuesta en cola" in r.text and "Seguimos revisando." in r.text
     with session_factory() as s:
         row = s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "operator")).one()
-    assert (row.channel, row.recipient, row.text) == ("sms", RELATIVE, "Seguimos revisando.")
+    assert (row.channel, row.recipient, row.text) == ("sms", RELATIVE, "Mensaje del equipo: Seguimos revisando.")
     r = operator.post(f"/console/cases/{seed.case_id}/reply", data={"csrf_token": token, "text": "  "})
     assert r.status_code == 422 and "Escriba el mensaje" in r.text
 

@@ -60,6 +60,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/persons"): "viewer",
     ("GET", "/console/persons/{person_id}"): "viewer",
     ("POST", "/console/persons/{person_id}/status"): "operator",
+    ("POST", "/console/persons/{person_id}/proof-lock/clear"): "operator",
     ("POST", "/console/pending/{pending_id}/confirm"): "operator",
     ("POST", "/console/pending/{pending_id}/reject"): "operator",
     ("GET", "/console/dashboard"): "viewer",
