@@ -15,7 +15,7 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -118,10 +118,12 @@ class ChannelLimits:
 
 
 class ChannelGate:
-    """A channel's sends go through one at a time, highest priority first: the head of the line
-    takes an in-flight slot (``slots``, shared by every channel of the worker), then waits for its
-    pace slot, then lets the next one in. It keeps the slot; the caller releases it once the
-    provider answered."""
+    """A channel's sends go through one at a time, highest priority first. The head of the line
+    takes an in-flight slot (``slots``, shared by every channel of the worker), runs ``before``
+    (the worker confirms it still owns the row: a claim lost is not worth a pace slot), waits for
+    its pace slot and lets the next one in; the provider call follows at once, so that the spacing
+    the pace made is the spacing the provider sees. The caller releases the in-flight slot once the
+    provider answered (``enter`` returns True), or at once when ``before`` said no (False)."""
 
     def __init__(self, pace: Pace, slots: asyncio.Semaphore) -> None:
         self.pace = pace
@@ -131,7 +133,7 @@ class ChannelGate:
         self._changed = asyncio.Condition()
         self._seq = itertools.count()
 
-    async def enter(self, priority: int, order: int) -> None:
+    async def enter(self, priority: int, order: int, before: Callable[[], Awaitable[bool]]) -> bool:
         me = (priority, order, next(self._seq))
         async with self._changed:
             heapq.heappush(self._line, me)
@@ -147,10 +149,14 @@ class ChannelGate:
         try:
             await self.slots.acquire()
             try:
+                if not await before():
+                    self.slots.release()
+                    return False
                 await self.pace.wait()
             except BaseException:
                 self.slots.release()
                 raise
+            return True
         finally:
             async with self._changed:
                 self._busy = False

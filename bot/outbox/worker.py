@@ -73,7 +73,8 @@ class WorkerConfig:
     idle_sleep: float = 0.5
     concurrency: int = 16  # most provider calls in flight
     # First pause before retrying to record an outcome when the database does not answer (doubles
-    # up to 5 s). On stop, recording is tried for ``stop_grace`` seconds more.
+    # up to 1 s: the outcome must be recorded before the row's lease and grace run out). On stop,
+    # recording is tried for ``stop_grace`` seconds more.
     record_retry: float = 0.2
     stop_grace: float = 15.0
     # Limits shared with other workers through the database: None = on PostgreSQL.
@@ -191,7 +192,7 @@ class OutboxWorker:
                 log.warning("outbox.record_retry", step=fn.__name__, error=type(exc).__name__,
                             retry_in=round(delay, 2))
                 await asyncio.sleep(delay)
-                delay = min(5.0, delay * 2)
+                delay = min(1.0, delay * 2)
 
     def _backoff(self, attempts: int) -> float:
         base = min(self.config.backoff_cap, self.config.backoff_base * (2 ** max(0, attempts - 1)))
@@ -229,6 +230,7 @@ class OutboxWorker:
                     self._claim_lost(item, "lost", "in_doubt_check")
                 return "done"
             OUTBOX_IN_DOUBT.labels(item.channel, "not_in_provider_log").inc()
+            log.info("outbox.in_doubt_not_sent", outbox_id=item.id, channel=item.channel)
             return "send"
         if item.repeats >= 1:
             # Sent again once already, and that send was interrupted too: a person decides.
@@ -254,19 +256,44 @@ class OutboxWorker:
         if spacing is not None and (wait := spacing.wait_needed(item.recipient)) > 0:
             await asyncio.sleep(wait)
         gate = self._gate(item.channel)
-        await gate.enter(item.priority, item.id)  # returns holding an in-flight slot, at our pace slot
-        try:
+        confirmed_at: list[float] = []  # when this worker last confirmed the row its own (monotonic)
+        outcome: list[bool] = []  # what to return when the row is not sent (confirm said no)
+
+        async def still_ours() -> bool:
+            # Taken before the UPDATE: the confirmation is only as fresh as the moment it was asked
+            # (the reply may reach a stalled event loop much later).
+            asked_at = time.monotonic()
             try:
-                started = await asyncio.to_thread(self._db, repo.confirm_send, item.id, self.worker_id,
-                                                  lease_seconds=self.config.lease_seconds, repeat=repeat)
+                started = await asyncio.to_thread(
+                    lambda: self._db(repo.confirm_send, item.id, self.worker_id,
+                                     lease_seconds=self.config.lease_seconds, repeat=repeat and not confirmed_at))
             except Exception as exc:  # the database is unreachable: nothing was sent; try again later
                 log.warning("outbox.confirm_failed", outbox_id=item.id, error=type(exc).__name__)
                 await asyncio.sleep(self.config.record_retry)
+                outcome.append(False)
                 return False
             if started is None:
+                if confirmed_at and not item.in_doubt:
+                    # We marked it sending and never sent it: if it is still ours, say so.
+                    await self._record(repo.unsend, item.id, self.worker_id)
                 reason = await self._record(repo.why_not_owned, item.id)
                 self._claim_lost(item, reason, "before_send")
-                return True
+                outcome.append(True)
+                return False
+            confirmed_at.append(asked_at)
+            return True
+
+        while True:
+            # Returns holding an in-flight slot, the row confirmed ours, at our pace slot.
+            if not await gate.enter(item.priority, item.id, still_ours):
+                return outcome[0]
+            # Confirmed, then paced: the send must still follow the confirmation closely. After a
+            # long wait (a stalled process) another worker may have taken the row in doubt; confirm
+            # again rather than send on an old confirmation.
+            if time.monotonic() - confirmed_at[-1] <= self.config.lease_seconds / 2:
+                break
+            gate.slots.release()
+        try:
             if spacing is not None:
                 spacing.reserve(item.recipient)
             if repeat:

@@ -188,6 +188,19 @@ def confirm_send(session: Session, row_id: int, worker_id: str, *, lease_seconds
     return now if _rowcount(result) == 1 else None
 
 
+def unsend(session: Session, row_id: int, worker_id: str) -> bool:
+    """This worker marked the row ``sending`` but did not send it after all (its confirmation grew
+    old): back to ``queued``, no attempt counted, if it is still ours."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == row_id, OutboundMessage.claimed_by == worker_id,
+               OutboundMessage.status == "sending")
+        .values(status="queued", claimed_by=None, claimed_until=None,
+                attempts=OutboundMessage.attempts - 1, next_attempt_at=utcnow())
+    )
+    return _rowcount(result) == 1
+
+
 def why_not_owned(session: Session, row_id: int) -> str:
     """After a failed confirmation: ``cancelled`` (an opt-out), ``done`` (sent or ended
     elsewhere) or ``lost`` (the lease ran out; another worker may hold the row)."""
@@ -251,16 +264,15 @@ def _owned(session: Session, row_id: int, worker_id: str) -> OutboundMessage | N
 def mark_sent(session: Session, row_id: int, worker_id: str, provider_id: str | None) -> bool:
     """The provider accepted the message. Recorded as long as the row was not taken by another
     worker (its lease may have run out while the database was unreachable: still ours if no one
-    claimed it)."""
-    row = _owned(session, row_id, worker_id)
-    if row is None:
-        return False
-    row.status = "sent"
-    row.provider_id = provider_id
-    row.sent_at = utcnow()
-    row.claimed_until = None
-    row.last_error = None
-    return True
+    claimed it). One UPDATE: this is the statement every send ends with."""
+    now = utcnow()
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == row_id, OutboundMessage.claimed_by == worker_id,
+               OutboundMessage.status.in_(("queued", "sending")))
+        .values(status="sent", provider_id=provider_id, sent_at=now, claimed_until=None, last_error=None)
+    )
+    return _rowcount(result) == 1
 
 
 def mark_retry(session: Session, row_id: int, worker_id: str, error: str, *, delay_seconds: float,
