@@ -55,6 +55,9 @@ def login_page(request: Request, next: str | None = None, salida: str | None = N
 
 
 def _start(request: Request, db: SessionDep, settings: SettingsDep, user: User, stage: str, target: str) -> Response:
+    previous = server_session(request, db, console_sessions.STAGES)
+    if previous is not None:  # logging in again in the same browser: the old session ends
+        console_sessions.end(previous, "replaced")
     started = console_sessions.start(db, user.id, stage, settings)
     db.commit()
     # A new session id at every step: a session planted before login is worthless.
