@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from bot import texts, texts_es
+from bot.engine.judgement import judge
 from bot.engine.ports import Ports
 from bot.language.commands import Command
 from bot.language.lexicon import COMMON_GIVEN_NAMES
@@ -34,17 +35,7 @@ from bot.language.names import NICKNAMES, PARTICLES
 from bot.language.parse import Mention, Understanding, parse_message
 from bot.language.phones import find_phone
 from bot.matching.keys import fold
-from bot.policy import (
-    AskBirthDate,
-    Disclose,
-    Escalate,
-    PolicyConfig,
-    Stated,
-    asks_birth_date_instead,
-    decide,
-    disclosure_text,
-    failed_proofs,
-)
+from bot.policy import AskBirthDate, Disclose, Escalate, PolicyConfig, disclosure_text
 
 MAX_FAILURES = 2  # after two failed attempts, offer a human
 
@@ -476,15 +467,6 @@ def _next_step(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfi
     return _decide(st, turn, ports, config, may_ask=not st.get("birth_full_asked"))
 
 
-def _stated(details: dict[str, Any]) -> Stated:
-    birth = details.get("birth_date")
-    return Stated(
-        birth_date=date.fromisoformat(birth) if birth else None,
-        age=details.get("age"),
-        nationality=details.get("nationality"),
-    )
-
-
 def _case_details(st: dict[str, Any]) -> dict[str, Any]:
     return dict(st.get("details") or {})
 
@@ -496,33 +478,16 @@ def _remember_case(st: dict[str, Any], ref: str) -> None:
 
 def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None, *, may_ask: bool) -> Turn:
     details = st["details"]
-    candidates = ports.find_candidates(details["name"])
-    stated = _stated(details)
-    conflicts = set(st.get("conflicts", ()))
-    decision = decide(stated, candidates, ports.persons_looked_up(), ports.today, config, frozenset(conflicts))
+    judgement = judge(details, st, ports, config, may_ask_birth_date=may_ask and not st.get("birth_full_asked"))
+    decision = judgement.decision
     st["failures"] = 0
-    # Rule 6: a failed proof counts against the person across all contacts (the service dedupes a
-    # statement repeated in one conversation); this contact cannot unlock the record by guessing on.
-    for person_id in failed_proofs(stated, candidates, ports.today):
-        ports.record_failed_proof(person_id, _case_details(st))
-        conflicts.add(person_id)
-        turn.events.append("failed_proof")
-    if isinstance(decision, Escalate) and decision.reason == "conflicting_details" and decision.person_id:
-        conflicts.add(decision.person_id)
-    if conflicts:
-        st["conflicts"] = sorted(conflicts)
-    if may_ask and asks_birth_date_instead(decision, stated):
-        decision = AskBirthDate()
-
+    turn.events.extend(["failed_proof"] * judgement.failed_proofs)
     if isinstance(decision, AskBirthDate):
-        if st.get("birth_full_asked") or not may_ask:
-            decision = Escalate("ambiguous")  # asked once already, or told us they do not know it
-        else:
-            st["asking"] = "birth_full"
-            st["birth_full_asked"] = True
-            _say(turn, turn.t.ASK_BIRTH_FULL)
-            turn.events.append("ask:birth_full")
-            return turn
+        st["asking"] = "birth_full"
+        st["birth_full_asked"] = True
+        _say(turn, turn.t.ASK_BIRTH_FULL)
+        turn.events.append("ask:birth_full")
+        return turn
 
     st["asking"] = None
     st["outcome"] = "disclosed" if isinstance(decision, Disclose) else getattr(decision, "reason", None)

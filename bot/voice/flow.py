@@ -17,10 +17,10 @@ that is not one) twice at a prompt opens a case and says goodbye; at the name pr
 not understood (low confidence, no name, or the read-back rejected) record the spoken name instead,
 for an operator to listen to.
 
-The decision is the chat's: ``bot.policy.decide`` over the same candidates, the lookup limit, the
-proof lock (``failed_proofs`` recorded through the ports, and the records this contact contradicted
-kept in the conversation state's ``conflicts``, as the chat keeps them), the same close-candidate
-rule. The nationality: a record without a birth date is proven by the age (a stated birth date
+The decision is the chat's own judgement (bot/engine/judgement.py): the same candidates, policy,
+lookup limit, proof lock (failed proofs recorded through the ports, and the records this contact
+contradicted kept in the conversation state's ``conflicts``) and close-candidate rule.
+The nationality: a record without a birth date is proven by the age (a stated birth date
 counts as one) together with the nationality, so the menu must exist; asking it only for such a
 record would tell the caller that the name is on the list, so it is asked whenever the answer would
 otherwise not be a disclosure (no match, namesakes, conflicts, no proof, restricted, not confirmed,
@@ -40,19 +40,10 @@ from typing import Any, Protocol
 
 from babel.dates import format_date
 
+from bot.engine.judgement import judge, stated_of
 from bot.engine.ports import Ports
 from bot.language.parse import parse_message
-from bot.policy import (
-    AskBirthDate,
-    Decision,
-    Disclose,
-    Escalate,
-    PolicyConfig,
-    Stated,
-    decide,
-    disclosure_text,
-    failed_proofs,
-)
+from bot.policy import Disclose, Escalate, PolicyConfig, decide, disclosure_text
 from bot.voice import texts_es as T
 
 SPEECH_CONFIDENCE = 0.5  # Twilio's Confidence (0..1) below this: the name was not understood
@@ -183,11 +174,6 @@ def said_date(d: date) -> str:
     return format_date(d, "d 'de' MMMM 'de' y", locale="es")
 
 
-def _stated(details: dict[str, Any]) -> Stated:
-    birth = details.get("birth_date")
-    return Stated(birth_date=date.fromisoformat(birth) if birth else None, nationality=details.get("nationality"))
-
-
 # --- the call -------------------------------------------------------------------------------------
 
 
@@ -297,9 +283,15 @@ class CallFlow:
 
     # -- the nationality, then the policy
 
+    def _would_disclose(self) -> bool:
+        """A look at the policy's answer, without recording anything (no failed proof yet)."""
+        candidates = self.ports.find_candidates(self.details["name"])
+        decision = decide(stated_of(self.details), candidates, self.ports.persons_looked_up(), self.ports.today,
+                          self.config, frozenset(self.shared.get("conflicts", ())))
+        return isinstance(decision, Disclose)
+
     def _after_birth(self) -> Outcome:
-        decision, _, _ = self._decision()
-        if not isinstance(decision, Disclose) and not self.call.get("nationality_asked"):
+        if not self._would_disclose() and not self.call.get("nationality_asked"):
             self.call["nationality_asked"] = True
             return self._to("nationality", T.ASK_NATIONALITY, reset=True)
         return self._conclude()
@@ -313,28 +305,12 @@ class CallFlow:
         # The country is optional: after a second silence, decide without it.
         return self._missed(lambda: self._to("nationality", T.ASK_NATIONALITY), give_up=self._conclude)
 
-    def _decision(self) -> tuple[Decision, list[Any], Stated]:
-        candidates = self.ports.find_candidates(self.details["name"])
-        stated = _stated(self.details)
-        conflicts = frozenset(self.shared.get("conflicts", ()))
-        decision = decide(stated, candidates, self.ports.persons_looked_up(), self.ports.today, self.config,
-                          conflicts)
-        if isinstance(decision, AskBirthDate):
-            # Namesakes and no birth date ("no la sé"): as the chat after its one question, a person reviews it.
-            decision = Escalate("ambiguous")
-        return decision, candidates, stated
-
     def _conclude(self) -> Outcome:
-        decision, candidates, stated = self._decision()
-        conflicts = set(self.shared.get("conflicts", ()))
-        for person_id in failed_proofs(stated, candidates, self.ports.today):
-            self.ports.record_failed_proof(person_id, dict(self.details))
-            conflicts.add(person_id)
-            self.out.events.append("failed_proof")
-        if isinstance(decision, Escalate) and decision.reason == "conflicting_details" and decision.person_id:
-            conflicts.add(decision.person_id)
-        if conflicts:
-            self.shared["conflicts"] = sorted(conflicts)
+        # The chat's own judgement (bot/engine/judgement.py): the same policy, failed proofs and
+        # conflicts. A call asks no further question: namesakes without a date go to a person.
+        judgement = judge(self.details, self.shared, self.ports, self.config, may_ask_birth_date=False)
+        decision = judgement.decision
+        self.out.events.extend(["failed_proof"] * judgement.failed_proofs)
 
         if isinstance(decision, Disclose):
             person_id = decision.candidate.person_id
