@@ -33,6 +33,14 @@ connections and made every server look slow).
    against the fake Telegram Bot API at TELEGRAM_MESSAGES_PER_SECOND=30. We measure the rate at
    which messages reach the fake (target: within 5 % of 30/s), the most in any one second, and
    that each message arrived exactly once.
+5. Faults. Replies to distinct numbers through one ``hotline worker`` at TWILIO_MESSAGES_PER_SECOND
+   (``--fault-rate``, 40), against a fake Twilio that takes 50 ms per call: once healthy, once with
+   30 % of the calls failing (503, and some 429 with Retry-After 1). Replies per second = messages
+   Twilio accepted per second over the first 80 % of them (the rest is the last retries' backoff).
+   Target: with faults at least half the healthy rate; each reply exactly once.
+6. Shared limit. Four ``hotline worker`` processes share TELEGRAM_MESSAGES_PER_SECOND (``--shared-rate``,
+   30) while draining notifications to distinct chats. We measure, at the fake, the most sends in
+   any one second (target: never above the limit + 10 %) and the overall rate.
 """
 
 from __future__ import annotations
@@ -458,6 +466,113 @@ def drain_benchmark(url: str, rows: int, rate: float) -> dict[str, float]:
     }
 
 
+# --- the outbox under faults, and one limit shared by four workers ---------------------------------
+
+
+def _queue(url: str, channel: str, n: int, label: str) -> list[str]:
+    from sqlalchemy.orm import sessionmaker
+
+    from db.repositories import outbox
+    from db.session import make_engine
+
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine)
+    texts = [f"Respuesta {label} {i} (ficticia)" for i in range(n)]
+    with factory() as s, s.begin():
+        s.execute(text("DELETE FROM outbound_messages"))
+        s.execute(text("DELETE FROM outbox_rate_limits"))
+        for i, body in enumerate(texts):
+            recipient = f"+502{30_000_000 + i:08d}" if channel == "sms" else str(500_000_000 + i)
+            outbox.enqueue(s, channel=channel, recipient=recipient, text=body)
+    engine.dispose()
+    return texts
+
+
+def _wait_sent(url: str, n: int, workers: list[subprocess.Popen[bytes]], timeout: float = 900) -> None:
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                sent = conn.execute(text("SELECT count(*) FROM outbound_messages WHERE status = 'sent'")).scalar_one()
+            if sent >= n:
+                return
+            if any(w.poll() is not None for w in workers):
+                raise SystemExit("a worker exited early")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only {sent} of {n} sent in {timeout:.0f} s")
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
+def _accepted_per_second(times: list[float], share: float = 0.8) -> float:
+    times = sorted(times)
+    k = int(len(times) * share)
+    return (k - 1) / (times[k - 1] - times[0])
+
+
+def faults_benchmark(url: str, rows: int, rate: float) -> dict[str, float]:
+    from tests.fakes import FakeTwilio
+
+    figures: dict[str, float] = {"rows": rows, "rate": rate}
+    for faulty in (False, True):
+        texts = _queue(url, "sms", rows, "con fallos" if faulty else "sin fallos")
+        fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, phone_number=PHONE).start()
+        fake.delay(0.05)
+        if faulty:
+            fake.fail_ratio(0.3, seed=3, status=503, method="messages.create")
+            fake.rate_limit_next(rows // 30, retry_after=1, method="messages.create")
+        env = base_env(url, "http://127.0.0.1:9")
+        env.update(TWILIO_API_BASE_URL=fake.url, TWILIO_MESSAGES_PER_SECOND=str(rate))
+        worker = subprocess.Popen([HOTLINE, "worker"], env=env, cwd=ROOT)
+        try:
+            _wait_sent(url, rows, [worker])
+        finally:
+            stop(worker)
+            fake.stop()
+        calls = fake.calls_of("messages.create")
+        accepted = [c["monotonic"] for c in calls if c["status"] == 201]
+        bodies = Counter(m["body"] for m in fake.messages)
+        key = "faults" if faulty else "clean"
+        figures[f"{key}_per_second"] = _accepted_per_second(accepted)
+        figures[f"{key}_failed_pct"] = 100 * sum(c["status"] >= 400 for c in calls) / len(calls)
+        figures[f"{key}_doubled"] = sum(1 for n in bodies.values() if n > 1)
+        figures[f"{key}_lost"] = len(set(texts) - set(bodies))
+        print(f"  {key}: {figures[f'{key}_per_second']:.1f} replies/s, {figures[f'{key}_failed_pct']:.0f} % of "
+              f"calls failed, doubled {figures[f'{key}_doubled']:.0f}, lost {figures[f'{key}_lost']:.0f}", flush=True)
+    return figures
+
+
+def shared_limit_benchmark(url: str, rows: int, rate: float, workers: int = 4) -> dict[str, float]:
+    from tests.fakes import FakeTelegram
+
+    texts = _queue(url, "telegram", rows, "compartida")
+    fake = FakeTelegram().start()
+    env = base_env(url, "http://127.0.0.1:9")
+    env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.url,
+               TELEGRAM_MESSAGES_PER_SECOND=str(rate), TELEGRAM_PER_CHAT_PER_SECOND="1")
+    procs = [subprocess.Popen([HOTLINE, "worker"], env=env, cwd=ROOT) for _ in range(workers)]
+    try:
+        _wait_sent(url, rows, procs)
+    finally:
+        for p in procs:
+            stop(p)
+        fake.stop()
+    ok = sorted(c["monotonic"] for c in fake.calls_of("sendMessage") if c["status"] == 200)
+    received = Counter(c["text"] for c in fake.calls_of("sendMessage") if c["status"] == 200)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        senders = conn.execute(text("SELECT count(DISTINCT claimed_by) FROM outbound_messages")).scalar_one()
+    engine.dispose()
+    return {
+        "rows": rows, "rate": rate, "workers": workers, "senders": senders,
+        "per_second": (len(ok) - 1) / (ok[-1] - ok[0]),
+        "max_in_1s": fake.max_calls_within(1.0, "sendMessage"),
+        "doubled": sum(1 for n in received.values() if n > 1), "lost": len(set(texts) - set(received)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", default="1,16,64", help="concurrent relatives, comma-separated")
@@ -469,6 +584,13 @@ def main() -> None:
                         help="seconds a relative takes between messages in part 3")
     parser.add_argument("--skip-webhook", action="store_true", help="skip parts 1 to 3")
     parser.add_argument("--skip-drain", action="store_true")
+    parser.add_argument("--skip-faults", action="store_true", help="skip part 5")
+    parser.add_argument("--skip-shared", action="store_true", help="skip part 6")
+    parser.add_argument("--fault-rows", type=int, default=1200)
+    parser.add_argument("--fault-rate", type=float, default=40.0, help="TWILIO_MESSAGES_PER_SECOND for part 5")
+    parser.add_argument("--shared-rows", type=int, default=1800)
+    parser.add_argument("--shared-rate", type=float, default=30.0,
+                        help="TELEGRAM_MESSAGES_PER_SECOND shared by four workers in part 6")
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -514,6 +636,19 @@ def main() -> None:
             print(f"received {d['received']} ({d['distinct']} distinct, {d['doubled']} doubled) in "
                   f"{d['seconds']:.1f} s: {d['per_second']:.2f}/s ({d['deviation_pct']:+.1f} % of the limit), "
                   f"at most {d['max_in_1s']} in any 1 s")
+        if not args.skip_faults:
+            print(f"\nreplies with and without 30 % provider faults ({args.fault_rows} each, one hotline worker at "
+                  f"{args.fault_rate}/s)...", flush=True)
+            f = faults_benchmark(url, args.fault_rows, args.fault_rate)
+            print(f"with faults {f['faults_per_second']:.1f} replies/s against {f['clean_per_second']:.1f} without: "
+                  f"{100 * f['faults_per_second'] / f['clean_per_second']:.0f} % (target >= 50 %)")
+        if not args.skip_shared:
+            print(f"\nfour hotline workers sharing TELEGRAM_MESSAGES_PER_SECOND={args.shared_rate} "
+                  f"({args.shared_rows} notifications)...", flush=True)
+            sh = shared_limit_benchmark(url, args.shared_rows, args.shared_rate)
+            print(f"{sh['senders']} workers sent; {sh['per_second']:.2f}/s overall, at most {sh['max_in_1s']} in any "
+                  f"1 s (limit {args.shared_rate:.0f}, target <= {args.shared_rate * 1.1:.0f}); doubled "
+                  f"{sh['doubled']}, lost {sh['lost']}")
     finally:
         drop_database(name)
 

@@ -6,7 +6,8 @@ The pace means the provider's limit whatever the number of worker processes: on 
 worker reserves its send slots in the database (``db.repositories.rate_limits``); on SQLite, where
 one process does the sending, the process keeps the pace itself. Within a worker, a channel's sends
 pass a gate one at a time, highest priority first (a relative's reply before bulk notifications),
-so that only the head of the line holds a slot reservation.
+so that only the head of the line (and the one before it, for its last tenth of a second) holds a
+booked slot.
 """
 
 from __future__ import annotations
@@ -22,60 +23,44 @@ from typing import Protocol
 
 from db.base import utcnow
 
-# Seconds a locally paced send may start late and still count from its planned slot (LocalPace).
-LATE_TOLERANCE = 0.002
+# How far ahead of its pace slot the head of a channel's line lets the next one in: the next one's
+# confirmation and booking (database round trips) then overlap this one's wait, so the pace is kept
+# under load, while a reply arriving later finds at most this much booked ahead of it.
+LOOKAHEAD = 0.1
 
 
 class Pace(Protocol):
-    async def wait(self) -> None:
-        """Return at this caller's send slot."""
+    rate: float  # per second; 0 = unlimited
+
+    async def reserve(self) -> float:
+        """Book the next send slot; seconds until it (0 or more)."""
         ...
 
 
 @dataclass
 class LocalPace:
-    """Spaces events at least ``1/rate`` seconds apart in this process (a token bucket with a
-    burst of one)."""
+    """Slots ``1/rate`` seconds apart, kept by this process (SQLite: one process sends)."""
 
     rate: float
     _next: float = 0.0
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    async def wait(self) -> None:
-        if self.rate <= 0:
-            return
-        interval = 1.0 / self.rate
-        # Waiters sleep one at a time, holding the lock, and the next slot is counted from when this
-        # one actually woke: if the process stalls (a busy CPU, a long GC), the sends that were due
-        # meanwhile then go out spaced, not in a burst. A waiter late by less than LATE_TOLERANCE
-        # keeps the planned schedule, so the ordinary lateness of a sleep does not lower the rate.
-        async with self._lock:
-            while (delay := self._next - time.monotonic()) > 0:
-                await asyncio.sleep(delay)
-            self._next = max(self._next, time.monotonic() - LATE_TOLERANCE) + interval
+    async def reserve(self) -> float:
+        now = time.monotonic()
+        slot = max(self._next, now)
+        self._next = slot + 1.0 / self.rate
+        return slot - now
 
 
 @dataclass
 class SharedPace:
-    """The pace of one key shared by every worker: ``reserve(interval)`` books the next slot in the
-    database and says how many seconds away it is (run in a thread: it is a database call)."""
+    """The slots of one key shared by every worker: ``book(interval)`` books the next slot in the
+    database and says how many seconds away it is (a database call: run in a thread)."""
 
     rate: float
-    reserve: Callable[[float], float]
+    book: Callable[[float], float]
 
-    async def wait(self) -> None:
-        if self.rate <= 0:
-            return
-        interval = 1.0 / self.rate
-        while True:
-            seconds = await asyncio.to_thread(self.reserve, interval)
-            slot = time.monotonic() + seconds
-            if seconds > 0:
-                await asyncio.sleep(seconds)
-            # Woken far past the slot (a stalled process): other workers' slots follow ours closely,
-            # and sending now would crowd them. That slot is gone unused; book another.
-            if time.monotonic() - slot <= interval / 2:
-                return
+    async def reserve(self) -> float:
+        return await asyncio.to_thread(self.book, 1.0 / self.rate)
 
 
 @dataclass
@@ -120,10 +105,11 @@ class ChannelLimits:
 class ChannelGate:
     """A channel's sends go through one at a time, highest priority first. The head of the line
     takes an in-flight slot (``slots``, shared by every channel of the worker), runs ``before``
-    (the worker confirms it still owns the row: a claim lost is not worth a pace slot), waits for
-    its pace slot and lets the next one in; the provider call follows at once, so that the spacing
-    the pace made is the spacing the provider sees. The caller releases the in-flight slot once the
-    provider answered (``enter`` returns True), or at once when ``before`` said no (False)."""
+    (the worker confirms it still owns the row: a claim lost is not worth a pace slot), books its
+    pace slot, lets the next one in ``LOOKAHEAD`` before that slot and returns at the slot; the
+    provider call follows at once, so that the spacing the pace made is the spacing the provider
+    sees. The caller releases the in-flight slot once the provider answered (``enter`` returned
+    True), or not at all when ``before`` said no (False)."""
 
     def __init__(self, pace: Pace, slots: asyncio.Semaphore) -> None:
         self.pace = pace
@@ -134,6 +120,16 @@ class ChannelGate:
         self._seq = itertools.count()
 
     async def enter(self, priority: int, order: int, before: Callable[[], Awaitable[bool]]) -> bool:
+        if self.pace.rate <= 0:  # no pace to keep: no line either (tests, a provider without limits)
+            await self.slots.acquire()
+            try:
+                ok = await before()
+            except BaseException:
+                self.slots.release()
+                raise
+            if not ok:
+                self.slots.release()
+            return ok
         me = (priority, order, next(self._seq))
         async with self._changed:
             heapq.heappush(self._line, me)
@@ -146,18 +142,36 @@ class ChannelGate:
                 raise
             heapq.heappop(self._line)
             self._busy = True
+        head = True
+
+        async def let_next_in() -> None:
+            nonlocal head
+            if head:
+                head = False
+                async with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
+
         try:
             await self.slots.acquire()
             try:
                 if not await before():
                     self.slots.release()
                     return False
-                await self.pace.wait()
+                interval = 1.0 / self.pace.rate
+                while True:
+                    slot = time.monotonic() + await self.pace.reserve()
+                    if (early := slot - LOOKAHEAD - time.monotonic()) > 0:
+                        await asyncio.sleep(early)
+                    await let_next_in()
+                    if (left := slot - time.monotonic()) > 0:
+                        await asyncio.sleep(left)
+                    # Woken far past the slot (a stalled process): the slots booked after ours
+                    # follow closely, and sending now would crowd them. Book another.
+                    if time.monotonic() - slot <= interval / 2:
+                        return True
             except BaseException:
                 self.slots.release()
                 raise
-            return True
         finally:
-            async with self._changed:
-                self._busy = False
-                self._changed.notify_all()
+            await let_next_in()

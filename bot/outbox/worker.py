@@ -21,7 +21,7 @@ import random
 import socket
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -105,8 +105,10 @@ class OutboxWorker:
         self._slots: asyncio.Semaphore | None = None
         self._gates: dict[str, ChannelGate] = {}
         self._spacing = {ch: RecipientSpacing(lim.per_recipient_interval) for ch, lim in self.limits.items()}
-        self._renewed_at = time.monotonic()
         self._stopping_since: float | None = None
+        # Rows from the moment their confirmation is asked until their outcome is recorded: a
+        # stopping worker lets these finish, and stops the lanes still waiting for their turn.
+        self._committing: set[int] = set()
 
     # --- database steps (run in threads) --------------------------------------------------------
 
@@ -121,9 +123,10 @@ class OutboxWorker:
 
     def _claim(self, budgets: dict[str, int]) -> list[Claimed]:
         claimed: list[Claimed] = []
+        room = self.config.batch_size - len(self._held)
         with session_scope(self.session_factory) as session:
             for channel, budget in budgets.items():
-                rows = repo.claim_due(session, self.worker_id, limit=budget,
+                rows = repo.claim_due(session, self.worker_id, limit=min(budget, room - len(claimed)),
                                       lease_seconds=self.config.lease_seconds, channels=(channel,))
                 if not rows:
                     continue
@@ -152,25 +155,28 @@ class OutboxWorker:
             rate = self.limits[channel].per_second if channel in self.limits else 0.0
             pace: Pace
             if self._shared() and rate > 0:
-                def reserve(interval: float, key: str = channel) -> float:
+                def book(interval: float, key: str = channel) -> float:
                     return self._db(rate_limits.reserve_slot, key, interval)
-                pace = SharedPace(rate, reserve)
+                pace = SharedPace(rate, book)
             else:
                 pace = LocalPace(rate)
             gate = self._gates[channel] = ChannelGate(pace, self._slots)
         return gate
 
     def _budgets(self) -> dict[str, int]:
-        """How many rows of each channel to claim now: room left, and no more than the channel's pace
-        can send within half a lease (the rest stays for other workers and later replies)."""
+        """How many rows of each channel to claim now: a share of the room left, and no more than the
+        channel's pace can send within half a lease (the rest stays for other workers and later
+        replies)."""
         room = self.config.batch_size - len(self._held)
+        if room <= 0:
+            return {}
         budgets: dict[str, int] = {}
         for channel in self.senders:
             rate = self.limits[channel].per_second if channel in self.limits else 0.0
-            cap = room
+            cap = max(1, room // len(self.senders))  # a backlog on one channel leaves room for the others
             if rate > 0:
                 held = sum(1 for c in self._held.values() if c.channel == channel)
-                cap = min(room, max(1, int(rate * self.config.lease_seconds / 2)) - held)
+                cap = min(cap, max(1, int(rate * self.config.lease_seconds / 2)) - held)
             if cap > 0:
                 budgets[channel] = cap
         return budgets
@@ -263,6 +269,7 @@ class OutboxWorker:
             # Taken before the UPDATE: the confirmation is only as fresh as the moment it was asked
             # (the reply may reach a stalled event loop much later).
             asked_at = time.monotonic()
+            self._committing.add(item.id)
             try:
                 started = await asyncio.to_thread(
                     lambda: self._db(repo.confirm_send, item.id, self.worker_id,
@@ -283,6 +290,14 @@ class OutboxWorker:
             confirmed_at.append(asked_at)
             return True
 
+        try:
+            return await self._confirm_and_send(item, gate, still_ours, confirmed_at, outcome, spacing, repeat)
+        finally:
+            self._committing.discard(item.id)
+
+    async def _confirm_and_send(self, item: Claimed, gate: ChannelGate, still_ours: Callable[[], Awaitable[bool]],
+                                confirmed_at: list[float], outcome: list[bool], spacing: RecipientSpacing | None,
+                                repeat: bool) -> bool:
         while True:
             # Returns holding an in-flight slot, the row confirmed ours, at our pace slot.
             if not await gate.enter(item.priority, item.id, still_ours):
@@ -449,10 +464,16 @@ class OutboxWorker:
                     except TimeoutError:
                         pass
                 self._wake.clear()
-            # Stopping: in-flight sends finish and are recorded; rows still waiting go back.
+            # Stopping: sends under way finish and are recorded; lanes still waiting for their turn
+            # stop now, and their rows go back to the queue for the other workers.
             self._stopping_since = time.monotonic()
-            if self._lane_tasks:
-                await asyncio.gather(*list(self._lane_tasks.values()), return_exceptions=True)
+            tasks = list(self._lane_tasks.items())
+            for key, task in tasks:
+                lane = self._lanes.get(key)
+                if lane and lane[0].id not in self._committing:
+                    task.cancel()
+            await asyncio.gather(*(task for _, task in tasks), return_exceptions=True)
+            await self._give_back(list(self._held.values()))
         finally:
             renewer.cancel()
         log.info("outbox.worker_stopped", worker_id=self.worker_id)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
 from db.models import Conversation, OutboundMessage
+from db.notify import OUTBOX, notify
 
 PRIORITY_REPLY = 0  # a relative's replies and operators' answers go first
 PRIORITY_FOLLOWUP = 5
@@ -56,6 +57,12 @@ def enqueue(
     )
     session.add(row)
     session.flush()
+    # PostgreSQL: every worker process's listener wakes its outbox worker at commit (db/notify.py);
+    # once per transaction is enough (a status change may queue a thousand notifications).
+    transaction = session.get_transaction()
+    if session.info.get("outbox_notified_in") is not transaction:
+        notify(session, OUTBOX)
+        session.info["outbox_notified_in"] = transaction
     return row
 
 

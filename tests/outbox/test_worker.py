@@ -7,6 +7,7 @@ import asyncio
 import signal
 import time
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -182,3 +183,30 @@ def test_hotline_worker_command_sends_and_stops_cleanly_on_sigterm(db_url: str, 
     assert len(ids) == 3
     assert sorted(c["body"] for c in fake_twilio.calls_of("messages.create")) == [
         "mensaje 0", "mensaje 1", "mensaje 2"]
+
+
+@pytest.mark.postgres_only
+def test_a_row_queued_by_another_process_wakes_a_listening_worker_at_once(
+    db_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    from db.notify import OUTBOX, Listener
+    from tests.outbox.support import ThreadedWorker, wait_for
+
+    sender = RecordingSender()
+    # It would not look again for a minute: only the notification can wake it.
+    worker = ThreadedWorker(OutboxWorker(session_factory, {"sms": sender}, config=WorkerConfig(idle_sleep=60)))
+    listener = Listener.for_database(db_url)
+    assert listener is not None
+    listener.subscribe(OUTBOX, worker.worker.wake)
+    worker.start()
+    worker.loop.call_soon_threadsafe(listener.start)
+    try:
+        wait_for(lambda: listener.connected, 10, "the listener to connect")
+        time.sleep(0.2)  # the worker has looked once and gone to sleep
+        queued = time.monotonic()
+        _enqueue(session_factory, 1)
+        wait_for(lambda: len(sender.sent) == 1, 10, "the row to be sent")
+        assert sender.sent[0][2] - queued < 5
+    finally:
+        asyncio.run_coroutine_threadsafe(listener.stop(), worker.loop).result(timeout=10)
+        worker.stop()
