@@ -106,3 +106,29 @@ def test_a_loopback_development_server_starts_but_the_public_constant_opens_noth
         r = httpx.get(base + "/console/exports", cookies={"hotline_console": _forged_admin_cookie(admin_id)},
                       follow_redirects=False)
     assert r.status_code in (302, 303) and "/console/login" in r.headers["location"]
+
+
+def test_demo_and_loopback_serve_sign_with_a_random_key_never_the_constant(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from api.commands.server import settings_to_serve
+    from common.secret_key import secret_key_problem
+    from common.settings import get_settings
+
+    monkeypatch.delenv("HOTLINE_SECRET_KEY", raising=False)
+    monkeypatch.delenv("HOTLINE_ENV", raising=False)
+    get_settings.cache_clear()
+    try:
+        keys = {settings_to_serve(get_settings(), host).hotline_secret_key for host in ("127.0.0.1", "::1", "localhost")}
+        keys.add(settings_to_serve(get_settings(), "0.0.0.0", demo=True).hotline_secret_key)
+        assert DEV_SECRET_KEY not in keys and all(secret_key_problem(k) is None for k in keys)
+        monkeypatch.setenv("HOTLINE_SECRET_KEY", "changeme")
+        get_settings.cache_clear()
+        with pytest.raises(typer.Exit):
+            settings_to_serve(get_settings(), "0.0.0.0")
+        strong = secrets.token_urlsafe(48)
+        monkeypatch.setenv("HOTLINE_SECRET_KEY", strong)
+        get_settings.cache_clear()
+        assert settings_to_serve(get_settings(), "0.0.0.0").hotline_secret_key == strong  # kept as given
+    finally:
+        get_settings.cache_clear()
