@@ -64,7 +64,7 @@ def test_the_pfif_export_is_well_formed_even_with_control_characters_stored_befo
         assert person is not None
         person.given_names = "José\x07Luis\x1b"
         s.query(StatusReport).filter(StatusReport.person_id == roster.ids["F-001"]).update(
-            {"location": "Hospital\x0bFicticio\x7f", "source": "Lista\x00 ficticia"})
+            {"location": "Hospital\x0bFicticio\x7f", "source": "Lista\x1f ficticia"})  # (PostgreSQL cannot hold NUL)
     response = client.get("/api/v1/exports/pfif.xml", headers=tokens.headers("admin"))
     assert response.status_code == 200
     root = ET.fromstring(response.content)  # raises on a document that is not well-formed
