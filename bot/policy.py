@@ -78,6 +78,13 @@ class AskBirthDate:
 
 
 @dataclass(frozen=True)
+class AskNationality:
+    """Ask for the sought person's country: a birth date proves a record without one only together
+    with the nationality, and asking only then would reveal the record; so it is asked short of any
+    proof, whatever the roster holds."""
+
+
+@dataclass(frozen=True)
 class Disclose:
     candidate: Candidate
 
@@ -89,7 +96,7 @@ class Escalate:
     priority: str = "normal"
 
 
-Decision = AskBirthDate | Disclose | Escalate
+Decision = AskBirthDate | AskNationality | Disclose | Escalate
 
 
 @dataclass(frozen=True)
@@ -200,22 +207,32 @@ def decide(
     persons_in_conflict: frozenset[int] = frozenset(),
     *,
     may_ask_birth_date: bool = False,
+    may_ask_nationality: bool = False,
 ) -> Decision:
     """``persons_in_conflict``: records this contact already stated contradicting details about.
-    ``may_ask_birth_date``: the relative gave no birth date and was not yet asked for it after an
-    age (and did not say they do not know it): any outcome short of a proof asks for it, with the
-    same words whatever the roster holds."""
+    ``may_ask_*``: the detail was not given and not yet asked for (nor said to be unknown): any
+    outcome short of a proof asks for it, with the same words whatever the roster holds."""
     decision = _decide(stated, candidates, persons_already_looked_up, today, config or PolicyConfig(),
                        persons_in_conflict)
-    if may_ask_birth_date and asks_birth_date_instead(decision, stated):
+    wanted = detail_to_ask(decision, stated)
+    if wanted == "birth_date" and may_ask_birth_date:
         return AskBirthDate()
+    if wanted == "nationality" and may_ask_nationality:
+        return AskNationality()
     return decision
 
 
-def asks_birth_date_instead(decision: Decision, stated: Stated) -> bool:
-    """Short of a proof, and with no birth date given yet, the bot asks for it rather than open a
-    case: a case here would tell a listed name (with a birth date) from an unlisted one."""
-    return stated.birth_date is None and isinstance(decision, Escalate) and decision.reason in UNPROVEN_REASONS
+def detail_to_ask(decision: Decision, stated: Stated) -> str | None:
+    """Short of a proof, the detail the bot asks for rather than open a case at once: a case here
+    would tell a listed name from an unlisted one. The birth date first; then the nationality (with
+    which a birth date or age proves a record that has no birth date)."""
+    if not (isinstance(decision, Escalate) and decision.reason in UNPROVEN_REASONS):
+        return None
+    if stated.birth_date is None:
+        return "birth_date"
+    if stated.nationality is None:
+        return "nationality"
+    return None
 
 
 def _decide(stated: Stated, candidates: list[Candidate], looked_up: set[int], today: date,

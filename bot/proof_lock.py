@@ -31,7 +31,8 @@ def record_failed_proof(session: Session, settings: Settings, conversation: Conv
     counts once."""
     now = now or utcnow()
     stated = {k: details[k] for k in STATED_KEYS if details.get(k) is not None}
-    if attempts_repo.already_recorded(session, person_id, conversation.id, stated):
+    recorded = attempts_repo.stated_in_conversation(session, person_id, conversation.id)
+    if any(_proof_key(earlier) == _proof_key(stated) for earlier in recorded):
         return False
     attempts_repo.add(session, person_id, conversation.id, conversation.channel, stated, now)
     PROOF_LOCK_EVENTS.labels("failed_proof").inc()
@@ -44,6 +45,16 @@ def record_failed_proof(session: Session, settings: Settings, conversation: Conv
                                details={"attempts": settings.proof_lock_attempts,
                                         "window_days": settings.proof_lock_window_days}))
     return True
+
+
+def _proof_key(stated: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two statements one attempt: the same birth date (or, without one, the same age);
+    the country added when the bot asks for it does not make a second attempt."""
+    if stated.get("birth_date"):
+        return ("birth_date", stated["birth_date"])
+    if stated.get("age") is not None:
+        return ("age", stated["age"])
+    return ("nationality", stated.get("nationality"))
 
 
 def clear(session: Session, person: Person, *, actor: str, note: str | None = None) -> int:

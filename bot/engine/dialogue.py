@@ -35,7 +35,7 @@ from bot.language.names import NICKNAMES, PARTICLES
 from bot.language.parse import Mention, Understanding, parse_message
 from bot.language.phones import find_phone
 from bot.matching.keys import fold
-from bot.policy import AskBirthDate, Disclose, Escalate, PolicyConfig, disclosure_text
+from bot.policy import AskBirthDate, AskNationality, Disclose, Escalate, PolicyConfig, disclosure_text
 
 MAX_FAILURES = 2  # after two failed attempts, offer a human
 
@@ -179,7 +179,7 @@ def _courtesy(t: ModuleType, u: Understanding, *, first_contact: bool) -> str:
 def _reset_search(st: dict[str, Any]) -> None:
     """A new search: only the relative's own name is kept; nothing said about the previous person."""
     st["details"] = {k: v for k, v in st.get("details", {}).items() if k == "relative_name"}
-    for key in ("asking", "awaiting", "offer", "birth_full_asked", "outcome"):
+    for key in ("asking", "awaiting", "offer", "birth_full_asked", "nationality_asked", "outcome"):
         st.pop(key, None)
     st["failures"] = 0
 
@@ -460,10 +460,12 @@ def _next_step(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfi
         return _decide(st, turn, ports, config, may_ask=False)
     if missing is not None:
         return _ask(st, turn, missing, progressed=progressed or first_contact or greeting_only)
-    if asking == "birth_full" and not details.get("birth_date"):
+    asked_for = {"birth_full": "birth_date", "nationality": "nationality"}.get(asking or "")
+    if asked_for and not details.get(asked_for):
+        # The question we asked after the first answers is still open.
         if greeting_only or not progressed:
-            return _ask(st, turn, "birth_full", progressed=greeting_only)
-        return _decide(st, turn, ports, config, may_ask=False)  # another age or country instead of the date
+            return _ask(st, turn, asking or "", progressed=greeting_only)
+        return _decide(st, turn, ports, config, may_ask=False)  # something else instead: decide with it
     return _decide(st, turn, ports, config, may_ask=not st.get("birth_full_asked"))
 
 
@@ -478,10 +480,17 @@ def _remember_case(st: dict[str, Any], ref: str) -> None:
 
 def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None, *, may_ask: bool) -> Turn:
     details = st["details"]
-    judgement = judge(details, st, ports, config, may_ask_birth_date=may_ask and not st.get("birth_full_asked"))
+    judgement = judge(details, st, ports, config, may_ask_birth_date=may_ask and not st.get("birth_full_asked"),
+                      may_ask_nationality=may_ask and not st.get("nationality_asked"))
     decision = judgement.decision
     st["failures"] = 0
     turn.events.extend(["failed_proof"] * judgement.failed_proofs)
+    if isinstance(decision, AskNationality):
+        st["asking"] = "nationality"
+        st["nationality_asked"] = True
+        _say(turn, turn.t.ASK_NATIONALITY)
+        turn.events.append("ask:nationality")
+        return turn
     if isinstance(decision, AskBirthDate):
         st["asking"] = "birth_full"
         st["birth_full_asked"] = True

@@ -15,12 +15,13 @@ from typing import Any
 from bot.engine.ports import Ports
 from bot.policy import (
     AskBirthDate,
+    AskNationality,
     Decision,
     Escalate,
     PolicyConfig,
     Stated,
-    asks_birth_date_instead,
     decide,
+    detail_to_ask,
     failed_proofs,
 )
 
@@ -42,7 +43,7 @@ def stated_of(details: dict[str, Any]) -> Stated:
 
 
 def judge(details: dict[str, Any], shared: dict[str, Any], ports: Ports, config: PolicyConfig | None, *,
-          may_ask_birth_date: bool) -> Judgement:
+          may_ask_birth_date: bool, may_ask_nationality: bool = False) -> Judgement:
     """Decide on ``details`` (which must hold a name). ``shared`` is the conversation's state: its
     ``conflicts`` (records this contact contradicted) are read and updated here."""
     candidates = ports.find_candidates(details["name"])
@@ -57,8 +58,11 @@ def judge(details: dict[str, Any], shared: dict[str, Any], ports: Ports, config:
         conflicts.add(decision.person_id)
     if conflicts:
         shared["conflicts"] = sorted(conflicts)
-    if asks_birth_date_instead(decision, stated):
-        decision = AskBirthDate() if may_ask_birth_date else decision
+    wanted = detail_to_ask(decision, stated)
+    if wanted == "birth_date" and may_ask_birth_date:
+        decision = AskBirthDate()
+    elif wanted == "nationality" and may_ask_nationality:
+        decision = AskNationality()
     if isinstance(decision, AskBirthDate) and not may_ask_birth_date:
         decision = Escalate("ambiguous")  # namesakes and no birth date: a person tells them apart
     return Judgement(decision, len(failed))

@@ -24,7 +24,7 @@ from bot.language.lexicon import COMMON_GIVEN_NAMES, COMMON_SURNAMES
 from bot.language.names import NICKNAMES, NameFound, SoughtName, choose_names, classify, is_ordinary_word, relative_name_span
 from bot.language.names import _breaks as name_breaks
 from bot.language.names import runs as name_runs
-from bot.language.nationality import find_nationalities
+from bot.language.nationality import Found, find_nationalities
 from bot.language.normalize import Token, fold_inline, tokenize
 from bot.language.numbers import Number, find_numbers
 from bot.language.relationship import Relationship, find_relationship
@@ -218,9 +218,17 @@ def read_nationalities(r: Reading) -> list[Detail]:
     def fuzzy_ok(word: str) -> bool:
         return not is_ordinary_word(word) and word not in COMMON_GIVEN_NAMES and word not in COMMON_SURNAMES
 
+    def starts_a_name(f: Found) -> bool:
+        # "Mauricio Ortiz", "Israel Pérez", "Salvador Coc": a country that is also a given name,
+        # followed by a surname or a given name, is the start of a name.
+        if f.end - f.start != 1 or r.words[f.start] not in COMMON_GIVEN_NAMES or f.end >= len(r.tokens):
+            return False
+        following = r.words[f.end]
+        return following in COMMON_SURNAMES or following in COMMON_GIVEN_NAMES or r.tokens[f.end].is_capitalised
+
     out = []
     for f in find_nationalities(r.tokens, fuzzy_ok=fuzzy_ok):
-        if r.free(f.start, f.end):
+        if r.free(f.start, f.end) and not starts_a_name(f):
             r.mark_tokens(f.start, f.end)
             out.append(Detail("nationality", f.code, f.start, f.end))
     return out
@@ -390,6 +398,8 @@ def mentions(r: Reading, names: Names, relations: list[Relationship]) -> list[Me
         word = words[rel.word_index]
         who = next((i for n, i in names.same_as if introduces(rel, n, words, r.breaks)), None)
         if who is None:
+            who = _apposed(words, rel, names)
+        if who is None:
             who = by_word.get(word)
         if who is None and not names.persons and not unnamed_taken:
             who, unnamed_taken = 0, True  # "busco a mi hermano, tiene 30 años": no name given
@@ -416,6 +426,20 @@ def mentions(r: Reading, names: Names, relations: list[Relationship]) -> list[Me
 
 
 _NAMING_WORDS = frozenset({"llama", "llamaba", "llamado", "llamada", "nombre", "nombres"})
+_COPULA = frozenset({"es", "era", "sera", "seria", "is", "was"})
+
+
+def _apposed(words: list[str], rel: Relationship, names: Names) -> int | None:
+    """"Quiero saber de Luis Moreno, es mi sobrino, su fecha...": "es mi sobrino" right after a
+    sought person's name says who that person is to the relative; it is not someone else."""
+    if rel.start == 0 or words[rel.start - 1] not in _COPULA:
+        return None
+    before = [(n, i) for n, i in names.same_as if n.end <= rel.start - 1]
+    if not before:
+        return None
+    n, i = max(before, key=lambda item: item[0].end)
+    gap = words[n.end : rel.start - 1]
+    return i if len(gap) <= 2 and all(w in ("que", "quien", "y") or not w.isalpha() for w in gap) else None
 
 
 def _named_later(

@@ -11,17 +11,15 @@ from sqlalchemy.orm import Session
 from db.models import Case, Person, ProofAttempt
 
 
-def already_recorded(session: Session, person_id: int, conversation_id: int, stated: dict[str, Any]) -> bool:
-    """Whether this conversation already failed with these very details about the person (a
-    message repeated, or the same answer decided again, counts once)."""
-    rows = session.scalars(
+def stated_in_conversation(session: Session, person_id: int, conversation_id: int) -> list[dict[str, Any]]:
+    """What this conversation already stated in its uncleared failed proofs about the person."""
+    return list(session.scalars(
         select(ProofAttempt.stated).where(
             ProofAttempt.person_id == person_id,
             ProofAttempt.conversation_id == conversation_id,
             ProofAttempt.cleared_at.is_(None),
         )
-    )
-    return any(row == stated for row in rows)
+    ))
 
 
 def add(session: Session, person_id: int, conversation_id: int | None, channel: str, stated: dict[str, Any],

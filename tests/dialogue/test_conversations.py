@@ -121,7 +121,7 @@ def test_an_age_that_fits_no_homonym_discloses_nothing(relative) -> None:
 
 def test_swapped_surnames_are_a_different_person(relative) -> None:
     r = relative()
-    out = r.said("Antonio Sanchez Moreno, 21 de febrero de 1987")  # the birth date of Moreno Sánchez
+    out = r.said("Antonio Sanchez Moreno, salvadoreño, 21 de febrero de 1987")  # the birth date of Moreno Sánchez
     assert "con vida" not in out
     assert r.cases()[-1].reason == "conflicting_details"
 
@@ -134,8 +134,8 @@ def test_one_surname_only_still_finds_a_unique_person(relative) -> None:
 
 def test_unknown_person_opens_a_case_with_the_same_words_as_unconfirmed(relative) -> None:
     unknown, unconfirmed = relative(), relative()
-    a = unknown.said("Busco a Pedro Inventado Ninguno, nacio el 1 de enero de 1990")
-    b = unconfirmed.said("José Luis Hernández López, 17/08/1991")
+    a = unknown.said("Busco a Pedro Inventado Ninguno, guatemalteco, nacio el 1 de enero de 1990")
+    b = unconfirmed.said("José Luis Hernández López, guatemalteco, 17/08/1991")
     ref_a, ref_b = unknown.cases()[-1].reference, unconfirmed.cases()[-1].reference
     assert a.replace(ref_a, "X") == b.replace(ref_b, "X")
     assert "verificada" in a
@@ -233,11 +233,11 @@ def test_sms_replies_are_folded_to_gsm7(relative) -> None:
 
 def test_two_unknown_persons_in_one_conversation_get_two_cases_and_a_repeat_does_not(relative) -> None:
     r = relative()
-    r.say("Busco a Pedro Inventado Ninguno, nacio el 1 de enero de 1990")
+    r.say("Busco a Pedro Inventado Ninguno, hondureño, nacio el 1 de enero de 1990")
     r.say("OTRA")
-    r.say("Pablo Ficticio Nadie, 2 de febrero de 1991")
+    r.say("Pablo Ficticio Nadie, hondureño, 2 de febrero de 1991")
     r.say("OTRA")
-    r.say("Pedro Inventado Ninguno, 1 de enero de 1990")
+    r.say("Pedro Inventado Ninguno, hondureño, 1 de enero de 1990")
     cases = r.cases()
     assert [c.reason for c in cases] == ["no_match", "no_match"]
     assert all(c.inquiry_id is not None for c in cases)
@@ -253,10 +253,10 @@ def test_thanks_after_an_answer_does_not_disclose_again(relative) -> None:
 
 def test_guessing_birth_dates_after_a_contradiction_never_discloses(relative) -> None:
     r = relative()
-    r.say("José Luis Hernández García, 1 de enero de 1990")  # contradicts the record
+    r.say("José Luis Hernández García, guatemalteco, 1 de enero de 1990")  # contradicts the record
     assert r.cases()[-1].reason == "conflicting_details"
     r.say("OTRA")
-    out = r.said("José Luis Hernández García, 3 de mayo de 1996")  # now the right date
+    out = r.said("José Luis Hernández García, guatemalteco, 3 de mayo de 1996")  # now the right date
     assert "con vida" not in out and r.disclosures() == []
     assert [c.reason for c in r.cases()] == ["conflicting_details"]  # the same case, for a person
 
@@ -267,7 +267,7 @@ def test_linking_a_case_judges_the_details_given_for_that_case_not_later_ones(re
     from db.session import session_scope
 
     r = relative()
-    r.say("Busco a Pedro Inventado Ninguno, nacio el 1 de enero de 1990")  # unknown: a no-match case
+    r.say("Busco a Pedro Inventado Ninguno, guatemalteco, nacio el 1 de enero de 1990")  # unknown: a no-match case
     [case] = r.cases()
     r.say("OTRA")
     r.say("Jesús Velázquez Yáñez, 25/12/1994")  # another person, disclosed

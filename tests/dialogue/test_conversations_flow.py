@@ -13,7 +13,7 @@ from bot.conversations import handle_inbound
 from bot.sms import is_gsm7, segments, to_gsm7
 from db.models import AuditEvent, Case, Conversation, OutboundMessage, Subscription
 from db.session import session_scope
-from tests.dialogue.support import age, disclosed, escalated, team_will_call
+from tests.dialogue.support import age, disclosed, escalated, team_will_call, today
 
 # --- asking for a human ----------------------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def test_human_after_a_disclosure_is_about_that_person(relative) -> None:
 
 def test_human_after_an_escalation_reuses_the_open_case(relative) -> None:
     r = relative()
-    r.say("Pedro Inventado Ninguno 01/01/1990")
+    r.say("Pedro Inventado Ninguno, hondureño, 01/01/1990")
     [case] = r.cases()
     assert r.say("HUMANO") == [T.render(T.HUMAN_REQUESTED, reference=case.reference)]
     assert len(r.cases()) == 1
@@ -104,14 +104,14 @@ def test_case_code_without_dash(relative) -> None:
 
 def test_correction_of_the_name_after_a_no_match(relative) -> None:
     r = relative()
-    r.say("Jose Velazquez Yanez 25/12/1994")
+    r.say("Jose Velazquez Yanez, guatemalteco, 25/12/1994")
     assert r.cases()[-1].reason == "no_match"
     assert r.say("no, es Jesús, no José") == [T.CORRECTION_NOTED, disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
 
 
 def test_correction_of_the_birth_date(relative) -> None:
     r = relative()
-    r.say("Jesús Velázquez Yáñez 25/12/1993")
+    r.say("Jesús Velázquez Yáñez, guatemalteco, 25/12/1993")
     assert r.cases()[-1].reason == "conflicting_details"
     # Once a contact contradicted a record, a corrected detail goes to the person reviewing the case
     # (the same case), never straight to a disclosure: otherwise guessing again would unlock it.
@@ -341,7 +341,7 @@ def test_subscribing_twice_to_the_same_person_keeps_one_subscription(relative, d
 
 def test_escalation_subscription_then_a_yes_outside_any_offer(relative) -> None:
     r = relative()
-    r.say("Pedro Inventado Ninguno 01/01/1990")
+    r.say("Pedro Inventado Ninguno, hondureño, 01/01/1990")
     ref = r.cases()[-1].reference
     assert r.say("si") == [T.SUBSCRIBED, T.ANYTHING_ELSE]
     # A second "sí" answers no offer: the same honest answer again, no second case.
@@ -471,3 +471,18 @@ def test_a_nul_byte_in_a_message_is_answered_on_every_backend(relative) -> None:
     # PostgreSQL refuses NUL in text; the message must still be recorded and answered.
     r = relative()
     assert r.say("Jesús Velázquez\x00 Yáñez 25/12/1994") == [T.WELCOME, disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
+
+
+def test_a_date_without_the_country_gets_the_country_question_whatever_the_roster(relative) -> None:
+    # Short of a proof, the bot asks for the country (with which a date proves a record that has only
+    # an age) with the same words for a name on no record, a wrong date and an age-only record.
+    for message in ("Pedro Inventado Ninguno 01/01/1990", "Jesús Velázquez Yáñez 25/12/1993",
+                    "José Guadalupe Martínez Ixcoy 01/01/1990"):
+        r = relative()
+        assert r.say(message) == [T.WELCOME, T.ASK_NATIONALITY], message
+        assert r.cases() == []
+    # ... and the answer decides: a date that gives the listed age, with the country, proves DEMO-012.
+    r = relative()
+    born = f"1/1/{today().year - age('DEMO-012')}"
+    r.say(f"José Guadalupe Martínez Ixcoy, nació el {born}")
+    assert "José Guadalupe Martínez Ixcoy: con vida" in r.said("guatemalteco")

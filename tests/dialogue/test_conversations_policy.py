@@ -74,7 +74,7 @@ def test_same_full_name_told_apart_by_birth_date_hospitalised_one_day_first_shor
 
 def test_same_full_name_with_a_birth_date_of_neither_is_conflicting(relative) -> None:
     r = relative()
-    out = r.say("Juan Carlos Pérez Ramírez, nació el 3 de mayo de 1991")
+    out = r.say("Juan Carlos Pérez Ramírez, hondureño, nació el 3 de mayo de 1991")
     [case] = r.cases()
     assert out == [T.WELCOME, *escalated(case.reference)]
     assert case.reason == "conflicting_details" and case.person_id is None
@@ -137,7 +137,7 @@ def test_birth_date_question_unreadable_twice_offers_a_human_and_no_se_opens_a_c
 
 def test_swapped_surnames_are_another_person_even_with_the_other_ones_birth_date(relative) -> None:
     r = relative()
-    out = r.say("Antonio Sánchez Moreno 21/02/1987")  # DEMO-005 Moreno Sánchez's birth date
+    out = r.say("Antonio Sánchez Moreno, salvadoreño, 21/02/1987")  # DEMO-005 Moreno Sánchez's birth date
     [case] = r.cases()
     assert out == [T.WELCOME, *escalated(case.reference)]
     assert case.reason == "conflicting_details" and case.person_id == person_id(r.factory, "DEMO-006")
@@ -172,7 +172,8 @@ def test_one_surname_only_second_surname(relative) -> None:
 def test_given_name_only_is_no_match(relative) -> None:
     r = relative()
     r.say("Jesús")
-    out = r.say("25/12/1994")
+    assert r.say("25/12/1994") == [T.ASK_NATIONALITY]
+    out = r.say("guatemalteco")
     [case] = r.cases()
     assert out == escalated(case.reference) and case.reason == "no_match"
     assert r.disclosures() == []
@@ -180,7 +181,7 @@ def test_given_name_only_is_no_match(relative) -> None:
 
 def test_mario_is_not_maria(relative) -> None:
     r = relative()
-    out = r.say("María Alberta Cifuentes Barrios 07/03/1995")
+    out = r.say("María Alberta Cifuentes Barrios, guatemalteca, 07/03/1995")
     [case] = r.cases()
     assert out == [T.WELCOME, *escalated(case.reference)]
     assert case.reason == "no_match"
@@ -232,8 +233,8 @@ def test_unconfirmed_subscription_follows_the_person(relative, demo) -> None:
 
 def test_unconfirmed_and_unknown_get_the_same_words(relative) -> None:
     a, b = relative(), relative()
-    out_a = a.say("Héctor Manuel Tiul Yat, 12/12/1995")
-    out_b = b.say("Héctor Manuel Tiul Yac, 12/12/1990")  # nobody on the list
+    out_a = a.say("Héctor Manuel Tiul Yat, guatemalteco, 12/12/1995")
+    out_b = b.say("Héctor Manuel Tiul Yac, guatemalteco, 12/12/1990")  # nobody on the list
     ref_a, ref_b = a.cases()[-1].reference, b.cases()[-1].reference
     assert [x.replace(ref_a, "REF") for x in out_a] == [x.replace(ref_b, "REF") for x in out_b]
     assert [c.reason for c in a.cases()] == ["unconfirmed"]

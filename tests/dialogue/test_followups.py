@@ -21,7 +21,7 @@ from db.models import Case, OutboundMessage
 from db.repositories.cases import queue_operator_reply
 from db.session import session_scope
 
-UNKNOWN = "Busco a Pedro Inventado Ninguno, nacio el 1 de enero de 1990"
+UNKNOWN = "Busco a Pedro Inventado Ninguno, hondureño, nacio el 1 de enero de 1990"
 
 
 def _followups(factory: sessionmaker[Session]) -> list[OutboundMessage]:

@@ -84,7 +84,7 @@ def test_a_follower_whose_details_conflict_is_not_told(relative, demo, settings)
     _follow(knows)
     # Another relative gives a birth date that contradicts the record: a case, which an operator
     # then links to the record (the link itself discloses nothing: the details conflict).
-    conflicts.say("José Luis Hernández López, nació el 17/08/1985")
+    conflicts.say("José Luis Hernández López, guatemalteco, nació el 17/08/1985")
     conflicts.say("sí")
     with session_scope(demo) as s:
         case = s.scalars(select(Case).join(Conversation, Conversation.id == Case.conversation_id)

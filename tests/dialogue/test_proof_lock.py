@@ -57,8 +57,12 @@ def _wrong_dates(right: date, n: int) -> list[date]:
     return out
 
 
+COUNTRY_WORDS = {"GT": "guatemalteco", "HN": "hondureño", "Guatemala": "guatemalteco", "Honduras": "hondureño"}
+
+
 def _say_date(external_id: str, d: date) -> str:
-    return f"Busco a {_name(external_id)}, nació el {d.day} de {MONTHS[d.month - 1]} de {d.year}"
+    country = COUNTRY_WORDS[ROWS[external_id]["nacionalidad"]]
+    return f"Busco a {_name(external_id)}, {country}, nació el {d.day} de {MONTHS[d.month - 1]} de {d.year}"
 
 
 def _person(factory, external_id: str) -> Person:
@@ -73,7 +77,7 @@ BIRTH_DATE_TARGETS = ("DEMO-007", "DEMO-009")  # hospitalised; deceased
 @pytest.mark.parametrize("wrong_first", [5, 8])
 def test_cross_contact_brute_force_of_a_birth_date_discloses_nothing(relative, demo, target: str,
                                                                      wrong_first: int) -> None:
-    no_match_words = _uniform(relative().say("Busco a Wenceslao Ixtabay Quiñónez, nació el 3 de marzo de 1990"))
+    no_match_words = _uniform(relative().say("Busco a Wenceslao Ixtabay Quiñónez, hondureño, nació el 3 de marzo de 1990"))
     guesses = [*_wrong_dates(_born(target), wrong_first), _born(target)]
     for i, guess in enumerate(guesses, start=1):
         r = relative()  # a fresh contact for every guess
@@ -183,3 +187,12 @@ def test_an_operator_clears_the_lock_through_the_api_and_it_is_audited(relative,
     assert relative().say(_say_date("DEMO-007", _born("DEMO-007")))[1] == disclosed("DEMO-007")
     relative().say(_say_date("DEMO-007", _wrong_dates(_born("DEMO-007"), 1)[0]))
     assert _person(demo, "DEMO-007").proof_locked_at is None
+
+
+def test_a_wrong_date_counts_once_even_when_the_country_is_asked_after_it(relative, demo) -> None:
+    r = relative()
+    wrong = _wrong_dates(_born("DEMO-007"), 1)[0]
+    assert r.say(f"Busco a {_name('DEMO-007')}, nació el {wrong:%d/%m/%Y}")[1:] == [T.ASK_NATIONALITY]
+    r.say("guatemalteco")
+    with demo() as s:
+        assert len(list(s.scalars(select(ProofAttempt)))) == 1

@@ -51,7 +51,7 @@ def _scenario(relative, demo):  # noqa: ANN001, ANN202
     old.say("HUMANO")  # a case, resolved below
     with session_scope(demo) as s:
         operators.resolve_case(s, s.get(Case, old.cases()[-1].id), actor="user:ana", note="Atendido (ficticio).")
-    busy.say("Busco a Pedro Inventado Ninguno, nacio el 1 de enero de 1990")  # an open case
+    busy.say("Busco a Pedro Inventado Ninguno, hondureño, nacio el 1 de enero de 1990")  # an open case
     recent.say("hola")
     return old, busy, recent, _age(demo, old.address, 120), _age(demo, busy.address, 120)
 
