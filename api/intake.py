@@ -200,7 +200,7 @@ class Intake:
         the app (``hotline serve``) or per ``hotline worker``. Replayers of one spool take turns
         (a lock file), so a second one is harmless."""
         replayer = SpoolReplayer(self.spool, self.store, database_unreachable, on_recorded=self._wake_turns)
-        self._replayers.append(replayer)
+        self._replayers = [r for r in self._replayers if r.running] + [replayer]  # (finished ones go)
         return replayer
 
     def _wake_turns(self) -> None:
