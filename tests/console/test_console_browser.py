@@ -133,7 +133,7 @@ def test_an_operator_answers_an_escalated_sms_and_a_death_needs_four_eyes(
     assert "No hay casos abiertos" in olga.inner_text("#queue-rows")
 
     # The relative texts while the queue is open; a wrong second surname: no record matches.
-    for body in ("Hola", "Rigoberto Paredes López", "15 de julio de 1994", "SI"):
+    for body in ("Hola", "Rigoberto Paredes López", "15 de julio de 1994", "guatemalteco", "SI"):
         sms(fake_twilio, server, body)
     with factory() as s:
         case = s.scalars(select(Case)).one()
