@@ -9,6 +9,7 @@ file on SQLite). Nothing of our own is mocked.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -30,7 +31,9 @@ pytest_plugins = ["tests.fakes.fixtures"]
 # The webhooks' spool (bot/spool.py) is per host: this test run's own, never the working folder's,
 # so that nothing a test spooled is replayed into another test's database. Tests of the spool
 # itself give each app its own directory.
-os.environ.setdefault("HOTLINE_SPOOL_DIR", tempfile.mkdtemp(prefix="hotline-test-spool-"))
+if "HOTLINE_SPOOL_DIR" not in os.environ:
+    os.environ["HOTLINE_SPOOL_DIR"] = tempfile.mkdtemp(prefix="hotline-test-spool-")
+    atexit.register(shutil.rmtree, os.environ["HOTLINE_SPOOL_DIR"], ignore_errors=True)
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")

@@ -28,7 +28,7 @@ def hotline_env(db_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "HOTLINE_"))}
     env["DATABASE_URL"] = db_url
     # Each process started from here gets a spool of its own (bot/spool.py; never the working folder's).
-    env["HOTLINE_SPOOL_DIR"] = tempfile.mkdtemp(prefix="hotline-test-spool-")
+    env["HOTLINE_SPOOL_DIR"] = tempfile.mkdtemp(prefix="spool-", dir=os.environ.get("HOTLINE_SPOOL_DIR"))
     env.update(extra)
     return env
 
