@@ -69,10 +69,12 @@ TEAM_WILL_CALL = (
     "Your case number is {reference}."
 )
 ASK_PHONE = (
-    "What phone number can we call you on? Please write it with the country code, "
+    "What phone number can we call you on? Please write it with the international code, "
     "for example: +502 5555 0123."
 )
-ASK_PHONE_AGAIN = "I could not read the number. Please write it with the country code, for example: +502 5555 0123."
+ASK_PHONE_AGAIN = (
+    "I could not read the phone number. Please write it with the international code, for example: +502 5555 0123."
+)
 PHONE_NOTED = "Thank you. We will call you on that number."
 PHONE_NONE = "Understood. A member of our team will write to you on this same channel."
 OPERATOR_REPLY_PREFIX = "Message from our team: "

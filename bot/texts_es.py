@@ -78,11 +78,11 @@ TEAM_WILL_CALL = (
 )
 # On a channel that carries no phone number (web chat, Telegram), the person who will call needs one.
 ASK_PHONE = (
-    "¿A qué número de teléfono podemos llamarle? Escríbalo con el código del país, "
+    "¿A qué número de teléfono podemos llamarle? Escríbalo con el código internacional, "
     "por ejemplo: +502 5555 0123."
 )
 ASK_PHONE_AGAIN = (
-    "No logré leer el número. Escríbalo por favor con el código del país, por ejemplo: +502 5555 0123."
+    "No logré leer el número de teléfono. Escríbalo por favor con el código internacional, por ejemplo: +502 5555 0123."
 )
 PHONE_NOTED = "Gracias. Le llamaremos a ese número."
 PHONE_NONE = "Entendido. Una persona del equipo le escribirá por este mismo medio."

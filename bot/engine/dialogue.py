@@ -367,6 +367,11 @@ def _completed_name(previous: str, new: str) -> str:
             return f"{new} {previous}"
     if before == "full" and len([w for w in fold(new).split() if w not in PARTICLES]) == 1:
         return previous
+    surnames = _surnames_of(previous)
+    if before == "full" and after == "given" and surnames:
+        # "Busco a Fabián Barrios Mendoza" ... "disculpe, se llama Nelson Selvin": given names only
+        # replace the given names; the surnames stay.
+        return f"{new} {surnames}"
     return new
 
 
