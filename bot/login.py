@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from db.base import utcnow
 from db.models import AuditEvent, LoginThrottle, User
 
 WINDOW = timedelta(minutes=15)
+KEEP = timedelta(days=1)  # throttle rows older than this are deleted at a successful login
 ACCOUNT_FREE_FAILURES = 5
 ACCOUNT_MAX_WAIT = 60.0
 ADDRESS_FREE_FAILURES = 10
@@ -97,11 +98,16 @@ def record_failure(session: Session, username: str, address: str | None, now: da
     session.flush()
 
 
-def clear_account(session: Session, username: str) -> None:
-    """A successful login forgets the name's failures (the address's stay until the window ends)."""
+def clear_account(session: Session, username: str, now: datetime | None = None) -> None:
+    """A successful login forgets the name's failures (the address's stay until the window ends),
+    and rows past the window are removed (names sprayed by someone else would otherwise pile up)."""
     row = session.get(LoginThrottle, ("account", account_key(username)))
     if row is not None:
         session.delete(row)
+    cutoff = (now or utcnow()) - KEEP
+    session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < cutoff,
+                                                or_(LoginThrottle.blocked_until.is_(None),
+                                                    LoginThrottle.blocked_until < cutoff)))
 
 
 def check_password_login(session: Session, username: str, password: str, address: str | None,
@@ -117,7 +123,7 @@ def check_password_login(session: Session, username: str, password: str, address
     # One path for every name: the same lookup, one argon2 verification, the same bookkeeping.
     verified = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password)
     if verified and user is not None and user.active:
-        clear_account(session, username)
+        clear_account(session, username, now)
         return LoginResult("ok", user)
     record_failure(session, username, address, now)
     reason = "unknown_user" if user is None else ("inactive" if verified else "bad_password")

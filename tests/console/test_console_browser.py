@@ -135,8 +135,11 @@ def test_an_operator_answers_an_escalated_sms_and_a_death_needs_four_eyes(
     # The relative texts while the queue is open; a wrong second surname: no record matches.
     for body in ("Hola", "Rigoberto Paredes López", "15 de julio de 1994", "guatemalteco", "SI"):
         sms(fake_twilio, server, body)
-    with factory() as s:
-        case = s.scalars(select(Case)).one()
+    def opened() -> Case | None:  # the turn worker answers after the webhook: wait for it
+        with factory() as s:
+            return s.scalars(select(Case)).one_or_none()
+
+    case = wait_for(opened, "the case the relative's messages open")  # type: ignore[assignment]
     assert case.reason == "no_match" and case.person_id is None
     # The queue shows it without a reload (console.js polls the rows).
     row = olga.locator(f"#queue-rows tr:has-text('{case.reference}')")
