@@ -286,8 +286,18 @@ def _answer_subscription(yes: bool, st: dict[str, Any], turn: Turn, ports: Ports
         turn.replies.append(turn.t.NOT_SUBSCRIBED)
     if st.get("queue"):
         return _start_next(st, turn, ports, config)
-    turn.replies.append(turn.t.ANYTHING_ELSE)
+    if not _ask_phone_if_pending(st, turn):
+        turn.replies.append(turn.t.ANYTHING_ELSE)
     return turn
+
+
+def _ask_phone_if_pending(st: dict[str, Any], turn: Turn) -> bool:
+    """The call-back number a death notification needs, asked once nothing else is pending."""
+    if not st.get("phone_case") or st.get("asking") == "phone":
+        return False
+    st["asking"], st["failures"] = "phone", 0
+    turn.replies.append(turn.t.ASK_PHONE)
+    return True
 
 
 # --- collecting details ---------------------------------------------------------------------------
@@ -525,13 +535,13 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
         # Only that a person needs to speak with them; no offer, no hint.
         turn.replies.append(turn.t.render(turn.t.TEAM_WILL_CALL, reference=ref))
         if not ports.callback_number_known() and ref not in st.setdefault("phone_asked", []):
-            # Web chat, Telegram: the person who will call needs a number (SPEC 5), asked once per case.
+            # Web chat, Telegram: the person who will call needs a number (SPEC 5), asked once per
+            # case; after the other persons of the message, so that none of them waits on it.
             st["phone_asked"].append(ref)
-            st["asking"], st["phone_case"], st["failures"] = "phone", ref, 0
-            turn.replies.append(turn.t.ASK_PHONE)
-            return turn
+            st["phone_case"] = ref
         if st.get("queue"):
             return _start_next(st, turn, ports, config)
+        _ask_phone_if_pending(st, turn)
         return turn
     turn.replies.append(turn.t.render(turn.t.ESCALATED, reference=ref))
     turn.replies.append(turn.t.OFFER_SUBSCRIPTION)

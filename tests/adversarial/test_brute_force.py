@@ -90,7 +90,6 @@ def test_the_brute_force_guesses_are_failed_proofs_then_the_right_answer(kind: s
     assert oracle.locked(record.external_id) == Fit.YES
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 in progress")
 @pytest.mark.parametrize("kind", TARGETS)
 def test_brute_force_from_fresh_contacts_tells_nothing_after_the_third_failed_proof(
         kind: str, session_factory: sessionmaker[Session], settings: Settings, imported: dict[str, int],

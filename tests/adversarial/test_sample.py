@@ -5,23 +5,19 @@ section 5 (tests/adversarial/oracle.py). The full set and its figures by family:
 
 from __future__ import annotations
 
-import pytest
-
 from tests.adversarial.conftest import SampleRun
 from tests.adversarial.inquiries import WEIGHTS
 
-# Measured on the code of 2026-11-29 (issue 9 in progress): 89 % on both databases. The lead raises
-# it to the acceptance figure (97 %) with the fix.
-RECALL_FLOOR = 0.85
+# The acceptance figure of issue 9 (at least 97 % of the inquiries the policy allows are answered).
+# The full set measured 98.8 % (scripts/adversarial.py, docs/adversarial.md).
+RECALL_FLOOR = 0.97
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 in progress")
 def test_no_disclosure_the_policy_forbids(sample_run: SampleRun) -> None:
     table = sample_run.table["all"]
     assert table.wrong == 0, f"{table.wrong} wrong disclosures\n{sample_run.summary()}\n{sample_run.failures()}"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 in progress")
 def test_no_death_hint(sample_run: SampleRun) -> None:
     table = sample_run.table["all"]
     assert table.death == 0, f"{table.death} death hints\n{sample_run.summary()}\n{sample_run.failures()}"
@@ -33,7 +29,6 @@ def test_recall_of_allowed_inquiries_stays_above_the_floor(sample_run: SampleRun
     assert table.recall >= RECALL_FLOOR, f"recall {table.recall:.1%}\n{sample_run.summary()}\n{sample_run.failures()}"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 in progress")
 def test_no_question_is_asked_a_third_time(sample_run: SampleRun) -> None:
     # SPEC 4: after two failed attempts a human is offered; "no sé" is an answer, not a failure.
     loops = sample_run.table["all"].loops

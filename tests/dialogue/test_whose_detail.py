@@ -123,3 +123,15 @@ def test_blessings_are_never_searched_as_names(relative) -> None:
         out = r.say(blessing)
         assert T.ASK_BIRTH not in out, blessing
     assert r.cases() == []
+
+
+def test_a_death_among_two_persons_asks_the_number_after_the_other_person(relative) -> None:
+    r = relative()  # the local chat: no number to call
+    out = r.say("Busco a Francisco Javier del Valle Orellana nacido el 12/06/1985 y a Jesús Velázquez Yáñez "
+                "nacido el 25/12/1994")
+    [case] = r.cases()
+    assert out[2:] == [T.render(T.TEAM_WILL_CALL, reference=case.reference),
+                       T.render(T.NEXT_PERSON, name="Jesús Velázquez Yáñez"),
+                       disclosed("DEMO-007"), T.OFFER_SUBSCRIPTION]
+    assert r.say("no") == [T.NOT_SUBSCRIBED, T.ASK_PHONE]
+    assert r.say("+502 5412 3456") == [T.PHONE_NOTED]
