@@ -413,6 +413,36 @@ class Case(Base):
     person: Mapped[Person | None] = relationship()
 
 
+class CaseCall(Base):
+    """A call placed from the console or the API through the hotline's number (bot/calls.py):
+    Twilio rings the operator first (the parent leg), then dials the relative (the child leg) with
+    the hotline's number as caller id, so neither sees the other's number. The status callbacks of
+    both legs are recorded here; the relative's number is never stored on the row (it is read from
+    the case when Twilio asks what to dial)."""
+
+    __tablename__ = "case_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    placed_by: Mapped[str] = mapped_column(String(200))  # "user:ana", "token:3"
+    operator_phone: Mapped[str] = mapped_column(String(32))  # E.164: where Twilio rang first
+    # The operator's leg (the call Twilio created) and the relative's leg (the <Dial>).
+    parent_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
+    operator_status: Mapped[str] = mapped_column(String(20), default="placing")
+    operator_seconds: Mapped[int | None] = mapped_column(Integer)
+    child_sid: Mapped[str | None] = mapped_column(String(40))
+    relative_status: Mapped[str | None] = mapped_column(String(20))
+    relative_seconds: Mapped[int | None] = mapped_column(Integer)
+    # connected, relative_no-answer, relative_busy, relative_failed, relative_canceled,
+    # operator_no-answer, operator_busy, operator_failed, operator_canceled, operator_hung_up, not_placed
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    error: Mapped[str | None] = mapped_column(String(300))  # Twilio's refusal (code and message)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the relative answered
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Subscription(Base):
     """A relative asked to be told when a person's status changes."""
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
+from bot import calls, operators
 from bot import cases as case_service
-from bot import operators
 from bot.matching.search import search_persons
 from db.models import Case, Conversation, Person
 from db.repositories import audit, persons
@@ -33,6 +33,8 @@ NOTICES = {
     "respuesta": "Respuesta en cola: sale por el canal del familiar en unos segundos.",
     "notificacion": "Notificación de fallecimiento registrada.",
     "resuelto": "Caso resuelto.",
+    "llamada": "Llamada en curso: Twilio llama primero a su teléfono; al contestar, le comunica con la familia "
+               "desde el número de la línea. El resultado aparece en «Llamadas».",
 }
 # The reply service speaks English to API clients; operators read Spanish.
 REPLY_REFUSALS = {
@@ -76,6 +78,8 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
     linked = db.get(Person, case.person_id) if case.person_id else None
     shown = [c.person for c in candidates] + ([linked] if linked is not None else [])
     reports = persons.current_reports(db, shown)
+    settings = request.app.state.settings
+    call_number = calls.relative_number(db, case)
     audit.record(db, actor=me.actor, action="case_viewed", subject_type="case", subject_id=case.id,
                  details={"person_ids": sorted({p.id for p in shown})})
     db.commit()  # the audit event is stored before the records leave
@@ -95,6 +99,14 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
         "error": error,
         "notice": notice,
         "max_reply": MAX_REPLY,
+        "calls": calls.calls_of(db, case.id),
+        "call_outcomes": calls.OUTCOMES,
+        "leg_labels": calls.LEG_LABELS,
+        "call_duration": calls.duration_text,
+        "mask_phone": calls.mask,
+        "call_number": calls.mask(call_number) if call_number else None,
+        "twilio_on": settings.twilio_enabled,
+        "death_draft": calls.death_note_draft(db, case, settings.hotline_timezone),
     }, status_code=status_code)
 
 
@@ -160,6 +172,23 @@ def link(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
         return _refused(request, db, me, case_id, str(exc))
     db.commit()
     return case_page(request, db, me, case, link=result)
+
+
+@router.post("/cases/{case_id}/call")
+def call(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, settings: SettingsDep,
+         operator_phone: Annotated[str, Form()] = "") -> Response:
+    """"Llamar": Twilio rings the operator (the phone typed, or the account's), then the family."""
+    if problem := control_character_problem("Teléfono", operator_phone):
+        return _refused(request, db, me, case_id, problem, 422)
+    if len(operator_phone) > 32:
+        return _refused(request, db, me, case_id, "El teléfono es demasiado largo.", 422)
+    case = _case_or_404(db, case_id)  # no lock: placing commits before asking Twilio (bot/calls.py)
+    try:
+        calls.place_call(db, case, settings, actor=me.actor, user_id=me.user_id,
+                         operator_phone=operator_phone.strip() or None)
+    except calls.CallRefused as exc:
+        return _refused(request, db, me, case_id, str(exc))
+    return _done(case, "llamada")
 
 
 @router.post("/cases/{case_id}/death-notification")

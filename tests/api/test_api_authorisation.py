@@ -124,6 +124,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
         200,
         lambda c: {"url": f"/api/v1/cases/{c.fresh_case()}/resolve", "json": {"note": "Cerrado (prueba)."}},
     ),
+    # Twilio is off in these settings: an operator gets as far as the 409 that says so.
+    ("POST", "/api/v1/cases/{case_id}/calls"): Entry(
+        "operator",
+        409,
+        lambda c: {"url": f"/api/v1/cases/{c.cases.open_id}/calls", "json": {"operator_phone": "+50255590100"}},
+    ),
+    ("GET", "/api/v1/cases/{case_id}/calls"): Entry(
+        "viewer", 200, lambda c: {"url": f"/api/v1/cases/{c.cases.open_id}/calls"}
+    ),
     ("GET", "/api/v1/pending-status-reports"): Entry(
         "viewer", 200, lambda c: {"url": "/api/v1/pending-status-reports"}
     ),

@@ -57,6 +57,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/cases/{case_id}/link"): "operator",
     ("POST", "/console/cases/{case_id}/death-notification"): "operator",
     ("POST", "/console/cases/{case_id}/resolve"): "operator",
+    ("POST", "/console/cases/{case_id}/call"): "operator",
     ("GET", "/console/persons"): "viewer",
     ("GET", "/console/persons/{person_id}"): "viewer",
     ("POST", "/console/persons/{person_id}/status"): "operator",
@@ -88,6 +89,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/cases/{case_id}/link": {"person_id": "{person_id}"},
     "/console/cases/{case_id}/death-notification": {"note": "llamada ficticia"},
     "/console/cases/{case_id}/resolve": {"note": "nota ficticia"},
+    "/console/cases/{case_id}/call": {"operator_phone": "+50255590100"},
     "/console/persons/{person_id}/status": {"status": "safe", "location": "Albergue ficticio", "source": "Acta ficticia"},
     "/console/pending/{pending_id}/reject": {"note": "fuente dudosa (ficticio)"},
 }

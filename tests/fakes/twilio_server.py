@@ -25,6 +25,15 @@ recording of a call, served at ``GET /2010-04-01/Accounts/{AccountSid}/Recording
 ``.wav``, ``.mp3``; basic auth as the API), with its <Record> action parameters and its signed
 recording status callback; ``call_status_callback`` is the end of a call.
 
+Outbound calls (the console's "Llamar"): ``POST /2010-04-01/Accounts/{AccountSid}/Calls.json`` (To,
+From, Url or Twiml, Method, StatusCallback, StatusCallbackEvent (repeated), StatusCallbackMethod,
+Timeout) -> 201 and the Call resource (``api.v2010.account.call``), ``GET .../Calls/{Sid}.json``.
+``run_call`` then plays the call as Twilio would, through a ``post(url, headers, form)`` the test
+gives (an HTTP post to a running server, or a TestClient's): the operator's leg rings, is answered
+(or not), its TwiML is fetched from Url (signed); a <Dial> makes the relative's leg (To = the
+<Number>, From = the <Dial>'s callerId), whose <Number statusCallback> hears its events; the <Dial>
+action gets DialCallStatus; the operator's leg completes. Every leg is kept in ``call_legs``.
+
 All numbers, SIDs and texts here are fictional.
 """
 
@@ -41,6 +50,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -55,6 +65,8 @@ MAX_BODY = 1600
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$")
+_CALLS = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls(?:/(?P<sid>[^/]+))?\.json$")
+CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 FINAL_STATUSES = {"delivered", "undelivered", "failed", "read", "canceled"}
 _RECORDINGS = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Recordings/(?P<sid>RE[0-9a-f]{32})(?P<ext>\.json|\.wav|\.mp3)?$"
@@ -138,6 +150,9 @@ class FakeTwilio(FakeServer):
         self._msg_lock = threading.Lock()
         self._carrier_delay: float | None = None
         self._recordings: dict[str, dict[str, Any]] = {}
+        self._outbound_calls: dict[str, dict[str, Any]] = {}  # Call resources created through the API
+        self._call_requests: dict[str, dict[str, Any]] = {}  # their Url, StatusCallback and events
+        self._legs: list[dict[str, Any]] = []
 
     def hand_to_carrier_after(self, seconds: float | None) -> None:
         """Created messages become ``sent`` (``date_sent`` set) this long after creation, as Twilio
@@ -424,6 +439,9 @@ class FakeTwilio(FakeServer):
         )
 
     def _dispatch(self, request: FakeRequest) -> FakeResponse:
+        call_match = _CALLS.match(request.path)
+        if call_match is not None:
+            return self._calls_api(request, call_match)
         recording = _RECORDINGS.match(request.path)
         if recording is not None:
             if not self._authenticated(request, recording["account"]):
@@ -595,6 +613,209 @@ class FakeTwilio(FakeServer):
             "messages": chunk,
         }
         return FakeResponse.json(200, payload, {"Twilio-Request-Id": new_sid("RQ")})
+
+    # -- outbound calls (the console's "Llamar") ---------------------------------------------
+    @property
+    def call_legs(self) -> list[dict[str, Any]]:
+        """Every leg of the calls made through the API, in order: ``sid``, ``parent_sid`` (None for
+        the leg the API created), ``to``, ``from``, ``status``, ``duration``."""
+        with self._msg_lock:
+            return [dict(leg) for leg in self._legs]
+
+    def outbound_call(self, sid: str) -> dict[str, Any]:
+        with self._msg_lock:
+            return dict(self._outbound_calls[sid])
+
+    def _calls_api(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
+        form = {k: v[-1] for k, v in request.form().items()} if request.method == "POST" else {}
+        events = request.form().get("StatusCallbackEvent", []) if request.method == "POST" else []
+        if not self._authenticated(request, match["account"]):
+            self._record("authenticate", form, 401, resource=f"{request.method} {request.path}", to=form.get("To"))
+            return self._error(20003, "Authenticate", 401, {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        sid = match["sid"]
+        if request.method == "POST" and sid is None:
+            method = "calls.create"
+
+            def act() -> FakeResponse:
+                return self._create_call(form, events)
+
+        elif request.method == "GET" and sid is not None:
+            method = "calls.fetch"
+
+            def act() -> FakeResponse:
+                with self._msg_lock:
+                    found = self._outbound_calls.get(sid)
+                    snapshot = dict(found) if found else None
+                if snapshot is None:
+                    return self._error(20404, f"The requested resource {request.path} was not found", 404)
+                return FakeResponse.json(200, snapshot, {"Twilio-Request-Id": new_sid("RQ")})
+
+        else:
+            return self._error(20004, "Method not allowed", 405)
+
+        def record(response: FakeResponse, outcome: str | None) -> None:
+            payload = json.loads(response.body) if response.body.startswith(b"{") else {}
+            self._record(method, form, response.status, to=form.get("To"), events=list(events),
+                         sid=payload.get("sid") if response.status < 300 else None,
+                         error_code=payload.get("code") if response.status >= 300 else None, outcome=outcome)
+
+        return self._apply_faults(method, act, self._fault_response, record)
+
+    def _create_call(self, form: dict[str, str], events: list[str]) -> FakeResponse:
+        to, sender = form.get("To", ""), form.get("From", "")
+        if not to:
+            return self._error(21201, "No 'To' number is specified", 400)
+        if not sender:
+            return self._error(21213, "No 'From' number is specified", 400)
+        if not form.get("Url") and not form.get("Twiml") and not form.get("ApplicationSid"):
+            return self._error(21205, "Url parameter is required.", 400)
+        if not _E164.match(to):
+            return self._error(21211, f"Invalid 'To' Phone Number: {to}", 400)
+        if sender not in self.owned_numbers:
+            return self._error(21210, f"The source phone number provided, {sender}, is not yet verified for your "
+                                      "account.", 400)
+        if any(e not in CALL_EVENTS for e in events):
+            return self._error(21626, "Invalid StatusCallbackEvent", 400)
+        if to in self._rejections:
+            code, message, status = self._rejections[to]
+            return self._error(code, message, status)
+        sid = self.new_call_sid()
+        resource = self._call_resource(sid, to, sender, None, "outbound-api")
+        with self._msg_lock:
+            self._outbound_calls[sid] = resource
+            self._call_requests[sid] = {"url": form.get("Url"), "twiml": form.get("Twiml"),
+                                        "status_callback": form.get("StatusCallback"),
+                                        "events": list(events) or ["completed"]}
+            self._legs.append({"sid": sid, "parent_sid": None, "to": to, "from": sender, "status": "queued",
+                               "duration": None})
+            snapshot = dict(resource)
+        return FakeResponse.json(201, snapshot, {"Twilio-Request-Id": new_sid("RQ")})
+
+    def _call_resource(self, sid: str, to: str, sender: str, parent: str | None, direction: str) -> dict[str, Any]:
+        now = rfc2822(datetime.now(UTC))
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{sid}"
+        return {
+            "sid": sid, "date_created": now, "date_updated": now, "parent_call_sid": parent,
+            "account_sid": self.account_sid, "to": to, "to_formatted": to, "from": sender,
+            "from_formatted": sender, "phone_number_sid": None, "status": "queued", "start_time": None,
+            "end_time": None, "duration": None, "price": None, "price_unit": "USD", "direction": direction,
+            "answered_by": None, "api_version": API_VERSION, "forwarded_from": None, "group_sid": None,
+            "caller_name": None, "queue_time": "0", "trunk_sid": None, "uri": f"{base}.json",
+            "subresource_uris": {"notifications": f"{base}/Notifications.json",
+                                 "recordings": f"{base}/Recordings.json", "events": f"{base}/Events.json"},
+        }
+
+    def _set_leg(self, sid: str, status: str, duration: int | None = None) -> None:
+        with self._msg_lock:
+            for leg in self._legs:
+                if leg["sid"] == sid:
+                    leg["status"], leg["duration"] = status, duration
+            resource = self._outbound_calls.get(sid)
+            if resource is not None:
+                now = rfc2822(datetime.now(UTC))
+                resource["status"], resource["date_updated"] = status, now
+                if status == "in-progress":
+                    resource["start_time"] = now
+                if status in ("completed", "busy", "failed", "no-answer", "canceled"):
+                    resource["end_time"] = now
+                    resource["duration"] = str(duration or 0)
+
+    def _leg_params(self, sid: str, to: str, sender: str, status: str, direction: str,
+                    parent: str | None = None, **extra: str) -> dict[str, str]:
+        form = {"AccountSid": self.account_sid, "ApiVersion": API_VERSION, "CallSid": sid, "CallStatus": status,
+                "Called": to, "To": to, "Caller": sender, "From": sender, "Direction": direction,
+                "Timestamp": rfc2822(datetime.now(UTC)), "CallbackSource": "call-progress-events"}
+        if parent:
+            form["ParentCallSid"] = parent
+        form.update(extra)
+        return form
+
+    def run_call(self, sid: str, post: Any, *, operator: str = "answer", relative: str = "completed",
+                 seconds: int = 95) -> list[Any]:
+        """Play the call ``sid`` (made through ``calls.create``) to its end, as Twilio would.
+
+        ``post(url, headers, form)`` delivers each signed request (returns a response with
+        ``status_code`` and ``text``). ``operator``: "answer", "no-answer", "busy" or "failed";
+        ``relative``: "completed" (they talk ``seconds``), "no-answer", "busy" or "failed". Returns
+        the responses, in order."""
+        with self._msg_lock:
+            request = dict(self._call_requests[sid])
+            resource = dict(self._outbound_calls[sid])
+        to, sender, events = resource["to"], resource["from"], request["events"]
+        responses: list[Any] = []
+        sequence = iter(range(100))
+
+        def status_callback(status: str, event: str, **extra: str) -> None:
+            url = request["status_callback"]
+            if url and (event in events or event == "completed"):
+                form = self._leg_params(sid, to, sender, status, "outbound-api",
+                                        SequenceNumber=str(next(sequence)), **extra)
+                responses.append(post(url, *self._signed(url, form)))
+
+        self._set_leg(sid, "initiated")
+        status_callback("initiated", "initiated")
+        self._set_leg(sid, "ringing")
+        status_callback("ringing", "ringing")
+        if operator != "answer":
+            self._set_leg(sid, operator, 0)
+            status_callback(operator, "completed", CallDuration="0")
+            return responses
+        self._set_leg(sid, "in-progress")
+        status_callback("in-progress", "answered")
+        talked = 0
+        if request["url"]:
+            form = self._leg_params(sid, to, sender, "in-progress", "outbound-api")
+            del form["CallbackSource"], form["Timestamp"]
+            answer = post(request["url"], *self._signed(request["url"], form))
+            responses.append(answer)
+            talked = self._dial(sid, to, sender, answer.text, post, responses, relative, seconds)
+        self._set_leg(sid, "completed", talked + 5)
+        status_callback("completed", "completed", CallDuration=str(talked + 5))
+        return responses
+
+    def _signed(self, url: str, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        return signed_request(self.auth_token, url, form)
+
+    def _dial(self, parent: str, to: str, sender: str, twiml: str, post: Any, responses: list[Any],
+              relative: str, seconds: int) -> int:
+        """Follow the first <Dial><Number> of ``twiml``; returns how long the relative talked."""
+        root = ElementTree.fromstring(twiml)
+        dial = root.find("Dial")
+        number = dial.find("Number") if dial is not None else None
+        if dial is None or number is None or not (number.text or "").strip():
+            return 0
+        child = self.new_call_sid()
+        dialled = (number.text or "").strip()
+        caller_id = dial.get("callerId") or sender
+        with self._msg_lock:
+            self._legs.append({"sid": child, "parent_sid": parent, "to": dialled, "from": caller_id,
+                               "status": "initiated", "duration": None})
+        leg_url, leg_events = number.get("statusCallback"), (number.get("statusCallbackEvent") or "").split()
+        sequence = iter(range(100))
+
+        def leg_callback(status: str, event: str, **extra: str) -> None:
+            if leg_url and (event in leg_events or event == "completed"):
+                form = self._leg_params(child, dialled, caller_id, status, "outbound-dial", parent,
+                                        SequenceNumber=str(next(sequence)), **extra)
+                responses.append(post(leg_url, *self._signed(leg_url, form)))
+
+        leg_callback("initiated", "initiated")
+        self._set_leg(child, "ringing")
+        leg_callback("ringing", "ringing")
+        talked = seconds if relative == "completed" else 0
+        if relative == "completed":
+            self._set_leg(child, "in-progress")
+            leg_callback("in-progress", "answered")
+        self._set_leg(child, relative, talked)
+        leg_callback(relative, "completed", CallDuration=str(talked))
+        action = dial.get("action")
+        if action:
+            form = self._leg_params(parent, to, sender, "in-progress", "outbound-api",
+                                    DialCallStatus=relative, DialCallSid=child, DialCallDuration=str(talked),
+                                    DialBridged="true" if relative == "completed" else "false")
+            del form["CallbackSource"], form["Timestamp"]
+            responses.append(post(action, *self._signed(action, form)))
+        return talked
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S %Z")

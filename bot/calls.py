@@ -1,0 +1,372 @@
+"""Calling a relative through the hotline's own number (SPEC 6, "Calls from the console").
+
+Twilio rings the operator's phone first (the parent leg, created with ``client.calls.create``);
+when the operator answers, Twilio asks us what to do (``answer_twiml``) and we say one short line
+and ``<Dial callerId=HOTLINE>`` the relative (the child leg). Each side sees only the hotline's
+number: the relative's number goes from the database to Twilio and nowhere else (never to the
+console, never to the operator's phone, never to a log), the operator's number never reaches the
+relative. Both legs report their progress to signed status callbacks (api/routers/webhooks_calls.py),
+recorded on the ``case_calls`` row and in the audit log.
+
+Placing a call is two short transactions around the provider request, so no database lock is held
+while Twilio answers: ``prepare_call`` writes the row (``placing``), the caller commits, asks Twilio
+(``TwilioDialer``), then ``call_placed`` or ``call_not_placed`` records the answer. Twilio may ask
+for the TwiML before the second transaction commits: the answer route finds the row by its id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from bot.auth import AccountError, normalise_phone
+from common.logging import get_logger
+from common.settings import Settings
+from db.base import utcnow
+from db.models import AuditEvent, Case, CaseCall, Conversation, User
+
+log = get_logger("calls")
+
+PHONE_CHANNELS = ("sms", "whatsapp", "voice")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+FINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+LEG_STATUSES = frozenset({"queued", "initiated", "ringing", "in-progress", "answered", *FINAL})
+RING_SECONDS = 30  # how long each phone rings before Twilio gives up
+LANGUAGE, VOICE = "es-MX", "Polly.Mia"
+
+# What the operator reads about a call (console and API ``outcome_text``).
+OUTCOMES = {
+    "connected": "Conversación con la familia",
+    "relative_no-answer": "La familia no contestó",
+    "relative_busy": "El número de la familia estaba ocupado",
+    "relative_failed": "No se pudo llamar al número de la familia",
+    "relative_canceled": "Usted colgó antes de que la familia contestara",
+    "operator_no-answer": "Su teléfono no contestó",
+    "operator_busy": "Su teléfono estaba ocupado",
+    "operator_failed": "No se pudo llamar a su teléfono",
+    "operator_canceled": "La llamada se canceló",
+    "operator_hung_up": "Usted colgó antes de que se llamara a la familia",
+    "not_placed": "Twilio no aceptó la llamada",
+}
+LEG_LABELS = {"placing": "preparando", "queued": "en cola", "initiated": "iniciada", "ringing": "sonando",
+              "in-progress": "en curso", "answered": "contestó", "completed": "terminada", "busy": "ocupado",
+              "failed": "falló", "no-answer": "no contestó", "canceled": "cancelada"}
+
+
+class CallRefused(Exception):
+    """The call cannot be placed; the message (Spanish) says why, for the operator."""
+
+
+@dataclass(frozen=True)
+class CallUrls:
+    """Where Twilio reaches us about one call (absolute, under HOTLINE_PUBLIC_URL: what it signs)."""
+
+    answer: str  # the operator answered: what to say and whom to dial
+    status: str  # the operator's leg progressed
+    leg: str  # the relative's leg progressed (<Number statusCallback>)
+    dial: str  # the <Dial> ended (its action)
+
+
+def call_urls(settings: Settings, call_id: int) -> CallUrls:
+    base = f"{settings.hotline_public_url.rstrip('/')}/webhooks/twilio/calls/{call_id}"
+    return CallUrls(answer=f"{base}?event=answer", status=f"{base}?event=status", leg=f"{base}?event=leg",
+                    dial=f"{base}?event=dial")
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def relative_number(session: Session, case: Case) -> str | None:
+    """The number to dial: the conversation's own (SMS, WhatsApp, the voice line) or the one the
+    relative gave for a call back (web chat, Telegram). None when none is known."""
+    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    if conversation is not None and conversation.channel in PHONE_CHANNELS:
+        address = conversation.address.removeprefix("whatsapp:")
+        if E164.fullmatch(address):
+            return address
+    if case.callback_phone and E164.fullmatch(case.callback_phone):
+        return case.callback_phone
+    return None
+
+
+def mask(number: str | None) -> str:
+    """"+50255510123" -> "+502 ****0123": what the console, the API and the audit log show."""
+    if not number:
+        return "—"
+    digits = "".join(c for c in number if c.isdigit())
+    try:
+        country = str(phonenumbers.parse(number, None).country_code)
+    except phonenumbers.NumberParseException:
+        country = digits[:2]
+    return f"+{country} ****{digits[-4:]}"
+
+
+def _operator_phone(session: Session, given: str | None, user_id: int | None) -> str:
+    if given and given.strip():
+        try:
+            return normalise_phone(given)
+        except AccountError:
+            raise CallRefused("El teléfono del operador no es un número válido: escríbalo en formato "
+                              "internacional, con + y el código de país (por ejemplo +502 5555 0100).") from None
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is not None and user.phone:
+        return user.phone
+    raise CallRefused("No hay teléfono del operador: escriba el número donde quiere recibir la llamada "
+                      "(su cuenta no tiene teléfono; un administrador puede añadirlo con "
+                      "«hotline users create --phone»).")
+
+
+# --- placing -------------------------------------------------------------------------------------
+
+
+def prepare_call(session: Session, case: Case, settings: Settings, *, actor: str, user_id: int | None,
+                 operator_phone: str | None) -> CaseCall:
+    """Check that a call can be placed and write its row (``placing``). Raises ``CallRefused``."""
+    if not settings.twilio_enabled:
+        raise CallRefused("La telefonía no está configurada (Twilio apagado): no se pueden hacer llamadas "
+                          "desde la consola. Llame desde el teléfono de la línea.")
+    if case.status == "resolved":
+        raise CallRefused("El caso está cerrado: reábralo antes de llamar.")
+    if relative_number(session, case) is None:
+        raise CallRefused("No hay número de la familia: el familiar escribió por un canal sin teléfono y no "
+                          "dio un número para llamarle. Pídaselo con una respuesta.")
+    phone = _operator_phone(session, operator_phone, user_id)
+    if phone == relative_number(session, case):
+        raise CallRefused("El teléfono del operador es el mismo que el de la familia.")
+    call = CaseCall(case_id=case.id, user_id=user_id, placed_by=actor, operator_phone=phone,
+                    operator_status="placing", created_at=utcnow())
+    session.add(call)
+    session.flush()
+    return call
+
+
+Dialer = Callable[[str, CallUrls], str]
+"""Asks Twilio to ring ``operator_phone`` and returns the call's sid (raises ``CallRefused``)."""
+
+
+class TwilioDialer:
+    """The real dialer: the twilio SDK against ``TWILIO_API_BASE_URL`` (a fake in tests)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from bot.channels.twilio_client import make_twilio_client
+
+        self.settings = settings
+        self.client = make_twilio_client(settings)
+
+    def __call__(self, operator_phone: str, urls: CallUrls) -> str:
+        try:
+            created = self.client.calls.create(
+                to=operator_phone, from_=self.settings.twilio_phone_number, url=urls.answer, method="POST",
+                status_callback=urls.status, status_callback_method="POST",
+                status_callback_event=["initiated", "ringing", "answered", "completed"], timeout=RING_SECONDS)
+        except TwilioRestException as exc:
+            log.warning("calls.refused_by_twilio", code=exc.code, status=exc.status)
+            raise CallRefused(f"Twilio no aceptó la llamada (error {exc.code}): {exc.msg}") from exc
+        except TwilioException as exc:
+            log.warning("calls.twilio_unreachable", error=type(exc).__name__)
+            raise CallRefused("No se pudo contactar con Twilio: inténtelo de nuevo en un momento.") from exc
+        except OSError as exc:
+            log.warning("calls.twilio_unreachable", error=type(exc).__name__)
+            raise CallRefused("No se pudo contactar con Twilio: inténtelo de nuevo en un momento.") from exc
+        return str(created.sid)
+
+
+def call_placed(session: Session, call: CaseCall, sid: str, relative: str | None) -> None:
+    if call.parent_sid is None:
+        call.parent_sid = sid
+    if call.operator_status == "placing":
+        call.operator_status = "queued"
+    session.add(AuditEvent(actor=call.placed_by, action="call_placed", subject_type="case",
+                           subject_id=str(call.case_id),
+                           details={"call_id": call.id, "call_sid": sid, "operator_phone": mask(call.operator_phone),
+                                    "relative_phone": mask(relative)}))
+
+
+def call_not_placed(session: Session, call: CaseCall, reason: str) -> None:
+    call.operator_status, call.outcome, call.error, call.ended_at = "failed", "not_placed", reason[:300], utcnow()
+    session.add(AuditEvent(actor=call.placed_by, action="call_failed", subject_type="case",
+                           subject_id=str(call.case_id), details={"call_id": call.id, "reason": reason[:300]}))
+
+
+def place_call(session: Session, case: Case, settings: Settings, *, actor: str, user_id: int | None,
+               operator_phone: str | None, dialer: Dialer | None = None) -> CaseCall:
+    """The whole placement: row, commit, Twilio, result committed. Raises ``CallRefused`` (nothing
+    is written when the call was refused before Twilio; a Twilio refusal is recorded, then raised)."""
+    call = prepare_call(session, case, settings, actor=actor, user_id=user_id, operator_phone=operator_phone)
+    relative = relative_number(session, case)
+    session.commit()  # the row exists before Twilio can call back about it
+    try:
+        sid = (dialer or TwilioDialer(settings))(call.operator_phone, call_urls(settings, call.id))
+    except CallRefused as exc:
+        call_not_placed(session, call, str(exc))
+        session.commit()
+        raise
+    call_placed(session, call, sid, relative)
+    session.commit()
+    return call
+
+
+# --- Twilio asks: the operator answered --------------------------------------------------------------
+
+
+def _spelled(reference: str) -> str:
+    """"JRZ-4F7K" read as "J R Z, 4 F 7 K" by text to speech."""
+    return ", ".join(" ".join(part) for part in reference.split("-"))
+
+
+def answer_twiml(session: Session, call: CaseCall, urls: CallUrls, hotline_number: str) -> str:
+    """What the operator hears on answering, then the relative dialled with the hotline's number."""
+    case = session.get(Case, call.case_id)
+    number = relative_number(session, case) if case is not None else None
+    response = VoiceResponse()
+    if case is None or number is None or case.status == "resolved":
+        response.say("La llamada ya no es posible: el caso no tiene número o está cerrado.", language=LANGUAGE,
+                     voice=VOICE)
+        response.hangup()
+        return str(response)
+    response.say(f"Línea de información para familiares. Le comunicamos con la familia del caso "
+                 f"{_spelled(case.reference)}. Espere en la línea.", language=LANGUAGE, voice=VOICE)
+    dial = Dial(caller_id=hotline_number, action=urls.dial, method="POST", timeout=RING_SECONDS,
+                answer_on_bridge=True)
+    dial.number(number, status_callback=urls.leg, status_callback_method="POST",
+                status_callback_event="initiated ringing answered completed")
+    response.append(dial)
+    return str(response)
+
+
+def hang_up_twiml() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def after_dial_twiml(dial_status: str) -> str:
+    response = VoiceResponse()
+    if dial_status not in ("completed", "answered"):
+        response.say("La familia no contestó. Puede volver a llamar desde el caso.", language=LANGUAGE, voice=VOICE)
+    response.hangup()
+    return str(response)
+
+
+# --- Twilio reports: progress of each leg ------------------------------------------------------------
+
+
+def _seconds(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 7 else None
+
+
+def _outcome(call: CaseCall) -> str | None:
+    if call.relative_status == "completed" and (call.relative_seconds or 0) > 0:
+        return "connected"
+    if call.relative_status in FINAL and call.relative_status != "completed":
+        return f"relative_{call.relative_status}"
+    if call.operator_status in FINAL:
+        if call.operator_status != "completed":
+            return f"operator_{call.operator_status}"
+        return "connected" if call.relative_status == "completed" else "operator_hung_up"
+    return None
+
+
+def _leg_ended(session: Session, call: CaseCall, leg: str, status: str, seconds: int | None) -> None:
+    session.add(AuditEvent(actor="twilio", action="call_leg_ended", subject_type="case", subject_id=str(call.case_id),
+                           details={"call_id": call.id, "leg": leg, "status": status, "seconds": seconds}))
+
+
+def _settle(session: Session, call: CaseCall) -> None:
+    """Once the operator's leg is over, the call is: its outcome goes on the case and the log."""
+    if call.operator_status not in FINAL or call.ended_at is not None:
+        return
+    call.outcome = _outcome(call)
+    call.ended_at = utcnow()
+    session.add(AuditEvent(actor="twilio", action="call_ended", subject_type="case", subject_id=str(call.case_id),
+                           details={"call_id": call.id, "placed_by": call.placed_by, "outcome": call.outcome,
+                                    "relative_seconds": call.relative_seconds,
+                                    "operator_seconds": call.operator_seconds}))
+
+
+def operator_leg(session: Session, call: CaseCall, sid: str, status: str, duration: str | None) -> None:
+    """The parent call's status callback (idempotent: a redelivered final status changes nothing)."""
+    if status not in LEG_STATUSES or (call.parent_sid is not None and sid != call.parent_sid):
+        return
+    call.parent_sid = call.parent_sid or sid
+    if call.operator_status in FINAL:
+        return
+    call.operator_status = status
+    if status in FINAL:
+        call.operator_seconds = _seconds(duration)
+        _leg_ended(session, call, "operator", status, call.operator_seconds)
+        _settle(session, call)
+
+
+def relative_leg(session: Session, call: CaseCall, sid: str, parent_sid: str, status: str,
+                 duration: str | None) -> None:
+    """The <Number>'s status callback: the relative's leg."""
+    if status not in LEG_STATUSES or parent_sid != call.parent_sid:
+        return
+    if call.child_sid is not None and sid != call.child_sid:
+        return
+    call.child_sid = sid
+    if call.relative_status in FINAL:
+        return
+    call.relative_status = status
+    if status in ("in-progress", "answered") and call.connected_at is None:
+        call.connected_at = utcnow()
+    if status in FINAL:
+        call.relative_seconds = _seconds(duration)
+        _leg_ended(session, call, "relative", status, call.relative_seconds)
+        case = session.get(Case, call.case_id)
+        if case is not None and status == "completed" and (call.relative_seconds or 0) > 0:
+            case.last_contact_at = utcnow()  # a person spoke with the family
+        _settle(session, call)
+
+
+def dial_ended(session: Session, call: CaseCall, sid: str, dial_status: str, dial_sid: str | None,
+               duration: str | None) -> None:
+    """The <Dial>'s action: how the relative's leg ended, if its own callback has not said it yet."""
+    if sid != call.parent_sid or call.relative_status in FINAL:
+        return
+    status = "completed" if dial_status == "answered" else dial_status
+    if status in FINAL:
+        relative_leg(session, call, dial_sid or call.child_sid or "", sid, status, duration)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def calls_of(session: Session, case_id: int) -> list[CaseCall]:
+    return list(session.scalars(select(CaseCall).where(CaseCall.case_id == case_id).order_by(CaseCall.id.desc())))
+
+
+def find(session: Session, call_id: int, *, lock: bool = False) -> CaseCall | None:
+    return session.get(CaseCall, call_id, with_for_update=lock)
+
+
+def duration_text(seconds: int | None) -> str:
+    if not seconds:
+        return "—"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def death_note_draft(session: Session, case: Case, tz: str) -> str | None:
+    """The death-notification note started from the latest call in which a person spoke with the
+    family: who called, which number (masked), when and how long. The operator adds what was said."""
+    connected = next((c for c in calls_of(session, case.id) if c.outcome == "connected"), None)
+    if connected is None:
+        return None
+    who = connected.placed_by.removeprefix("user:")
+    when: datetime = connected.connected_at or connected.created_at
+    local = when.astimezone(ZoneInfo(tz))
+    zone = local.tzname() or tz
+    return (f"{who} llamó a la familia ({mask(relative_number(session, case))}) por la línea el "
+            f"{local:%d/%m/%Y a las %H:%M} ({zone}, {tz}); conversación de "
+            f"{duration_text(connected.relative_seconds)}. Se dijo: ")
