@@ -208,12 +208,15 @@ def test_the_database_stopped_under_load_doubles_and_loses_nothing(
 def test_two_workers_hold_one_shared_limit_at_the_provider(
     db_url: str, session_factory: sessionmaker[Session], fake_telegram: FakeTelegram
 ) -> None:
-    limit = 10
-    texts = enqueue_telegram(session_factory, 60)
+    # 20/s: the 10 % margin is two sends, so a send leaving 100 ms after its slot (a busy test
+    # machine; the fake shares this process) does not count as a breach, a third worker's share does.
+    limit = 20
+    texts = enqueue_telegram(session_factory, 120)
     env = provider_env(telegram=fake_telegram, TELEGRAM_MESSAGES_PER_SECOND=str(limit),
                        TELEGRAM_PER_CHAT_PER_SECOND="1")
     with worker_processes(db_url, env, 2):
-        wait_for(lambda: statuses(session_factory) == {"sent": 60}, 60, "every row to be sent")
+        # Looking rarely: this process also timestamps every call the fake receives.
+        wait_for(lambda: statuses(session_factory) == {"sent": 120}, 60, "every row to be sent", interval=0.5)
     ok = sorted(c["monotonic"] for c in fake_telegram.calls_of("sendMessage") if c["status"] == 200)
     assert Counter(m["text"] for m in fake_telegram.sent_messages) == Counter(texts)
     most = fake_telegram.max_calls_within(1.0, "sendMessage")

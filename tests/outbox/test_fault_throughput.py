@@ -17,8 +17,10 @@ from tests.outbox.support import ThreadedWorker, enqueue_sms, wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
-RATE = 40  # TWILIO_MESSAGES_PER_SECOND for both runs
-ROWS = 160
+# TWILIO_MESSAGES_PER_SECOND for both runs: low enough that the pace, not this process's share of a
+# busy test machine (worker, SDK threads and fake in one process), sets the healthy rate.
+RATE = 20
+ROWS = 100
 
 
 def _replies_per_second(fake: FakeTwilio, share: float = 0.8) -> float:
@@ -37,7 +39,8 @@ def _run(db_url: str, factory: sessionmaker[Session], fake: FakeTwilio, first: i
                                                       idle_sleep=0.05)))
     worker.start()
     try:
-        wait_for(lambda: statuses(factory).get("sent", 0) == first + ROWS, 60, "every row to be sent")
+        wait_for(lambda: statuses(factory).get("sent", 0) == first + ROWS, 60, "every row to be sent",
+                 interval=0.25)
     finally:
         worker.stop()
     return texts
