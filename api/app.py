@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from api import hardening
 from api.composition import BackgroundWorker, build_workers
 from api.deps import get_current_token
+from api.errors import install as install_error_handlers
 from api.intake import Intake
 from bot.channels.telegram_app import build_application, start_application, stop_application
 from common.logging import configure_logging
@@ -134,5 +135,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     from api.routers import register_routers
 
     register_routers(app)
+    install_error_handlers(app)  # every other error in one shape (api.schemas.ErrorOut); right Allow on 405
     hardening.install(app, settings)
     return app

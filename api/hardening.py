@@ -2,7 +2,8 @@
 
 - request bodies bounded before anything reads them (Starlette's body limit, set on the app and,
   larger, on the console's import upload): a declared Content-Length above the bound is a 413
-  before one byte is read, and a streamed body is counted as it arrives;
+  before one byte is read, and a streamed body is counted as it arrives; the 413 is JSON like every
+  other error (but on the console's pages);
 - security headers: a Content-Security-Policy that allows no inline script and no third-party
   origin (the console's scripts and styles are files under /console/static), no framing, no MIME
   sniffing, no referrer, and HSTS when the public URL is https;
@@ -56,6 +57,16 @@ def security_headers(settings: Settings) -> list[tuple[str, str]]:
     return headers
 
 
+# Starlette's body limit answers a 413 in plain text when it refuses a body before a route read it;
+# every other error of the API is JSON (api.schemas.ErrorOut). The console keeps its own pages.
+TOO_LARGE_JSON = b'{"detail":"Content Too Large"}'
+
+
+def _is_plain_too_large(status: int, headers: MutableHeaders, path: str) -> bool:
+    return status == 413 and headers.get("content-type", "").startswith("text/plain") \
+        and not path.startswith("/console/")
+
+
 def is_api_docs_path(path: str) -> bool:
     return path in API_DOCS_PATHS or path.startswith(("/docs/", "/redoc/"))
 
@@ -73,12 +84,21 @@ class HardeningMiddleware:
             await self.app(scope, receive, send)
             return
 
+        too_large_as_json = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal too_large_as_json
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                if _is_plain_too_large(message["status"], headers, scope["path"]):
+                    too_large_as_json = True
+                    headers["Content-Type"] = "application/json"
+                    headers["Content-Length"] = str(len(TOO_LARGE_JSON))
                 for name, value in self.headers:
                     if name not in headers:
                         headers[name] = value
+            elif message["type"] == "http.response.body" and too_large_as_json:
+                message = {"type": "http.response.body", "body": TOO_LARGE_JSON, "more_body": False}
             await send(message)
 
         if self.hide_api_docs and is_api_docs_path(scope["path"]):

@@ -8,10 +8,23 @@ at a time); list and search responses never carry them.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from common.text import forbidden_character
 from db.models import CASE_PRIORITIES, CASE_STATUSES, STATUSES, TOKEN_ROLES
@@ -37,38 +50,6 @@ def reject_control_chars(value: str) -> str:
     return value
 
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-
-
-def to_utc(value: datetime) -> datetime:
-    """An aware datetime in UTC; a 422, not a 500, when it cannot be one (year 1 at +14:00 is
-    before year 1 in UTC) or is too old to be a verification of this incident."""
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("out of range once converted to UTC") from None
-    if value < EARLIEST:
-        raise ValueError("too far in the past (before 1900)")
-    return value
-
-
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
-
-
-def as_utc(value: datetime) -> datetime:
-    """A time in UTC (one without a zone is read as UTC); a 422 when it cannot be one."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("out of range once converted to UTC") from None
-
-
-# A filter such as ``since``: any time, read as UTC when it has no zone.
-AnyUtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
-
-
 def _strip_or_none(value: str | None) -> str | None:
     if value is None:
         return None
@@ -76,13 +57,125 @@ def _strip_or_none(value: str | None) -> str | None:
     return value or None
 
 
-CleanStr = Annotated[str, AfterValidator(reject_control_chars)]
+# The characters ``reject_control_chars`` refuses, as a JSON Schema pattern, so that the OpenAPI
+# document says what the API accepts. The same class in Python's ``re``, ECMAScript and Rust regex (the
+# engines of clients and test tools); lone surrogates are refused too but cannot be written in a
+# pattern those engines share (no generator makes them; the description says so).
+_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff"
+NO_CONTROL_CHARS = rf"^[^{_CONTROL}]*$"
+# ...and a text that must also hold something other than white space (str.isspace's characters).
+_SPACE = r"\u0009\u000a\u000d\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$"
+
+
+@dataclass(frozen=True)
+class JsonPattern:
+    """Annotated metadata: add ``pattern`` to a string's JSON Schema only. The check itself stays in a
+    validator, whose 422 names the character found (a pattern's message would not)."""
+
+    pattern: str = NO_CONTROL_CHARS
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+CleanStr = Annotated[str, AfterValidator(reject_control_chars), JsonPattern()]
+# Required text that is not only white space (a note, a reply, a token's name).
+TextStr = Annotated[str, AfterValidator(reject_control_chars), JsonPattern(NOT_BLANK)]
+
+
+# Times: ISO 8601 text of the years 1900 to 2099 as written. Not Unix timestamps, which pydantic would
+# also read (a number where the document says a date-time string is a mistake), and no year whose
+# conversion to UTC could overflow (year 1 at +14:00). The same rule is the pattern in the document.
+ISO_TIME = r"^(19|20)[0-9]{2}-"
+_ISO_TIME = re.compile(ISO_TIME)
+
+
+def _iso_time_text(value: Any) -> Any:
+    if isinstance(value, datetime):  # from our own code, not from a request
+        return value
+    if not isinstance(value, str) or not _ISO_TIME.match(value):
+        raise ValueError("must be an ISO 8601 datetime of the years 1900 to 2099, e.g. 2025-03-28T14:00:00Z")
+    return value
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC (the year as written was checked: 1900 to 2099, so it converts)."""
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_time_text), AfterValidator(to_utc), JsonPattern(ISO_TIME)]
+
+
+def as_utc(value: datetime) -> datetime:
+    """A time in UTC (one without a zone is read as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A filter such as ``since``: read as UTC when it has no zone.
+AnyUtcDatetime = Annotated[datetime, BeforeValidator(_iso_time_text), AfterValidator(as_utc), JsonPattern(ISO_TIME)]
 
 
 class Page(BaseModel):
     total: int = Field(description="how many match the filters (for a name search: candidates found)")
     limit: int
     offset: int
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+class FieldError(BaseModel):
+    field: str = Field(description='where: "body.source", "query.limit", "path.person_id", "body" (the whole body)')
+    reason: str = Field(description="why, in English; the input itself is never echoed (it may hold personal data)")
+
+
+class ErrorOut(BaseModel):
+    """Every error answer of the web process (4xx and 5xx), whatever made it: a route, validation
+    (api/app.py), the body limit or routing (Starlette). Only ``detail`` is always there."""
+
+    detail: str = Field(description="what went wrong, for developers")
+    errors: list[FieldError] | None = Field(default=None, description="422 of invalid input: every field and why")
+    current_version: int | None = Field(default=None, description="409 of a stale status report: the person's "
+                                        "status version now (also in `ETag`)")
+    message: str | None = Field(default=None, description="web chat: what the page shows the relative (Spanish)")
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "the body is not JSON (not UTF-8, malformed, or nested thousands deep)",
+    401: "no token, or an unknown, revoked or expired one",
+    403: "the token's role is too small for this route (`detail` names the role needed); a reporter token "
+         "anywhere but adding status reports",
+    404: "no such id (`detail` names it)",
+    409: "the request does not fit the current state; `detail` says why",
+    413: "the body is larger than 1 MiB",
+    422: "invalid input: `errors` gives each field and why (an id out of 1..2147483647, a string too long "
+         "or holding control characters, a value not in the list...)",
+    429: "too many requests from this address: wait `Retry-After` seconds",
+}
+_WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "Bearer", "required": True, "schema": {"type": "string"}}}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "required": True, "schema": {"type": "string"}}}
+
+
+def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route or router: each status with ``ErrorOut`` and what it means here.
+    ``descriptions`` replaces a default by status: ``error_responses(404, 409, e409="already decided")``."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        entry: dict[str, Any] = {"model": ErrorOut,
+                                 "description": descriptions.get(f"e{code}", _ERROR_DESCRIPTIONS[code])}
+        if code == 401:
+            entry["headers"] = _WWW_AUTHENTICATE
+        if code == 429:
+            entry["headers"] = _RETRY_AFTER
+        responses[code] = entry
+    return responses
+
+
+# Any route with a JSON body: it may not parse, be too large, or not validate.
+BODY_ERRORS = (400, 413, 422)
 
 
 # --- persons -------------------------------------------------------------------------------------
@@ -143,16 +236,25 @@ class PersonSearchPage(Page):
 class StatusReportIn(BaseModel):
     """A verified fact about a person. ``expected_version`` (or an ``If-Match`` header) makes the
     write conditional on the version the client read; without either the report is appended to
-    whatever is current (integrations that are the single source of truth for a person)."""
+    whatever is current (integrations that are the single source of truth for a person). Any status
+    but ``unconfirmed`` needs a ``source`` that is not blank (the ``anyOf`` below; otherwise a 422)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"status": {"const": "unconfirmed"}}},
+        {"properties": {"source": {"type": "string", "pattern": NOT_BLANK}}, "required": ["source"]},
+    ]})
 
     status: StatusCode
     location: Annotated[CleanStr | None, Field(max_length=300)] = None
     source: Annotated[CleanStr | None, Field(max_length=300)] = None
     verified_by: Annotated[CleanStr | None, Field(max_length=200)] = None
-    verified_at: UtcDatetime | None = None
-    expected_version: Annotated[int | None, Field(ge=0, le=MAX_ID)] = None
+    verified_at: Annotated[UtcDatetime | None, Field(
+        description="when the source verified it, with a time zone (years 1900 to 2099 as written); not in the "
+        "future (5 minutes of clock skew allowed): a later time is a 422, the one rule about the present that "
+        "a document cannot state")] = None
+    expected_version: Annotated[int | None, Field(ge=0, le=MAX_ID, description=(
+        "the `status_version` the client read: when the record moved on, nothing is written and the answer is "
+        "409 (so is a different version in `If-Match`)"))] = None
 
     @model_validator(mode="after")
     def _verified_needs_source(self) -> StatusReportIn:
@@ -221,7 +323,7 @@ class CasePage(Page):
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[CleanStr, Field(min_length=1, max_length=REPLY_MAX_CHARS)]
+    text: Annotated[TextStr, Field(min_length=1, max_length=REPLY_MAX_CHARS)]
 
     @model_validator(mode="after")
     def _not_blank(self) -> ReplyIn:
@@ -265,7 +367,7 @@ class TokenIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[CleanStr, Field(min_length=1, max_length=100)]
+    name: Annotated[TextStr, Field(min_length=1, max_length=100)]
     role: RoleName
     expires_days: Annotated[float | None, Field(gt=0, le=3650, description="null: no expiry")] = None
 
@@ -325,7 +427,7 @@ class PendingList(BaseModel):
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: Annotated[CleanStr, Field(min_length=1, max_length=4000)]
+    note: Annotated[TextStr, Field(min_length=1, max_length=4000)]
 
     @model_validator(mode="after")
     def _not_blank(self) -> NoteIn:

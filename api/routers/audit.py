@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from api.deps import AdminToken, SessionDep
 from api.routers.params import Limit, NoControlChars, Offset
-from api.schemas import AuditEventOut, AuditPage
+from api.schemas import AuditEventOut, AuditPage, error_responses
 from db.repositories import audit
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = APIRouter(prefix="/api/v1", tags=["audit"], responses=error_responses(401, 403, 422))
 
 
 @router.get("/audit-events", response_model=AuditPage)
@@ -28,7 +28,7 @@ def list_audit_events(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AuditPage:
-    """Audit events, newest first."""
+    """Audit events, newest first. Admin."""
     rows, total = audit.list_events(session, action=action, actor=actor, subject_type=subject_type,
                                     subject_id=subject_id, limit=limit, offset=offset)
     return AuditPage(items=[AuditEventOut.model_validate(e) for e in rows], total=total, limit=limit,

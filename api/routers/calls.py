@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
 from api.routers.params import CaseId
-from api.schemas import CleanStr
+from api.schemas import BODY_ERRORS, CleanStr, error_responses
 from bot import calls as call_service
 from db.models import Case, CaseCall
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=error_responses(401, 403, 404, 422))
 
 
 class CallIn(BaseModel):
@@ -72,15 +72,15 @@ def call_out(session: Session, call: CaseCall) -> CallOut:
     "/cases/{case_id}/calls",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=CallOut,
-    responses={409: {"description": "no number of the family is known, the case is closed, no operator phone, "
-                                    "Twilio is off or refused the call; the reason (Spanish) is in `detail`"}},
+    responses=error_responses(*BODY_ERRORS, 409, e409="no number of the family is known, the case is closed, no "
+                              "operator phone, Twilio is off or refused the call; the reason (Spanish) is in `detail`"),
 )
 def place_call(case_id: CaseId, session: SessionDep, settings: SettingsDep, token: OperatorToken,
                body: CallIn | None = None) -> CallOut:
     """Call the relative through the hotline's number: Twilio rings the operator's phone (``operator_phone``,
     or the phone of the token's console user), then connects the relative with the hotline's number as
     caller id. Neither side sees the other's number. 202: the call is under way; its legs, duration and
-    outcome arrive with Twilio's status callbacks (``GET /cases/{id}/calls``)."""
+    outcome arrive with Twilio's status callbacks (``GET /cases/{id}/calls``). Operator or admin."""
     found = _case_or_404(session, case_id)
     try:
         call = call_service.place_call(session, found, settings, actor=actor_of(token), user_id=token.user_id,
@@ -92,6 +92,6 @@ def place_call(case_id: CaseId, session: SessionDep, settings: SettingsDep, toke
 
 @router.get("/cases/{case_id}/calls", response_model=list[CallOut])
 def list_calls(case_id: CaseId, session: SessionDep, _: ViewerToken) -> list[CallOut]:
-    """The calls placed for this case, newest first."""
+    """The calls placed for this case, newest first. Viewer or more."""
     _case_or_404(session, case_id)
     return [call_out(session, c) for c in call_service.calls_of(session, case_id)]

@@ -7,20 +7,31 @@ Taking a case (assigning it to oneself) is a console action: an API token is not
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
 from api.routers.params import CaseId, Limit, Offset
-from api.schemas import CaseOut, CasePage, CasePriority, CaseStatus, LinkIn, LinkOut, NoteIn, ReplyIn, ReplyQueued
+from api.schemas import (
+    CaseOut,
+    CasePage,
+    CasePriority,
+    CaseStatus,
+    LinkIn,
+    LinkOut,
+    NoteIn,
+    ReplyIn,
+    ReplyQueued,
+    error_responses,
+)
 from bot import cases as case_service
 from bot import operators
 from db.models import Case, Person
 from db.repositories import cases
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=error_responses(401, 403, 422))
 
 
 def case_out(case: Case, assignee: str | None) -> CaseOut:
@@ -59,16 +70,16 @@ def list_cases(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> CasePage:
-    """Cases in queue order: urgent first, then oldest."""
+    """Cases in queue order: urgent first, then oldest. Viewer or more."""
     rows, total = cases.list_cases(session, status=status_, priority=priority, limit=limit, offset=offset)
     names = cases.assignee_names(session, rows)
     items = [case_out(c, names.get(c.assignee_id) if c.assignee_id else None) for c in rows]
     return CasePage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/cases/{case_id}", response_model=CaseOut)
+@router.get("/cases/{case_id}", response_model=CaseOut, responses=error_responses(404))
 def get_case(case_id: CaseId, session: SessionDep, _: ViewerToken) -> CaseOut:
-    """One case."""
+    """One case. Viewer or more."""
     found = _case_or_404(session, case_id)
     names = cases.assignee_names(session, [found])
     return case_out(found, names.get(found.assignee_id) if found.assignee_id else None)
@@ -78,11 +89,11 @@ def get_case(case_id: CaseId, session: SessionDep, _: ViewerToken) -> CaseOut:
     "/cases/{case_id}/replies",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReplyQueued,
-    responses={409: {"description": "the case is resolved, has no conversation, the relative opted out, or "
-                                    "a death notification must first be made by phone and recorded"}},
+    responses=error_responses(400, 404, 409, 413, e409="the case is resolved, has no conversation, the relative "
+                              "opted out, or a death notification must first be made by phone and recorded"),
 )
 def reply_to_case(case_id: CaseId, body: ReplyIn, session: SessionDep, token: OperatorToken) -> ReplyQueued:
-    """Queue an operator's reply to the relative, on the relative's own channel."""
+    """Queue an operator's reply to the relative, on the relative's own channel. Operator or admin."""
     found = _case_or_404(session, case_id)
     try:
         message = case_service.queue_operator_reply(session, found, body.text, actor=actor_of(token))
@@ -97,15 +108,15 @@ def _case_out(session: Session, case: Case) -> CaseOut:
     return case_out(case, names.get(case.assignee_id) if case.assignee_id else None)
 
 
-_REFUSED: dict[int | str, dict[str, Any]] = {
-    409: {"description": "the action does not fit the case's state; the reason is in `detail`"}
-}
+_REFUSED = error_responses(400, 404, 409, 413,
+                           e409="the action does not fit the case's state; the reason is in `detail`")
 
 
 @router.post("/cases/{case_id}/link", response_model=LinkOut, responses=_REFUSED)
 def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: SettingsDep,
               token: OperatorToken) -> LinkOut:
-    """Link the case to a person's record; the bot tells the relative if the disclosure policy allows."""
+    """Link the case to a person's record; the bot tells the relative if the disclosure policy allows.
+    Operator or admin."""
     found = _case_or_404(session, case_id)
     person = session.get(Person, body.person_id)
     if person is None:
@@ -120,7 +131,8 @@ def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: Sett
 
 @router.post("/cases/{case_id}/death-notification", response_model=CaseOut, responses=_REFUSED)
 def record_death_notification(case_id: CaseId, body: NoteIn, session: SessionDep, token: OperatorToken) -> CaseOut:
-    """Record that a trained person told the family of the death by phone (who called, whom, what)."""
+    """Record that a trained person told the family of the death by phone (who called, whom, what).
+    Operator or admin."""
     found = _case_or_404(session, case_id)
     try:
         operators.record_death_notification(session, found, actor=actor_of(token), note=body.note)
@@ -132,7 +144,8 @@ def record_death_notification(case_id: CaseId, body: NoteIn, session: SessionDep
 
 @router.post("/cases/{case_id}/resolve", response_model=CaseOut, responses=_REFUSED)
 def resolve_case(case_id: CaseId, body: NoteIn, session: SessionDep, token: OperatorToken) -> CaseOut:
-    """Close the case with a note (a death notification case only after the call is recorded)."""
+    """Close the case with a note (a death notification case only after the call is recorded). Operator
+    or admin."""
     found = _case_or_404(session, case_id)
     try:
         operators.resolve_case(session, found, actor=actor_of(token), note=body.note)

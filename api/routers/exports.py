@@ -13,10 +13,10 @@ from fastapi.responses import Response
 
 from api.deps import AdminToken, SessionDep, SettingsDep, actor_of
 from api.routers.params import MAX_ID
-from api.schemas import AnyUtcDatetime
+from api.schemas import AnyUtcDatetime, error_responses
 from bot import exports
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=error_responses(401, 403, 422))
 
 IncidentFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this incident's persons")]
 IncludeRestricted = Annotated[
@@ -33,7 +33,7 @@ def nationality_csv(
     incident: IncidentFilter = None,
     include_restricted: IncludeRestricted = False,
 ) -> Response:
-    """The persons of one nationality with their current verified status, for a consulate."""
+    """The persons of one nationality with their current verified status, for a consulate. Admin."""
     body = exports.nationality_csv(session, code, incident, include_restricted=include_restricted,
                                    actor=actor_of(token))
     session.commit()  # the audit event is stored before the data leaves
@@ -44,8 +44,8 @@ def nationality_csv(
 
 @router.get("/pfif.xml", response_class=Response,
             responses={200: {"content": {"application/xml": {}}, "description": "a PFIF 1.4 document"},
-                       409: {"description": "no domain name for the record ids: `detail` names the setting "
-                             "(PFIF_DOMAIN or HOTLINE_PUBLIC_URL)"}})
+                       **error_responses(409, e409="no domain name for the record ids: `detail` names the setting "
+                                         "(PFIF_DOMAIN or HOTLINE_PUBLIC_URL)")})
 def pfif(
     session: SessionDep,
     settings: SettingsDep,
@@ -56,7 +56,7 @@ def pfif(
         description="incremental exchange: only the persons whose record or status changed at or after "
         "this ISO 8601 time (UTC when it has no zone), each with the notes written since")] = None,
 ) -> Response:
-    """Every person as PFIF 1.4 (People Finder Interchange Format), one note per status report."""
+    """Every person as PFIF 1.4 (People Finder Interchange Format), one note per status report. Admin."""
     try:
         domain = exports.pfif_domain(settings)
     except exports.PfifDomainError as exc:

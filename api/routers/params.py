@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
-from api.schemas import MAX_ID, MAX_LIMIT, reject_control_chars
+from api.schemas import MAX_ID, MAX_LIMIT, NO_CONTROL_CHARS, JsonPattern, reject_control_chars
 
 MAX_OFFSET = 10_000_000
 
@@ -20,7 +22,15 @@ def _clean(value: str | None) -> str | None:
     return value.strip() or None
 
 
-NoControlChars = AfterValidator(_clean)
+@dataclass(frozen=True)
+class _NoControlChars(JsonPattern):
+    """``_clean`` as the validator, and the same rule as a pattern in the OpenAPI document."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(_clean, handler(source))
+
+
+NoControlChars = _NoControlChars(NO_CONTROL_CHARS)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many to skip")]

@@ -30,13 +30,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.deps import ReporterToken, SessionDep, SettingsDep, ViewerToken, actor_of, sees_restricted_status
 from api.routers.params import MAX_ID, Limit, NoControlChars, Offset, PersonId
 from api.schemas import (
+    BODY_ERRORS,
     CurrentReport,
     PendingStatusReportOut,
     PersonCandidateOut,
@@ -49,6 +50,7 @@ from api.schemas import (
     StatusReportCreated,
     StatusReportIn,
     StatusReportOut,
+    error_responses,
 )
 from bot.auth import principal_of
 from bot.matching.search import search_persons
@@ -58,9 +60,17 @@ from db.models import PendingStatusReport, Person, StatusReport
 from db.repositories import audit, persons
 from db.repositories.status import NewReport, StaleVersion, history
 
-router = APIRouter(prefix="/api/v1", tags=["persons"])
+router = APIRouter(prefix="/api/v1", tags=["persons"], responses=error_responses(401, 403))
 
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+# The status version as ETag sends it (W/"3"; "3" and 3 too), or *; nine digits are plenty for a
+# version. The same expression is the header's pattern in the OpenAPI document.
+IF_MATCH_PATTERN = r'^[ \t]*(?:\*|(?:W/)?"?([0-9]{1,9})"?)[ \t]*$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+# A header is absent or text: not the `null` that `str | None` would add to the document.
+_IF_MATCH_SCHEMA = {"type": "string", "maxLength": 100, "pattern": IF_MATCH_PATTERN}
+_ETAG = {"ETag": {"description": 'W/"<status_version>"', "required": True, "schema": {"type": "string"}}}
+_LOCATION = {"Location": {"description": "where to read what was written", "required": True,
+                          "schema": {"type": "string"}}}
 
 
 def _upper(value: str | None) -> str | None:
@@ -112,7 +122,7 @@ def _etag(version: int) -> str:
     return f'W/"{version}"'
 
 
-@router.get("/persons", response_model=PersonSearchPage | PersonPage)
+@router.get("/persons", response_model=PersonSearchPage | PersonPage, responses=error_responses(422))
 def list_persons(
     session: SessionDep,
     token: ViewerToken,
@@ -132,7 +142,8 @@ def list_persons(
     ] = None,
     incident: Annotated[int | None, Query(ge=1, le=MAX_ID, description="an incident's id")] = None,
 ) -> PersonSearchPage | PersonPage:
-    """List persons, or search them by name (`q`) with ranked candidates."""
+    """List persons, or search them by name (`q`) with ranked candidates. Viewer or more (a viewer does
+    not see a restricted record's status)."""
     filters = {"external_id": external_id, "status": status_, "nationality": nationality,
                "incident": incident}
     hide = not sees_restricted_status(token)
@@ -185,9 +196,11 @@ def list_persons(
     return page
 
 
-@router.get("/persons/{person_id}", response_model=PersonDetailAdmin | PersonOut)
+@router.get("/persons/{person_id}", response_model=PersonDetailAdmin | PersonOut,
+            responses={200: {"headers": _ETAG}, **error_responses(404, 422)})
 def get_person(person_id: PersonId, session: SessionDep, token: ViewerToken, response: Response) -> PersonOut:
-    """One person's record with the current status; `ETag` carries its status version."""
+    """One person's record with the current status; `ETag` carries its status version. Viewer or more;
+    `document_number` and `notes` only for an admin."""
     person = _person_or_404(session, person_id)
     report = persons.current_reports(session, [person]).get(person.id)
     audit.record(session, actor=actor_of(token), action="person_read", subject_type="person",
@@ -197,11 +210,15 @@ def get_person(person_id: PersonId, session: SessionDep, token: ViewerToken, res
     return person_out(person, report, admin=token.role == "admin", hide_status=not sees_restricted_status(token))
 
 
-@router.get("/persons/{person_id}/status-reports", response_model=StatusHistory)
+@router.get("/persons/{person_id}/status-reports", response_model=StatusHistory, responses={
+    200: {"headers": _ETAG},
+    **error_responses(403, 404, 422, e403="a restricted record's history, for a viewer; or the token's role is "
+                      "too small (a reporter)")})
 def list_status_reports(
     person_id: PersonId, session: SessionDep, token: ViewerToken, response: Response
 ) -> StatusHistory:
-    """A person's status history, oldest first (append-only)."""
+    """A person's status history, oldest first (append-only). Viewer or more (a restricted record's:
+    operator or more)."""
     person = _person_or_404(session, person_id)
     if person.restricted and not sees_restricted_status(token):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
@@ -218,20 +235,20 @@ def list_status_reports(
     )
 
 
-def _expected_version(body_version: int | None, if_match: str | None) -> int | None:
-    header_version: int | None = None
-    if if_match is not None and if_match.strip() != "*":
+def _expected_versions(body_version: int | None, if_match: str | None) -> set[int]:
+    """The versions the client says it read (``expected_version``, ``If-Match``, both or neither).
+    Two different ones cannot both be current: the caller answers 409, as for any stale one."""
+    versions = {body_version} if body_version is not None else set()
+    if if_match is not None:
         found = _IF_MATCH.match(if_match)
-        if found is None or int(found.group(1)) > MAX_ID:
+        if found is None:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail='If-Match must be the status version as sent in ETag, e.g. W/"3"',
             )
-        header_version = int(found.group(1))
-    if body_version is not None and header_version is not None and body_version != header_version:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail="If-Match and expected_version disagree")
-    return body_version if body_version is not None else header_version
+        if found.group(1) is not None:  # None: "*", any version
+            versions.add(int(found.group(1)))
+    return versions
 
 
 def _conflict(current_version: int) -> JSONResponse:
@@ -250,10 +267,16 @@ def _conflict(current_version: int) -> JSONResponse:
     status_code=status.HTTP_201_CREATED,
     response_model=StatusReportCreated | PendingStatusReportOut,
     responses={
-        202: {"model": PendingStatusReportOut,
-              "description": "deceased: held as a proposal until a second token confirms it"},
-        409: {"description": "the status version moved on since the client read it, or a proposal for "
-                             "this person is already pending"},
+        201: {"headers": {**_ETAG, **_LOCATION}},
+        202: {"model": PendingStatusReportOut, "headers": _LOCATION,
+              "description": "deceased: held as a proposal until a second person confirms it"},
+        **error_responses(
+            *BODY_ERRORS, 404, 409,
+            e409="the status version moved on since the client read it (`current_version`; `expected_version` "
+                 "and `If-Match` naming two versions count as that), or a proposal for this person is already "
+                 "pending",
+            e422="invalid input (`errors`): a status other than `unconfirmed` without its `source`, a "
+                 "`verified_at` in the future, a malformed `If-Match`..."),
     },
 )
 def create_status_report(
@@ -263,12 +286,17 @@ def create_status_report(
     settings: SettingsDep,
     token: ReporterToken,
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=100, pattern=IF_MATCH_PATTERN, description=(
+        'the `ETag` read (W/"3", "3" or 3): write only if the status version is still that; * = any')),
+        WithJsonSchema(_IF_MATCH_SCHEMA)] = None,
 ) -> StatusReportCreated | PendingStatusReportOut | JSONResponse:
     """Append a verified status report (optionally conditional on the version read); `deceased`
-    becomes a proposal for a second person (202)."""
-    expected = _expected_version(body.expected_version, if_match)
+    becomes a proposal for a second person (202). Operator, admin or reporter."""
+    versions = _expected_versions(body.expected_version, if_match)
     person = _person_or_404(session, person_id)
+    if len(versions) > 1:
+        return _conflict(person.status_version)
+    expected = next(iter(versions), None)
     new = NewReport(status=body.status, location=body.location, source=body.source,
                     verified_by=body.verified_by, verified_at=body.verified_at)
     try:

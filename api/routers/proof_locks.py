@@ -17,12 +17,13 @@ from pydantic import BaseModel, Field
 from api.console.format import mask_address
 from api.deps import OperatorToken, SessionDep, actor_of
 from api.routers.params import PersonId
+from api.schemas import error_responses
 from bot import proof_lock
 from db.models import Conversation
 from db.repositories import persons
 from db.repositories import proof_attempts as attempts_repo
 
-router = APIRouter(prefix="/api/v1", tags=["persons"])
+router = APIRouter(prefix="/api/v1", tags=["persons"], responses=error_responses(401, 403))
 
 
 class ProofAttemptOut(BaseModel):
@@ -48,12 +49,12 @@ class ProofLockCleared(BaseModel):
     attempts_cleared: int
 
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such person"}}
+_NOT_FOUND = error_responses(404, 422)
 
 
 @router.get("/persons/{person_id}/proof-attempts", response_model=ProofLockOut, responses=_NOT_FOUND)
 def get_proof_attempts(person_id: PersonId, session: SessionDep, token: OperatorToken) -> ProofLockOut:
-    """The person's proof lock and every failed proof about them, newest first."""
+    """The person's proof lock and every failed proof about them, newest first. Operator or admin."""
     person = persons.get_person(session, person_id)
     if person is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no person with id {person_id}")
@@ -64,7 +65,8 @@ def get_proof_attempts(person_id: PersonId, session: SessionDep, token: Operator
 
 @router.delete("/persons/{person_id}/proof-lock", response_model=ProofLockCleared, responses=_NOT_FOUND)
 def clear_proof_lock(person_id: PersonId, session: SessionDep, token: OperatorToken) -> ProofLockCleared:
-    """Clear the person's proof lock (audited); relatives must then prove again, as anyone."""
+    """Clear the person's proof lock (audited); relatives must then prove again, as anyone. Operator or
+    admin."""
     person = persons.get_person(session, person_id)
     if person is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no person with id {person_id}")

@@ -11,7 +11,7 @@ them, never a text.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
@@ -19,17 +19,23 @@ from sqlalchemy.exc import IntegrityError
 
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of, sees_restricted_status
 from api.routers.params import MAX_ID, PendingId
-from api.schemas import NoteIn, PendingList, PendingStatusReportOut, StatusReportCreated, StatusReportOut
+from api.schemas import (
+    BODY_ERRORS,
+    NoteIn,
+    PendingList,
+    PendingStatusReportOut,
+    StatusReportCreated,
+    StatusReportOut,
+    error_responses,
+)
 from bot import status_review
 from bot.auth import principal_of
 from bot.operators import OperatorError
 from db.models import PendingStatusReport
 
-router = APIRouter(prefix="/api/v1", tags=["status reports"])
+router = APIRouter(prefix="/api/v1", tags=["status reports"], responses=error_responses(401, 403))
 
-_CONFLICTS: dict[int | str, dict[str, Any]] = {
-    409: {"description": "already decided, proposed by this same person, or the record changed"}
-}
+_CONFLICT = "already decided, proposed by this same person, or the record changed"
 
 
 def _pending_or_404(session: SessionDep, pending_id: int) -> PendingStatusReport:
@@ -39,13 +45,14 @@ def _pending_or_404(session: SessionDep, pending_id: int) -> PendingStatusReport
     return found
 
 
-@router.get("/pending-status-reports", response_model=PendingList)
+@router.get("/pending-status-reports", response_model=PendingList, responses=error_responses(422))
 def list_pending(
     session: SessionDep,
     token: ViewerToken,
     person_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this person's")] = None,
 ) -> PendingList:
-    """Proposals waiting for a second person, oldest first."""
+    """Proposals waiting for a second person, oldest first. Viewer or more (a viewer does not see those
+    about restricted records)."""
     rows = status_review.list_pending(session, person_id)
     if not sees_restricted_status(token):
         rows = [r for r in rows if not r.person.restricted]
@@ -56,11 +63,11 @@ def list_pending(
     "/pending-status-reports/{pending_id}/confirm",
     status_code=status.HTTP_201_CREATED,
     response_model=StatusReportCreated,
-    responses=_CONFLICTS,
+    responses=error_responses(404, 409, 422, e409=_CONFLICT),
 )
 def confirm(pending_id: PendingId, session: SessionDep, settings: SettingsDep,
             token: OperatorToken) -> StatusReportCreated | JSONResponse:
-    """Confirm a proposal (a token other than the proposer's): the status is recorded."""
+    """Confirm a proposal (a person other than the proposer): the status is recorded. Operator or admin."""
     _pending_or_404(session, pending_id)
     try:
         report = status_review.confirm_pending(session, pending_id, settings, actor=actor_of(token),
@@ -79,10 +86,10 @@ def confirm(pending_id: PendingId, session: SessionDep, settings: SettingsDep,
 @router.post(
     "/pending-status-reports/{pending_id}/reject",
     response_model=PendingStatusReportOut,
-    responses=_CONFLICTS,
+    responses=error_responses(*BODY_ERRORS, 404, 409, e409=_CONFLICT),
 )
 def reject(pending_id: PendingId, body: NoteIn, session: SessionDep, token: OperatorToken) -> PendingStatusReportOut:
-    """Reject (or, by its proposer, withdraw) a proposal, with the reason."""
+    """Reject (or, by its proposer, withdraw) a proposal, with the reason. Operator or admin."""
     _pending_or_404(session, pending_id)
     try:
         pending = status_review.reject_pending(session, pending_id, actor=actor_of(token), note=body.note)

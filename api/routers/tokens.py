@@ -11,23 +11,24 @@ from fastapi import APIRouter, HTTPException, status
 
 from api.deps import AdminToken, SessionDep, actor_of
 from api.routers.params import TokenId
-from api.schemas import TokenCreated, TokenIn, TokenList, TokenOut
+from api.schemas import BODY_ERRORS, TokenCreated, TokenIn, TokenList, TokenOut, error_responses
 from bot.auth import create_token
 from db.models import User
 from db.repositories import tokens
 
-router = APIRouter(prefix="/api/v1", tags=["tokens"])
+router = APIRouter(prefix="/api/v1", tags=["tokens"], responses=error_responses(401, 403))
 
 
 @router.get("/tokens", response_model=TokenList)
 def list_tokens(session: SessionDep, _: AdminToken) -> TokenList:
-    """Every token (never its secret), revoked ones included."""
+    """Every token (never its secret), revoked ones included. Admin."""
     return TokenList(items=[TokenOut.model_validate(t) for t in tokens.list_tokens(session)])
 
 
-@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated,
+             responses=error_responses(*BODY_ERRORS))
 def create_api_token(body: TokenIn, session: SessionDep, admin: AdminToken) -> TokenCreated:
-    """Create a token; the response is the only time its secret is shown."""
+    """Create a token of the caller's own person; the response is the only time its secret is shown. Admin."""
     try:
         owner = session.get(User, admin.user_id) if admin.user_id is not None else None
         token, secret = create_token(session, body.name, body.role, actor=actor_of(admin), user=owner,
@@ -39,9 +40,9 @@ def create_api_token(body: TokenIn, session: SessionDep, admin: AdminToken) -> T
     return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=secret)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenOut)
+@router.delete("/tokens/{token_id}", response_model=TokenOut, responses=error_responses(404, 422))
 def revoke_api_token(token_id: TokenId, session: SessionDep, admin: AdminToken) -> TokenOut:
-    """Revoke a token at once (idempotent)."""
+    """Revoke a token at once (idempotent). Admin."""
     token = tokens.get_token(session, token_id)
     if token is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no token with id {token_id}")

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.webchat_access import client_address, issue_session_id, limiter_of, verified_address
+from api.schemas import BODY_ERRORS, MAX_ID, JsonPattern, error_responses
 from bot.conversations import handle_inbound
 from common.settings import Settings
 from db.repositories.local_channel import replies_after, transcript
@@ -55,7 +56,8 @@ def _require_enabled(request: Request) -> None:
         raise HTTPException(404)
 
 
-router = APIRouter(tags=["web chat"], dependencies=[Depends(_require_enabled)])
+router = APIRouter(tags=["web chat"], dependencies=[Depends(_require_enabled)],
+                   responses=error_responses(404, e404="the web chat is off (`HOTLINE_WEBCHAT`)"))
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 _STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _STATIC_FILES = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
@@ -65,8 +67,16 @@ class SessionOut(BaseModel):
     session_id: str = Field(description="issued by the server; send it with every message")
 
 
+# What POST /chat/sessions issues: 24 random bytes and their HMAC-SHA256, both base64url
+# (api/routers/webchat_access.py). Only in the OpenAPI document: any other string is refused with a
+# 403 and a kind ``message`` for the page (a 422 would leave the relative without one).
+SESSION_ID = r"^[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}$"
+SessionIdStr = Annotated[str, JsonPattern(SESSION_ID)]
+_SESSION_ID_DESCRIPTION = "as issued by `POST /chat/sessions`; any other string is a 403"
+
+
 class ChatIn(BaseModel):
-    session_id: str  # any string: one the server did not issue gets a 403 with a reason, not a 422
+    session_id: SessionIdStr = Field(description=_SESSION_ID_DESCRIPTION)
     # No length limit here: an over-long text gets a kind reply, not a 422 (checked in the route).
     text: str
 
@@ -82,15 +92,10 @@ class ChatOut(BaseModel):
     messages: list[ChatMessage]
 
 
-class Refusal(BaseModel):
-    detail: str = Field(description="the reason, for developers")
-    message: str = Field(description="what the page shows the relative (Spanish)")
-
-
-_REFUSALS: dict[int | str, dict[str, object]] = {
-    403: {"model": Refusal, "description": "a session id the server did not issue"},
-    429: {"model": Refusal, "description": "too many requests from this address; see Retry-After"},
-}
+# Refusals carry a kind ``message`` the page shows the relative, besides ``detail`` (api.schemas.ErrorOut).
+_REFUSALS = error_responses(403, 429, e403="a session id the server did not issue (`message` for the page)",
+                            e429="too many requests from this address: wait `Retry-After` seconds (`message` "
+                                 "for the page)")
 
 
 def _refuse(status: int, detail: str, message: str, retry_after: int | None = None) -> JSONResponse:
@@ -125,7 +130,7 @@ def new_session(request: Request, settings: SettingsDep) -> SessionOut | Respons
     return SessionOut(session_id=issue_session_id(settings))
 
 
-@router.post("/chat/messages", response_model=ChatOut, responses=_REFUSALS)
+@router.post("/chat/messages", response_model=ChatOut, responses={**_REFUSALS, **error_responses(*BODY_ERRORS)})
 def post_message(body: ChatIn, request: Request, session: SessionDep, settings: SettingsDep) -> ChatOut | Response:
     """Send one message as a relative; returns the bot's replies to it."""
     verdict = limiter_of(request).message(client_address(request))
@@ -146,12 +151,12 @@ def post_message(body: ChatIn, request: Request, session: SessionDep, settings: 
     return ChatOut(messages=[ChatMessage(id=r.id, text=r.text) for r in rows])
 
 
-@router.get("/chat/messages", response_model=ChatOut, responses={403: _REFUSALS[403]})
+@router.get("/chat/messages", response_model=ChatOut, responses={403: _REFUSALS[403], **error_responses(422)})
 def poll_messages(
     session: SessionDep,
     settings: SettingsDep,
-    session_id: Annotated[str, Query()],
-    after: Annotated[int, Query(ge=0, description="0: the whole conversation so far, the relative's own "
+    session_id: Annotated[SessionIdStr, Query(description=_SESSION_ID_DESCRIPTION)],
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="0: the whole conversation so far, the relative's own "
                                                   "messages included; N: only messages to the relative after id N")] = 0,
 ) -> ChatOut | Response:
     """Messages that arrived later (an operator's reply, a notification, a follow-up), or with
