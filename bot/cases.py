@@ -45,6 +45,7 @@ def open_case(
                                    details={"from": existing.priority, "to": priority, "reason": reason}))
             existing.priority = priority
             existing.reason = reason
+        existing.sought_name = existing.sought_name or _sought_name(details)
         return existing
     case = Case(
         conversation_id=conversation.id if conversation else None,
@@ -53,6 +54,8 @@ def open_case(
         priority=priority,
         status="open",
         channel=conversation.channel if conversation else None,
+        # Operators find a case by the sought person's name before it is linked to a record.
+        sought_name=_sought_name(details),
         created_at=utcnow(),
         last_contact_at=utcnow(),
         # Work against silence: the relative hears from us again if nobody has by then.
@@ -63,6 +66,11 @@ def open_case(
                            details={"reference": case.reference, "reason": reason, "priority": priority,
                                     "person_id": person_id, "details": details}))
     return case
+
+
+def _sought_name(details: dict[str, Any]) -> str | None:
+    name = details.get("name")
+    return fold(name)[:200] or None if isinstance(name, str) else None
 
 
 def _same_search(session: Session, case: Case, details: dict[str, Any]) -> bool:

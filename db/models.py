@@ -408,6 +408,9 @@ class Case(Base):
     death_notified_by: Mapped[str | None] = mapped_column(String(200))
     # E.164 number the relative gave for a call back, on channels that carry none (web chat, Telegram).
     callback_phone: Mapped[str | None] = mapped_column(String(32))
+    # The name the relative sought, accent-folded (bot.matching.keys.fold), so that operators find
+    # a case by the person's name before it is linked to a record.
+    sought_name: Mapped[str | None] = mapped_column(String(200))
 
     conversation: Mapped[Conversation | None] = relationship()
     person: Mapped[Person | None] = relationship()
@@ -441,6 +444,20 @@ class CaseCall(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the relative answered
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsoleNotice(Base):
+    """A message for one console user, shown on every page until they dismiss it (e.g. "otto took
+    over case JRZ-4F7K that you held")."""
+
+    __tablename__ = "console_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Subscription(Base):

@@ -21,6 +21,7 @@ def routers() -> list[APIRouter]:
         dashboard,
         exports,
         imports,
+        notices,
         persons,
         queue,
         static,
@@ -28,7 +29,7 @@ def routers() -> list[APIRouter]:
     )
 
     return [m.router for m in (auth, account, queue, cases, persons, imports, dashboard, audit, users, exports,
-                               static)]
+                               notices, static)]
 
 
 def install(app: FastAPI) -> None:

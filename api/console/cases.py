@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
-from bot import calls, operators
+from bot import calls, case_work, operators
 from bot import cases as case_service
 from bot.matching.search import search_persons
-from db.models import Case, Conversation, Person
+from db.models import Case, Conversation, Person, User
 from db.repositories import audit, persons
 from db.repositories import console as repo
 
@@ -30,6 +30,8 @@ MAX_REPLY = 1600  # one SMS concatenation limit; Telegram allows more, but repli
 
 NOTICES = {
     "tomado": "Caso asignado a usted.",
+    "asignado": "Caso asignado a su colega (recibe un aviso en la consola).",
+    "reabierto": "Caso reabierto.",
     "respuesta": "Respuesta en cola: sale por el canal del familiar en unos segundos.",
     "notificacion": "Notificación de fallecimiento registrada.",
     "resuelto": "Caso resuelto.",
@@ -107,6 +109,9 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
         "call_number": calls.mask(call_number) if call_number else None,
         "twilio_on": settings.twilio_enabled,
         "death_draft": calls.death_note_draft(db, case, settings.hotline_timezone),
+        "held_by_other": bool(case.assignee_id and case.assignee_id != me.user_id),
+        "colleagues": [u for u in repo.list_users(db) if u.active and u.role in ("operator", "admin")
+                       and u.id != case.assignee_id],
     }, status_code=status_code)
 
 
@@ -126,14 +131,55 @@ def _refused(request: Request, db: Session, me: Operator, case_id: int, message:
 
 
 @router.post("/cases/{case_id}/take")
-def take(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep) -> Response:
+def take(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
+         take_over: Annotated[str, Form()] = "") -> Response:
+    """Take the case; from a colleague only with ``take_over=1`` (audited, the colleague is told)."""
     case = _case_or_404(db, case_id, lock=True)
     try:
-        operators.take_case(db, case, me.user)
-    except operators.OperatorError as exc:
+        case_work.take(db, case, me.user, take_over=take_over == "1")
+    except case_work.CaseWorkError as exc:
         return _refused(request, db, me, case_id, str(exc))
     db.commit()
     return _done(case, "tomado")
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
+           user_id: Annotated[str, Form()] = "") -> Response:
+    colleague = db.get(User, int(user_id)) if user_id.isdigit() and 0 < int(user_id) < 2**31 else None
+    if colleague is None:
+        return _refused(request, db, me, case_id, "Elija a un colega de la lista.", 422)
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        case_work.assign(db, case, colleague, by=me.user)
+    except case_work.CaseWorkError as exc:
+        return _refused(request, db, me, case_id, str(exc))
+    db.commit()
+    return _done(case, "asignado")
+
+
+@router.post("/cases/{case_id}/reopen")
+def reopen(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, settings: SettingsDep,
+           note: Annotated[str, Form()] = "") -> Response:
+    if problem := control_character_problem("Motivo", note, multiline=True):
+        return _refused(request, db, me, case_id, problem, 422)
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        case_work.reopen(db, case, actor=me.actor, note=note,
+                         followup_interval_hours=settings.followup_interval_hours)
+    except case_work.CaseWorkError as exc:
+        return _refused(request, db, me, case_id, str(exc))
+    db.commit()
+    return _done(case, "reabierto")
+
+
+def _held_elsewhere(request: Request, db: Session, me: Operator, case: Case) -> Response | None:
+    """While a colleague holds the case, only they act on it from the console."""
+    try:
+        case_work.check_holder(db, case, me.user)
+    except case_work.HeldByOther as exc:
+        return _refused(request, db, me, case.id, str(exc))
+    return None
 
 
 @router.post("/cases/{case_id}/reply")
@@ -148,6 +194,8 @@ def reply(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
         too_long = f"El mensaje es demasiado largo ({len(text)} caracteres; máximo {MAX_REPLY})."
         return _refused(request, db, me, case_id, too_long, 422)
     case = _case_or_404(db, case_id, lock=True)
+    if (held := _held_elsewhere(request, db, me, case)) is not None:
+        return held
     try:
         case_service.queue_operator_reply(db, case, text, actor=me.actor)
     except case_service.ReplyRefused as exc:
@@ -166,6 +214,8 @@ def link(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
     if person is None:
         return _refused(request, db, me, case_id, f"No existe el registro n.º {chosen}.", 422)
     case = _case_or_404(db, case_id, lock=True)
+    if (held := _held_elsewhere(request, db, me, case)) is not None:
+        return held
     try:
         result = operators.link_case(db, case, person, settings, actor=me.actor)
     except operators.OperatorError as exc:
@@ -183,6 +233,8 @@ def call(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
     if len(operator_phone) > 32:
         return _refused(request, db, me, case_id, "El teléfono es demasiado largo.", 422)
     case = _case_or_404(db, case_id)  # no lock: placing commits before asking Twilio (bot/calls.py)
+    if (held := _held_elsewhere(request, db, me, case)) is not None:
+        return held
     try:
         calls.place_call(db, case, settings, actor=me.actor, user_id=me.user_id,
                          operator_phone=operator_phone.strip() or None)
@@ -197,6 +249,8 @@ def death_notification(case_id: CaseId, request: Request, me: OperatorForm, db: 
     if problem := control_character_problem("Nota", note, multiline=True):
         return _refused(request, db, me, case_id, problem, 422)
     case = _case_or_404(db, case_id, lock=True)
+    if (held := _held_elsewhere(request, db, me, case)) is not None:
+        return held
     try:
         operators.record_death_notification(db, case, actor=me.actor, note=note)
     except operators.OperatorError as exc:
@@ -211,6 +265,8 @@ def resolve(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
     if problem := control_character_problem("Nota", note, multiline=True):
         return _refused(request, db, me, case_id, problem, 422)
     case = _case_or_404(db, case_id, lock=True)
+    if (held := _held_elsewhere(request, db, me, case)) is not None:
+        return held
     try:
         operators.resolve_case(db, case, actor=me.actor, note=note)
     except operators.OperatorError as exc:

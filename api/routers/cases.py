@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
-from api.routers.params import CaseId, Limit, Offset
+from api.routers.params import CaseId, Limit, NoControlChars, Offset
 from api.schemas import (
     CaseOut,
     CasePage,
@@ -29,7 +29,7 @@ from api.schemas import (
 from bot import cases as case_service
 from bot import operators
 from db.models import Case, Person
-from db.repositories import cases
+from db.repositories import case_search, cases
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=error_responses(401, 403, 422))
 
@@ -67,11 +67,19 @@ def list_cases(
     _: ViewerToken,
     status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
     priority: CasePriority | None = None,
+    q: Annotated[str | None, Query(max_length=100, description=(
+        "find cases, open and resolved: a reference (JRZ-4F7K), a contact (the whole number or at least its "
+        "last 4 digits) or the sought person's name")), NoControlChars] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> CasePage:
     """Cases in queue order: urgent first, then oldest. Viewer or more."""
-    rows, total = cases.list_cases(session, status=status_, priority=priority, limit=limit, offset=offset)
+    if q:
+        # A search spans open and resolved cases, urgent first, then the longest without contact.
+        rows, total = case_search.find_cases(session, q=q, view="all", status=status_, priority=priority,
+                                             limit=limit, offset=offset)
+    else:
+        rows, total = cases.list_cases(session, status=status_, priority=priority, limit=limit, offset=offset)
     names = cases.assignee_names(session, rows)
     items = [case_out(c, names.get(c.assignee_id) if c.assignee_id else None) for c in rows]
     return CasePage(items=items, total=total, limit=limit, offset=offset)

@@ -58,6 +58,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/cases/{case_id}/death-notification"): "operator",
     ("POST", "/console/cases/{case_id}/resolve"): "operator",
     ("POST", "/console/cases/{case_id}/call"): "operator",
+    ("POST", "/console/cases/{case_id}/assign"): "operator",
+    ("POST", "/console/cases/{case_id}/reopen"): "operator",
+    ("POST", "/console/notices/{notice_id}/read"): "viewer",
     ("GET", "/console/persons"): "viewer",
     ("GET", "/console/persons/{person_id}"): "viewer",
     ("POST", "/console/persons/{person_id}/status"): "operator",
@@ -90,6 +93,8 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/cases/{case_id}/death-notification": {"note": "llamada ficticia"},
     "/console/cases/{case_id}/resolve": {"note": "nota ficticia"},
     "/console/cases/{case_id}/call": {"operator_phone": "+50255590100"},
+    "/console/cases/{case_id}/assign": {"user_id": "{user_id}"},
+    "/console/cases/{case_id}/reopen": {"note": "motivo ficticio"},
     "/console/persons/{person_id}/status": {"status": "safe", "location": "Albergue ficticio", "source": "Acta ficticia"},
     "/console/pending/{pending_id}/reject": {"note": "fuente dudosa (ficticio)"},
 }
@@ -116,7 +121,7 @@ def console_routes(app: Any) -> set[tuple[str, str]]:
 def _url(path: str, ids: Ids) -> str:
     return (path.replace("{case_id}", str(ids.case)).replace("{person_id}", str(ids.person))
             .replace("{pending_id}", str(ids.pending)).replace("{upload_id}", "A" * 24)
-            .replace("{name}", "console.css").replace("{user_id}", str(ids.user)))
+            .replace("{name}", "console.css").replace("{user_id}", str(ids.user)).replace("{notice_id}", "1"))
 
 
 def _query(path: str) -> dict[str, str]:

@@ -1,0 +1,116 @@
+"""Who works a case: taking it (never silently from a colleague), taking it over deliberately,
+assigning it to a colleague, reopening it; and the console notices that tell a person about it.
+
+A case someone else holds is not taken by "Tomar el caso": the operator is told who holds it and
+must choose "take over", which is audited (``case_taken_over``, with the previous holder) and
+leaves the previous holder a notice. While a case is assigned, only its holder acts on it from the
+console (reply, link, call, notification, resolve); anyone else is told to take it first.
+
+Every function works inside the caller's transaction and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import AuditEvent, Case, ConsoleNotice, User
+
+
+class CaseWorkError(Exception):
+    """Refused, with a Spanish sentence for the operator."""
+
+
+class HeldByOther(CaseWorkError):
+    """The case is assigned to someone else; ``holder`` is their username."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(f"El caso lo tiene asignado {holder}. Para hacerse cargo, use «Tomar el caso de todos "
+                         f"modos» ({holder} recibirá un aviso).")
+        self.holder = holder
+
+
+def holder_of(session: Session, case: Case) -> User | None:
+    return session.get(User, case.assignee_id) if case.assignee_id is not None else None
+
+
+def check_holder(session: Session, case: Case, user: User) -> None:
+    """Raise ``HeldByOther`` when the case is assigned to an active colleague, not to ``user``."""
+    holder = holder_of(session, case)
+    if holder is not None and holder.id != user.id and holder.active:
+        raise HeldByOther(holder.username)
+
+
+def notify(session: Session, user_id: int, text: str, case_id: int | None = None) -> None:
+    session.add(ConsoleNotice(user_id=user_id, case_id=case_id, text=text[:500], created_at=utcnow()))
+
+
+def take(session: Session, case: Case, user: User, *, take_over: bool = False) -> None:
+    if case.status == "resolved":
+        raise CaseWorkError("El caso está cerrado: reábralo antes de tomarlo.")
+    holder = holder_of(session, case)
+    if holder is not None and holder.id != user.id and holder.active and not take_over:
+        raise HeldByOther(holder.username)
+    actor = f"user:{user.username}"
+    if holder is not None and holder.id != user.id:
+        session.add(AuditEvent(actor=actor, action="case_taken_over", subject_type="case", subject_id=str(case.id),
+                               details={"from": holder.username, "to": user.username}))
+        notify(session, holder.id, f"{user.username} tomó el caso {case.reference}, que usted tenía asignado. "
+                                   "Ya no actúe en él sin hablar con su colega.", case.id)
+    else:
+        session.add(AuditEvent(actor=actor, action="case_taken", subject_type="case", subject_id=str(case.id),
+                               details={}))
+    case.assignee_id = user.id
+    if case.status == "open":
+        case.status = "in_progress"
+
+
+def assign(session: Session, case: Case, colleague: User, *, by: User) -> None:
+    """Give the case to ``colleague`` (an active operator or admin); both holders are told."""
+    if case.status == "resolved":
+        raise CaseWorkError("El caso está cerrado: reábralo antes de asignarlo.")
+    if not colleague.active or colleague.role not in ("operator", "admin"):
+        raise CaseWorkError("Solo se puede asignar a un operador o administrador activo.")
+    holder = holder_of(session, case)
+    if holder is not None and holder.id == colleague.id:
+        raise CaseWorkError(f"El caso ya está asignado a {colleague.username}.")
+    session.add(AuditEvent(actor=f"user:{by.username}", action="case_assigned", subject_type="case",
+                           subject_id=str(case.id),
+                           details={"from": holder.username if holder else None, "to": colleague.username}))
+    if colleague.id != by.id:
+        notify(session, colleague.id, f"{by.username} le asignó el caso {case.reference}.", case.id)
+    if holder is not None and holder.id not in (by.id, colleague.id):
+        notify(session, holder.id, f"{by.username} asignó a {colleague.username} el caso {case.reference}, que "
+                                   "usted tenía asignado.", case.id)
+    case.assignee_id = colleague.id
+    if case.status == "open":
+        case.status = "in_progress"
+
+
+def reopen(session: Session, case: Case, *, actor: str, note: str, followup_interval_hours: float) -> None:
+    if case.status != "resolved":
+        raise CaseWorkError("El caso no está cerrado.")
+    if not note.strip():
+        raise CaseWorkError("Escriba por qué se reabre el caso.")
+    session.add(AuditEvent(actor=actor, action="case_reopened", subject_type="case", subject_id=str(case.id),
+                           details={"note": note.strip()[:2000], "previous_resolution": case.resolution}))
+    case.status = "in_progress" if case.assignee_id else "open"
+    case.resolved_at = None
+    case.resolution = None
+    # The relative hears from us again if nobody writes (work against silence).
+    if case.reason != "death_notification":
+        case.next_followup_at = utcnow() + timedelta(hours=followup_interval_hours)
+
+
+def unread_notices(session: Session, user_id: int, limit: int = 10) -> list[ConsoleNotice]:
+    return list(session.scalars(select(ConsoleNotice).where(ConsoleNotice.user_id == user_id,
+                                                            ConsoleNotice.read_at.is_(None))
+                                .order_by(ConsoleNotice.id.desc()).limit(limit)))
+
+
+def dismiss_notice(session: Session, user_id: int, notice_id: int) -> None:
+    session.execute(update(ConsoleNotice).where(ConsoleNotice.id == notice_id, ConsoleNotice.user_id == user_id,
+                                                ConsoleNotice.read_at.is_(None)).values(read_at=utcnow()))
