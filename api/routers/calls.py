@@ -90,7 +90,7 @@ def place_call(case_id: CaseId, session: SessionDep, settings: SettingsDep, toke
     return call_out(session, call)
 
 
-@router.get("/cases/{case_id}/calls", response_model=list[CallOut])
+@router.get("/cases/{case_id}/calls", response_model=list[CallOut], responses=error_responses(404))
 def list_calls(case_id: CaseId, session: SessionDep, _: ViewerToken) -> list[CallOut]:
     """The calls placed for this case, newest first. Viewer or more."""
     _case_or_404(session, case_id)
