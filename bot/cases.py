@@ -34,6 +34,12 @@ def open_case(
 ) -> Case:
     """Open a case, or reuse this conversation's open case about the same person (a relative who
     writes again must not create a second case). A more urgent reason upgrades the case."""
+    if conversation and reason == "asked_for_person":
+        # "HUMANO" after a case joins that case, whoever it is about: a new reference only when the
+        # search had matched a record would tell a listed name from an unlisted one.
+        candidates = case_store.open_cases_for_conversation(session, conversation.id, None, any_person=True)
+        if candidates:
+            return candidates[0]
     candidates = case_store.open_cases_for_conversation(session, conversation.id, person_id) if conversation else []
     # About no record yet: reuse only the case of the same search (another unknown person gets a
     # case of its own, with its own details).

@@ -41,6 +41,10 @@ CLOSE_CANDIDATE_SCORE = 0.75  # a non-strong record this close also blocks discl
 # not given a birth date and has not said they do not know it, the bot asks for it instead of
 # opening a case: the same question whatever the roster holds, so that nothing reveals the list.
 UNPROVEN_REASONS = frozenset({"no_match", "ambiguous", "conflicting_details", "no_proof", "proof_attempts"})
+# ... and the cases a proof leads to but that tell nothing (restricted, unconfirmed, limit): asking
+# there too keeps the questions the same as for an unlisted name (only a disclosure, or the call a
+# death needs, ends the questions early, and both need the proof).
+ASKING_REASONS = UNPROVEN_REASONS | {"restricted", "unconfirmed", "abuse_limit"}
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,7 @@ def detail_to_ask(decision: Decision, stated: Stated) -> str | None:
     """Short of a proof, the detail the bot asks for rather than open a case at once: a case here
     would tell a listed name from an unlisted one. The birth date first; then the nationality (with
     which a birth date or age proves a record that has no birth date)."""
-    if not (isinstance(decision, Escalate) and decision.reason in UNPROVEN_REASONS):
+    if not (isinstance(decision, Escalate) and decision.reason in ASKING_REASONS):
         return None
     if stated.birth_date is None:
         return "birth_date"
@@ -246,9 +250,14 @@ def _decide(stated: Stated, candidates: list[Candidate], looked_up: set[int], to
     fitting = [c for c in strong if not conflicts(stated, c, today)]
     if not fitting:
         return Escalate("conflicting_details", person_id=strong[0].person_id if len(strong) == 1 else None)
-    if len(fitting) > 1:
-        # Rule 1: several records fit what was said. Only a birth date may single one out.
-        return AskBirthDate() if stated.birth_date is None else Escalate("ambiguous")
+    if len(strong) > 1:
+        # Rule 1: several records carry the name. Only a birth date may single one out (an age or a
+        # country that rules the others out is what a published list shows).
+        if stated.birth_date is None:
+            return AskBirthDate()
+        fitting = [c for c in fitting if c.birth_date is not None and birth_dates_match(stated.birth_date, c.birth_date)]
+        if len(fitting) != 1:
+            return Escalate("ambiguous")
 
     chosen = fitting[0]
     if chosen.proof_locked:

@@ -18,14 +18,14 @@ def new_reference(prefix: str) -> str:
     return f"{prefix}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(4))
 
 
-def open_cases_for_conversation(session: Session, conversation_id: int, person_id: int | None) -> list[Case]:
-    """This conversation's unresolved cases about ``person_id`` (or about no record), newest first."""
-    return list(session.scalars(
-        select(Case)
-        .where(Case.conversation_id == conversation_id, Case.status != "resolved")
-        .where(Case.person_id.is_(None) if person_id is None else Case.person_id == person_id)
-        .order_by(Case.id.desc())
-    ))
+def open_cases_for_conversation(session: Session, conversation_id: int, person_id: int | None, *,
+                                any_person: bool = False) -> list[Case]:
+    """This conversation's unresolved cases about ``person_id`` (or about no record; or about anyone
+    with ``any_person``), newest first."""
+    stmt = select(Case).where(Case.conversation_id == conversation_id, Case.status != "resolved")
+    if not any_person:
+        stmt = stmt.where(Case.person_id.is_(None) if person_id is None else Case.person_id == person_id)
+    return list(session.scalars(stmt.order_by(Case.id.desc())))
 
 
 def insert_case(session: Session, case: Case, prefix: str) -> Case:

@@ -160,11 +160,18 @@ def pending_backlog(session: Session) -> tuple[int, datetime | None]:
     return int(count or 0), oldest
 
 
+# Outcomes reached only after the relative showed they know the person. The lookup limit counts
+# these alone: counting a name that merely matched a record (no proof yet) would let a stranger tell
+# a listed name from an unlisted one by when the limit starts to bite.
+PROVEN_OUTCOMES = ("disclosed", "case:unconfirmed", "case:restricted", "case:death_notification",
+                   "case:abuse_limit")
+
+
 def persons_looked_up_since(session: Session, conversation_id: int, since: datetime) -> set[int]:
     rows = session.scalars(
         select(Inquiry.person_id)
         .where(Inquiry.conversation_id == conversation_id, Inquiry.created_at >= since,
-               Inquiry.person_id.is_not(None))
+               Inquiry.person_id.is_not(None), Inquiry.outcome.in_(PROVEN_OUTCOMES))
         .distinct()
     )
     return {int(r) for r in rows if r is not None}

@@ -156,7 +156,7 @@ def test_deceased_opens_an_urgent_case_and_never_hints(relative) -> None:
 
 def test_restricted_record_is_never_disclosed(relative) -> None:
     r = relative()
-    out = r.said("Mario Alberto Cifuentes Barrios, 7 de marzo de 1995")
+    out = r.said("Mario Alberto Cifuentes Barrios, guatemalteco, 7 de marzo de 1995")
     assert "Hospital" not in out
     assert r.cases()[-1].reason == "restricted"
 
@@ -219,7 +219,7 @@ def test_lookup_limit_stops_disclosures_after_five_persons(relative) -> None:
     r = relative(lookup_limit_persons=1)
     assert "con vida" in r.said("José Luis Hernández García 03/05/1996")
     r.say("OTRA")
-    out = r.said("Jesús Velázquez Yáñez 25/12/1994")
+    out = r.said("Jesús Velázquez Yáñez, guatemalteco, 25/12/1994")
     assert "con vida" not in out
     assert r.cases()[-1].reason == "abuse_limit"
 

@@ -18,7 +18,7 @@ from db.repositories.status import NewReport
 from db.session import session_scope
 from tests.dialogue.conftest import person_id
 
-ASK = "José Luis Hernández López, nació el 17/08/1991"
+ASK = "José Luis Hernández López, guatemalteco, nació el 17/08/1991"
 SAFE = NewReport("safe", "Albergue Municipal Ficticio, Ciudad Juárez", "INM (FICTICIO), lista de ilesos 30/03 09:00")
 
 

@@ -104,7 +104,12 @@ def test_homonyms_without_birth_date_ask_for_the_birth_date() -> None:
     assert decide(Stated(age=26, nationality="GT"), [BASE, twin], set(), TODAY) == AskBirthDate()
     # Neither can be disclosed on an age: their records have birth dates.
     older = replace(twin, birth_date=date(1990, 1, 9))
-    assert decide(Stated(age=26, nationality="GT"), [BASE, older], set(), TODAY) == Escalate("no_proof", person_id=1)
+    assert decide(Stated(age=26, nationality="GT"), [BASE, older], set(), TODAY) == AskBirthDate()
+    # ... nor on the age of an age-only namesake that the other's birth date rules out.
+    young = replace(AGE_ONLY, person_id=6, approx_age=40)
+    assert decide(Stated(age=40, nationality="GT"), [BASE, young], set(), TODAY) == AskBirthDate()
+    assert decide(Stated(birth_date=date(1983, 1, 1), nationality="GT"), [BASE, young], set(), TODAY) == Escalate(
+        "ambiguous")
 
 
 def test_homonyms_told_apart_by_birth_date_disclose_the_right_one() -> None:
