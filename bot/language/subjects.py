@@ -55,6 +55,13 @@ THIRD_PERSON = frozenset(
     he she is was has born aged age
     """.split()
 )
+# The verbs and pronouns among them: said ahead of any name, they still describe the person sought.
+THIRD_PERSON_VERBS = frozenset(
+    """
+    tiene tenia tenga tuviera es era sea fue nacio nacido nacida cumplio cumple cumplira cumpliria tendra
+    tendria ella he she is was has born
+    """.split()
+)
 # Words of a journey or a stay: a country after them is a place, not a nationality.
 JOURNEY = frozenset(
     """
@@ -70,6 +77,14 @@ JOURNEY = frozenset(
 _JOURNEY_VERBS = JOURNEY - {"en", "in", "a", "al", "por", "desde", "hacia", "hasta", "para", "via", "through"}
 # "nació en Honduras": "en" after a birth word states a nationality.
 _BIRTH_WORDS = frozenset({"nacio", "nacido", "nacida", "naci", "nacimos", "born"})
+
+
+# Words that open a noun phrase of its own ("el coyote", "mi otro hijo", "una señora").
+_DETERMINERS = frozenset({"el", "la", "los", "las", "un", "una", "unos", "unas", "mi", "mis", "su", "sus", "otro",
+                          "otra", "este", "esta", "ese", "esa", "the", "my", "his", "her", "another"})
+# ... except the person's own details: "su fecha de nacimiento es", "su edad es", "la edad".
+_DETAIL_NOUNS = frozenset({"fecha", "edad", "nacionalidad", "nombre", "cumpleanos", "pais", "origen", "date",
+                           "age", "nationality", "birthday", "country"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +120,11 @@ class Attribution:
                 self.at.setdefault(i, m.who)
         self.ends = sorted((m.end, m.who) for m in mentions)
         self._end_keys = [e for e, _ in self.ends]
+        # Where the message first names a sought person. A detail before it, with nobody named yet,
+        # is not theirs: "Venezolana, 45 años. Busco a Hugo…", "La suscrita, de nacionalidad
+        # venezolana, de 45 años, solicita información sobre Hugo…" speak of the writer.
+        sought = [m.start for m in mentions if m.who >= 0]
+        self.first_sought = min(sought) if sought else None
 
     def whose(self, start: int, nationality: bool = False) -> int:
         """Whose the detail starting at token ``start`` is: a person index, RELATIVE, OTHER or PLACE."""
@@ -120,9 +140,25 @@ class Attribution:
             elif w in THIRD_PERSON:
                 if j >= 1 and j - 1 in self.at and not self.breaks[j - 1]:
                     return self.at[j - 1]  # the subject right before the verb: "mi edad es 45"
-                return self._third_person_before(j)
+                if self._someone_else_is_the_subject(j):
+                    return OTHER
+                return self._third_person_before(j, verb=w in THIRD_PERSON_VERBS)
             j -= 1
         return self._last_mentioned_before(start)
+
+    def _someone_else_is_the_subject(self, verb: int) -> bool:
+        """"El coyote tenía 27 años", "mi otro hijo tiene 27": a noun of its own (after an article
+        or a possessive) earlier in the clause, naming nobody we know of, is the verb's subject."""
+        i = verb - 2
+        while i >= 0 and not self.breaks[i]:
+            if i in self.at or i + 1 in self.at:
+                return False  # someone we know is nearer the verb: they are its subject
+            if self.words[i] in _DETERMINERS:
+                following = self.words[i + 1]
+                if following not in _DETAIL_NOUNS and following not in THIRD_PERSON and following.isalpha():
+                    return True
+            i -= 1
+        return False
 
     def _born_before(self, index: int) -> bool:
         """"nació en", "nació el 5-6-98 en": a birth word earlier in the clause, no journey between."""
@@ -135,14 +171,21 @@ class Attribution:
             k -= 1
         return False
 
-    def _third_person_before(self, index: int) -> int:
-        """The last one mentioned before ``index`` who is not the relative; else the first person."""
+    def _third_person_before(self, index: int, *, verb: bool = True) -> int:
+        """The last one mentioned before ``index`` who is not the relative; else the first person:
+        "Es venezolano, se llama Carlos…" describes him. A noun ahead of any name ("de
+        nacionalidad venezolana, de 45 años de edad, solicita información sobre Hugo") does not."""
         k = bisect.bisect_right(self._end_keys, index)
         for _, who in reversed(self.ends[:k]):
             if who != RELATIVE:
                 return who
-        return 0
+        return 0 if verb else self._nobody_yet(index)
 
     def _last_mentioned_before(self, index: int) -> int:
         k = bisect.bisect_right(self._end_keys, index)
-        return self.ends[k - 1][1] if k else 0
+        return self.ends[k - 1][1] if k else self._nobody_yet(index)
+
+    def _nobody_yet(self, index: int) -> int:
+        """Nobody named before ``index``: a bare answer ("27", "guatemalteco") speaks of the person,
+        but a detail ahead of the sought person's name is nobody's (when in doubt, nobody's)."""
+        return OTHER if self.first_sought is not None and self.first_sought > index else 0
