@@ -16,6 +16,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.language import corrections
 from bot.language.courtesy import courtesy_spans, dont_know_spans
@@ -154,8 +155,13 @@ def read_dates(r: Reading) -> list[Detail]:
     worded = find_word_dates(r.tokens, numbers, r.today)
     for d in worded:
         r.mark(d.start, d.end)
+    dates = sorted(found + worded, key=lambda d: d.start)
+    if _hedged(r.folded_text, dates):
+        # "el 6 o 7 de marzo", "7/3/1995 o 8/3/1995": a date the relative is not sure of proves
+        # nothing, and the bot asks for it again rather than pick one of the guesses.
+        return []
     out = []
-    for d in sorted(found + worded, key=lambda d: d.start):
+    for d in dates:
         start = r.token_at(d.start)
         end = max(start + 1, r.token_at(d.end - 1) + 1)
         if d.value is not None:
@@ -163,6 +169,20 @@ def read_dates(r: Reading) -> list[Detail]:
         elif d.year is not None:
             out.append(Detail("birth_year", d.year, start, end))
     return out
+
+
+_HEDGED_DAY = re.compile(r"\b\d{1,2}\s+(?:o|u|y|or|and)\s+(?:el\s+)?\d{1,2}\s+(?:de\s+)?[a-z]")
+_HEDGED_YEAR = re.compile(r"\b(?:19|20)\d{2}\s+(?:o|u|or)\s+(?:en\s+|el\s+)?(?:19|20)?\d{2}\b")
+_OR_BETWEEN = re.compile(r"^[\s,]*(?:o|u|or)\s+(?:el\s+|la\s+)?$")
+
+
+def _hedged(folded_text: str, dates: list[Any]) -> bool:
+    """Two days, two years or two dates offered as alternatives."""
+    if not dates:
+        return False
+    if _HEDGED_DAY.search(folded_text) or _HEDGED_YEAR.search(folded_text):
+        return True
+    return any(_OR_BETWEEN.match(folded_text[a.end:b.start]) for a, b in zip(dates, dates[1:], strict=False))
 
 
 def read_contacts(r: Reading) -> None:

@@ -144,7 +144,20 @@ class Attribution:
                     return OTHER
                 return self._third_person_before(j, verb=w in THIRD_PERSON_VERBS)
             j -= 1
+        if nationality and j >= 0 and self._journey_just_before(j):
+            return PLACE  # "salió de Caracas, Venezuela": the country of a place on the way
         return self._last_mentioned_before(start)
+
+    def _journey_just_before(self, end: int) -> bool:
+        """A journey word among the last few words of the clause that ends at token ``end``."""
+        k = end
+        while k >= 0 and end - k < 4:
+            if self.words[k] in _JOURNEY_VERBS:
+                return True
+            if k > 0 and self.breaks[k - 1]:
+                break
+            k -= 1
+        return False
 
     def _someone_else_is_the_subject(self, verb: int) -> bool:
         """"El coyote tenía 27 años", "mi otro hijo tiene 27": a noun of its own (after an article

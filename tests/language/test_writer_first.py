@@ -49,3 +49,20 @@ def test_the_writers_and_other_peoples_details_never_fill_the_persons_slots(temp
 def test_the_persons_own_details_still_count(text: str, age: int, nationality: str) -> None:
     u = parse_message(text, TODAY)
     assert (u.age, u.nationality) == (age, nationality)
+
+
+@pytest.mark.parametrize("text", [
+    "Hugo Ernesto Quintanilla Paz, tiene 45 años, salió de Caracas, Venezuela, en enero",
+    "Hugo Ernesto Quintanilla Paz, 45 años, viajó desde Quito, Ecuador",
+    "Hugo Ernesto Quintanilla Paz, 45 años, pasó por Tapachula, México",
+])
+def test_the_country_of_a_place_on_the_way_is_no_nationality(text: str) -> None:
+    assert parse_message(text, TODAY).nationality is None
+
+
+@pytest.mark.parametrize("hedge", ["6 o 7 de marzo de 1995", "6 o el 7 de marzo de 1995", "6 y 7 de marzo de 1995",
+                                   "7 de marzo de 1995 o 1996", "7/3/1995 o el 6/3/1995", "7/3/95 o 8/3/95"])
+def test_a_date_offered_with_an_alternative_proves_nothing(hedge: str) -> None:
+    u = parse_message(f"Busco a {NAME}, nació el {hedge}", TODAY)
+    assert u.birth_date is None and u.birth_year is None
+    assert parse_message(f"Busco a {NAME}, nació el 7 de marzo de 1995", TODAY).birth_date == date(1995, 3, 7)
