@@ -13,15 +13,14 @@ from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from api.console.format import mask_address
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
-from api.console.format import mask_address
 from bot import proof_lock, status_review
 from bot.matching.search import search_persons
 from bot.operators import OperatorError
-from db.models import STATUSES, PendingStatusReport, Person, StatusReport
-from db.models import Conversation
+from db.models import STATUSES, Conversation, PendingStatusReport, Person, StatusReport
 from db.repositories import audit, persons, proof_attempts
 from db.repositories.status import NewReport, StaleVersion, history
 
