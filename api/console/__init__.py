@@ -21,6 +21,7 @@ def routers() -> list[APIRouter]:
         dashboard,
         exports,
         imports,
+        live,
         notices,
         persons,
         queue,
@@ -29,7 +30,7 @@ def routers() -> list[APIRouter]:
     )
 
     return [m.router for m in (auth, account, queue, cases, persons, imports, dashboard, audit, users, exports,
-                               notices, static)]
+                               notices, live, static)]
 
 
 def install(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from api.console.security import Viewer, render
 from api.deps import SessionDep
+from db.repositories import alerts as alerts_repo
 from db.repositories import console as repo
 
 router = APIRouter()
@@ -35,4 +36,5 @@ def spool_state(request: Request) -> SpoolState:
 def dashboard(request: Request, me: Viewer, db: SessionDep) -> Response:
     data = repo.dashboard(db)
     peak = max([1, *data.inbound_per_hour, *data.outbound_per_hour])
-    return render(request, "console/dashboard.html", {"d": data, "peak": peak, "spool": spool_state(request)})
+    return render(request, "console/dashboard.html", {"d": data, "peak": peak, "spool": spool_state(request),
+                                                      "pending_deaths": alerts_repo.pending_deaths(db)})

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.console.security import TEMPLATES, Operator, Viewer, render
 from api.deps import SessionDep
 from db.base import utcnow
+from db.repositories import alerts as alerts_repo
 from db.repositories import console as repo
 from db.repositories.case_search import find_cases
 
@@ -43,6 +44,7 @@ def _context(request: Request, db: Session, me: Operator) -> dict[str, object]:
         "q": q,
         "views": VIEW_LABELS,
         "rows_src": "/console/queue/rows?" + urlencode({"vista": vista, **({"q": q} if q else {})}),
+        "pending_deaths": alerts_repo.pending_deaths(db),
         "contacts": repo.contacts(db, cases),
         "assignees": repo.usernames(db, {c.assignee_id for c in cases if c.assignee_id is not None}),
     }

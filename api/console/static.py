@@ -9,7 +9,8 @@ from fastapi.responses import FileResponse
 
 router = APIRouter()
 _DIR = Path(__file__).resolve().parent / "static"
-_FILES = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}
+_FILES = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8",
+          "alerts.js": "text/javascript; charset=utf-8"}
 
 
 @router.get("/static/{name}")

@@ -194,6 +194,11 @@ def test_an_operator_answers_an_escalated_sms_and_a_death_needs_four_eyes(
     assert "Urgente" in otto.locator("#queue-rows tr").first.inner_text()
     otto.click(f"a:has-text('{urgent.reference}')")
     otto.wait_for_selector("text=debe llamar a la familia")
+    # The death reopened Olga's case as urgent: it is still hers, so Otto takes it over deliberately
+    # (Olga is told) before acting on it.
+    assert urgent.assignee_id is not None and "olga" in otto.inner_text("#held-warning")
+    otto.click("button:has-text('Tomar el caso de todos modos')")
+    otto.wait_for_selector("text=Caso asignado a usted.")
     # Closing before the call is recorded is refused.
     otto.fill("#resolve-form textarea[name=note]", "familia informada")
     otto.click("button:has-text('Resolver el caso')")

@@ -61,6 +61,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/cases/{case_id}/assign"): "operator",
     ("POST", "/console/cases/{case_id}/reopen"): "operator",
     ("POST", "/console/notices/{notice_id}/read"): "viewer",
+    ("GET", "/console/alerts"): "viewer",
+    ("GET", "/console/cases/{case_id}/transcript"): "viewer",
     ("GET", "/console/persons"): "viewer",
     ("GET", "/console/persons/{person_id}"): "viewer",
     ("POST", "/console/persons/{person_id}/status"): "operator",

@@ -1,18 +1,50 @@
-// Keeps the queue current without a reload: fetches the rows fragment every few seconds.
+// Keeps the queue and the case page current without a reload (static file: the CSP forbids inline
+// script). The queue fetches its rows fragment every few seconds; the case page its transcript,
+// keeping the newest message in view. When the session ended, alerts.js says so and both stop.
 (function () {
   "use strict";
-  var body = document.getElementById("queue-rows");
-  if (!body) { return; }
-  var count = document.getElementById("queue-count");
-  var src = body.getAttribute("data-src");
-  function refresh() {
-    fetch(src, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (r) {
-        if (r.redirected || !r.ok) { return null; }  // logged out: keep what is shown
-        var n = r.headers.get("X-Queue-Count");
-        return r.text().then(function (html) { body.innerHTML = html; if (count && n !== null) { count.textContent = n; } });
-      })
-      .catch(function () { /* offline for a moment: try again next time */ });
+  var stopped = false;
+  document.addEventListener("hotline:session-ended", function () { stopped = true; });
+
+  function poll(el, every, apply) {
+    var src = el.getAttribute("data-src");
+    function refresh() {
+      if (stopped) { return; }
+      fetch(src, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "text/html" } })
+        .then(function (r) {
+          if (r.type === "opaqueredirect" || r.redirected || !r.ok) { return null; }  // alerts.js tells why
+          return r.text().then(function (html) { apply(html, r.headers); });
+        })
+        .catch(function () { /* offline for a moment: try again next time */ });
+    }
+    setInterval(refresh, every);
   }
-  setInterval(refresh, 4000);
+
+  var rows = document.getElementById("queue-rows");
+  if (rows) {
+    var count = document.getElementById("queue-count");
+    poll(rows, 4000, function (html, headers) {
+      rows.innerHTML = html;
+      var n = headers.get("X-Queue-Count");
+      if (count && n !== null) { count.textContent = n; }
+    });
+  }
+
+  var transcript = document.getElementById("transcript");
+  if (transcript) {
+    var toBottom = function () { transcript.scrollTop = transcript.scrollHeight; };
+    toBottom();  // the newest message in view on arrival
+    var lines = transcript.querySelectorAll("li.msg").length;
+    poll(transcript, 3000, function (html, headers) {
+      var n = parseInt(headers.get("X-Transcript-Count") || "0", 10);
+      if (n === lines && transcript.innerHTML.trim() === html.trim()) { return; }
+      var nearBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 80;
+      transcript.innerHTML = html;
+      if (n > lines || nearBottom) { toBottom(); }
+      lines = n;
+      var status = headers.get("X-Case-Status");
+      var shown = document.getElementById("case-status");
+      if (status && shown) { shown.setAttribute("data-status", status); }
+    });
+  }
 })();
