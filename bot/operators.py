@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import cases as case_service
 from bot import texts
 from bot.conversations import render_for_channel
+from bot.matching.keys import fold
 from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
 from common.settings import Settings
 from db.base import utcnow
@@ -87,6 +88,34 @@ def _stated_for(session: Session, conversation: Conversation, *, person_id: int 
                   nationality=details.get("nationality"))
 
 
+def judged_details(session: Session, case: Case, conversation: Conversation) -> tuple[dict, str]:
+    """What a link is judged on: what the relative said LAST about the person this case seeks, and
+    where it comes from: ``conversation`` (the conversation's current details, when they are about
+    the same name), ``inquiry`` (their latest request naming that person) or ``opened`` (the request
+    that opened the case). A relative who first gave a wrong date and then the right one is judged
+    on the right one; details they gave about someone else never vouch for this record."""
+    opened = session.get(Inquiry, case.inquiry_id) if case.inquiry_id else None
+    opened_details = dict(opened.details or {}) if opened is not None else {}
+    name = fold(opened_details.get("name") or "") or (case.sought_name or "")
+    state = dict((conversation.state or {}).get("details") or {})
+    state_name = fold(state.get("name") or "")
+    if state and ((state_name and state_name == name) or (not name and opened is None)):
+        return state, "conversation"
+    if name:
+        for inquiry in session.scalars(select(Inquiry).where(Inquiry.conversation_id == conversation.id)
+                                       .order_by(Inquiry.id.desc()).limit(50)):
+            details = dict(inquiry.details or {})
+            if fold(details.get("name") or "") == name:
+                return details, "inquiry" if opened is None or inquiry.id != opened.id else "opened"
+    return opened_details, "opened"
+
+
+def _stated_from(details: dict) -> Stated:
+    birth = details.get("birth_date")
+    return Stated(birth_date=date.fromisoformat(birth) if birth else None, age=details.get("age"),
+                  nationality=details.get("nationality"))
+
+
 def _send_disclosure(session: Session, conversation: Conversation, person_id: int, text: str, *,
                      actor: str, kind: str, priority: int) -> None:
     rendered = render_for_channel(conversation.channel, text)
@@ -145,7 +174,8 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
         else:
             sub.person_id = person.id
     session.flush()
-    stated = _stated_for(session, conversation, inquiry_id=case.inquiry_id, fall_back_to_conversation=True)
+    # Judged on what the relative said last about this person (the case page shows which details).
+    stated = _stated_from(judged_details(session, case, conversation)[0])
     tz = ZoneInfo(settings.hotline_timezone)
     decision = decide(stated, [_candidate(session, person)], set(), utcnow().astimezone(tz).date(),
                       PolicyConfig(lookup_limit=10**9))

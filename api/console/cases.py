@@ -20,7 +20,7 @@ from bot import calls, case_work, operators
 from bot import cases as case_service
 from bot.matching.search import search_persons
 from db.models import Case, Conversation, Person, User
-from db.repositories import audit, persons
+from db.repositories import audit, case_search, persons
 from db.repositories import console as repo
 
 router = APIRouter()
@@ -82,6 +82,7 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
     reports = persons.current_reports(db, shown)
     settings = request.app.state.settings
     call_number = calls.relative_number(db, case)
+    judged, judged_source = operators.judged_details(db, case, conversation) if conversation else ({}, "opened")
     audit.record(db, actor=me.actor, action="case_viewed", subject_type="case", subject_id=case.id,
                  details={"person_ids": sorted({p.id for p in shown})})
     db.commit()  # the audit event is stored before the records leave
@@ -109,6 +110,9 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
         "call_number": calls.mask(call_number) if call_number else None,
         "twilio_on": settings.twilio_enabled,
         "death_draft": calls.death_note_draft(db, case, settings.hotline_timezone),
+        "judged_details": judged,
+        "judged_source": judged_source,
+        "history": case_search.contact_history(db, case),
         "held_by_other": bool(case.assignee_id and case.assignee_id != me.user_id),
         "colleagues": [u for u in repo.list_users(db) if u.active and u.role in ("operator", "admin")
                        and u.id != case.assignee_id],

@@ -79,7 +79,80 @@ def duration(since: datetime | None, now: datetime) -> str:
     return f"{minutes} min"
 
 
+# Time without contact after which a case is "por vencer" and "vencido", by priority: a death is
+# called within the half hour; nobody waits past the follow-up interval without a word.
+SLA_MINUTES = {"urgent": (15, 30), "high": (60, 120), "normal": (240, 720)}
+SLA_LABELS = {"ok": "a tiempo", "warn": "por vencer", "late": "vencido"}
+
+
+def sla_state(priority: str, since: datetime | None, now: datetime, status: str = "open") -> str:
+    """'ok', 'warn' or 'late' from the time without contact ('' for a resolved case)."""
+    if status == "resolved" or since is None:
+        return ""
+    warn, late = SLA_MINUTES.get(priority, SLA_MINUTES["normal"])
+    minutes = (now - since).total_seconds() / 60
+    return "late" if minutes >= late else "warn" if minutes >= warn else "ok"
+
+
 def local_time(value: datetime | None, tz: str) -> str:
+    """'29/11/2026 08:43 MST': the incident's local time, always with its zone (operators in
+    several countries read these)."""
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+    local = value.astimezone(ZoneInfo(tz))
+    return f"{local:%d/%m/%Y %H:%M} {local.tzname() or tz}"
+
+
+# The relative's role towards the sought person (bot/language/relationship.py codes), as a Spanish
+# form says it ("Parentesco: hermano o hermana", never "sibling").
+RELATIONSHIPS = {
+    "mother": "madre", "father": "padre", "parent": "madre o padre", "child": "hijo o hija",
+    "spouse": "cónyuge", "partner": "pareja", "sibling": "hermano o hermana", "cousin": "primo o prima",
+    "uncle_aunt": "tío o tía", "nephew_niece": "sobrino o sobrina", "grandparent": "abuelo o abuela",
+    "grandchild": "nieto o nieta", "in_law": "familia política", "step_parent": "padrastro o madrastra",
+    "step_child": "hijastro o hijastra", "godparent": "padrino o madrina", "godchild": "ahijado o ahijada",
+    "friend": "amistad", "neighbour": "vecino o vecina", "relative": "familiar",
+}
+# Labels of the details a relative gave (case page), and of audit details' keys.
+DETAIL_LABELS = {
+    "recording_url": "Nombre grabado en la llamada", "voice": "Línea de voz", "name": "Nombre buscado",
+    "birth_date": "Fecha de nacimiento", "age": "Edad", "nationality": "Nacionalidad",
+    "relationship": "Parentesco", "relative_name": "Nombre del familiar", "gender": "Género",
+}
+
+
+def detail_value(key: str, value: object) -> str:
+    """A detail the relative gave, in Spanish."""
+    if key == "relationship" and isinstance(value, str):
+        return RELATIONSHIPS.get(value, value)
+    if key == "birth_date" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    return str(value)
+
+
+def audit_details(details: object) -> list[tuple[str, str]]:
+    """An audit event's details as readable (key, value) lines: accents as they are, nested values
+    flattened one level ("details.name"), lists joined."""
+    if not isinstance(details, dict):
+        return [("", str(details))]
+    lines: list[tuple[str, str]] = []
+    for key, value in details.items():
+        if isinstance(value, dict):
+            lines += [(f"{key}.{k}", _plain(v)) for k, v in value.items()]
+        else:
+            lines.append((str(key), _plain(value)))
+    return lines
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    return str(value)

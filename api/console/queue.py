@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from api.console import format as fmt
 from api.console.security import TEMPLATES, Operator, Viewer, render
 from api.deps import SessionDep
 from db.base import utcnow
@@ -65,7 +66,7 @@ def queue_rows(request: Request, me: Viewer, db: SessionDep) -> Response:
     context = _context(request, db, me)
     response = TEMPLATES.TemplateResponse(
         request, "console/_queue_rows.html",
-        {**context, "me": me, "utcnow": utcnow(), "tz": request.app.state.settings.hotline_timezone},
+        {**context, "me": me, "fmt": fmt, "utcnow": utcnow(), "tz": request.app.state.settings.hotline_timezone},
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Queue-Count"] = str(context["total"])

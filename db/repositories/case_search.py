@@ -88,3 +88,25 @@ def find_cases(session: Session, *, q: str | None = None, view: str = "open", us
              else (_PRIORITY_RANK, _SILENT_SINCE, Case.id))
     rows = session.scalars(select(Case).where(*conditions).order_by(*order).limit(limit).offset(offset))
     return list(rows), total
+
+
+def contact_history(session: Session, case: Case, limit: int = 20) -> list[Case]:
+    """The relative's other cases, newest first: the same conversation, the same number on another
+    channel (SMS, WhatsApp, the voice line) or the number they gave for a call back."""
+    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    numbers: set[str] = set()
+    if conversation is not None and conversation.channel in ("sms", "whatsapp", "voice"):
+        numbers.add(conversation.address.removeprefix("whatsapp:"))
+    if case.callback_phone:
+        numbers.add(case.callback_phone)
+    same: list[Any] = []
+    if conversation is not None:
+        same.append(Case.conversation_id == conversation.id)
+    if numbers:
+        addresses = [*numbers, *(f"whatsapp:{n}" for n in numbers)]
+        same.append(Case.conversation_id.in_(select(Conversation.id).where(Conversation.address.in_(addresses))))
+        same.append(Case.callback_phone.in_(numbers))
+    if not same:
+        return []
+    return list(session.scalars(select(Case).where(or_(*same), Case.id != case.id)
+                                .order_by(Case.id.desc()).limit(limit)))
