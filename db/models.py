@@ -460,6 +460,31 @@ class ConsoleNotice(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class CaseNote(Base):
+    """An operator's internal note on a case: for the team only, never sent to the relative."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(200))  # "user:ana"
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CannedReply(Base):
+    """A reply an operator picks instead of typing (Spanish), with the case's variables
+    ({referencia}, {nombre}); admins write and edit them."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Subscription(Base):
     """A relative asked to be told when a person's status changes."""
 

@@ -25,12 +25,13 @@ def routers() -> list[APIRouter]:
         notices,
         persons,
         queue,
+        replies,
         static,
         users,
     )
 
     return [m.router for m in (auth, account, queue, cases, persons, imports, dashboard, audit, users, exports,
-                               notices, live, static)]
+                               notices, live, replies, static)]
 
 
 def install(app: FastAPI) -> None:

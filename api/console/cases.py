@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
-from bot import calls, case_work, operators
+from bot import calls, case_work, operators, replies
 from bot import cases as case_service
 from bot.matching.search import search_persons
-from db.models import Case, Conversation, Person, User
+from db.models import CannedReply, Case, Conversation, Person, User
 from db.repositories import audit, case_search, persons
 from db.repositories import console as repo
 
@@ -32,6 +32,7 @@ NOTICES = {
     "tomado": "Caso asignado a usted.",
     "asignado": "Caso asignado a su colega (recibe un aviso en la consola).",
     "reabierto": "Caso reabierto.",
+    "nota": "Nota interna guardada (no se envía al familiar).",
     "respuesta": "Respuesta en cola: sale por el canal del familiar en unos segundos.",
     "notificacion": "Notificación de fallecimiento registrada.",
     "resuelto": "Caso resuelto.",
@@ -71,7 +72,7 @@ def _sought_name(opened: dict[str, Any], state: dict[str, Any]) -> str | None:
 
 def case_page(request: Request, db: Session, me: Operator, case: Case, *, status_code: int = 200,
               error: str | None = None, notice: str | None = None,
-              link: operators.LinkResult | None = None) -> Response:
+              link: operators.LinkResult | None = None, reply_text: str = "") -> Response:
     conversation = db.get(Conversation, case.conversation_id) if case.conversation_id else None
     state_details = dict(((conversation.state or {}).get("details") or {}) if conversation else {})
     opened = repo.case_opened_details(db, case.id)
@@ -111,6 +112,9 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
         "twilio_on": settings.twilio_enabled,
         "death_draft": calls.death_note_draft(db, case, settings.hotline_timezone),
         "judged_details": judged,
+        "canned": replies.canned_replies(db),
+        "reply_text": reply_text,
+        "notes": replies.notes_of(db, case.id),
         "judged_source": judged_source,
         "history": case_search.contact_history(db, case),
         "held_by_other": bool(case.assignee_id and case.assignee_id != me.user_id),
@@ -120,9 +124,34 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
 
 
 @router.get("/cases/{case_id}")
-def show_case(case_id: CaseId, request: Request, me: Viewer, db: SessionDep, hecho: str | None = None) -> Response:
+def show_case(case_id: CaseId, request: Request, me: Viewer, db: SessionDep, hecho: str | None = None,
+              plantilla: str | None = None) -> Response:
+    """The case page; ``?plantilla=ID`` puts that canned reply, filled with the case's values, in the
+    reply box (the operator reads and edits it before sending)."""
     case = _case_or_404(db, case_id)
-    return case_page(request, db, me, case, notice=NOTICES.get(hecho or ""))
+    text = ""
+    if plantilla and plantilla.isdigit() and 0 < int(plantilla) < 2**31:
+        canned = db.get(CannedReply, int(plantilla))
+        if canned is not None:
+            conversation = db.get(Conversation, case.conversation_id) if case.conversation_id else None
+            details = operators.judged_details(db, case, conversation)[0] if conversation else {}
+            text = replies.fill(canned.body, case, details)
+    return case_page(request, db, me, case, notice=NOTICES.get(hecho or ""), reply_text=text)
+
+
+@router.post("/cases/{case_id}/note")
+def note(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
+         text: Annotated[str, Form()] = "") -> Response:
+    """An internal note: for the team, never sent to the relative."""
+    if problem := control_character_problem("Nota interna", text, multiline=True):
+        return _refused(request, db, me, case_id, problem, 422)
+    case = _case_or_404(db, case_id, lock=True)
+    try:
+        replies.add_note(db, case, text, actor=me.actor)
+    except replies.ReplyError as exc:
+        return _refused(request, db, me, case_id, str(exc), 422)
+    db.commit()
+    return RedirectResponse(f"/console/cases/{case.id}?hecho=nota#notes", status_code=303)
 
 
 def _done(case: Case, key: str) -> Response:

@@ -147,6 +147,18 @@ def test_an_urgent_case_announces_itself_and_the_case_page_updates_live(
     # The newest lines are the relative's message and, once the bot answered, its reply.
     assert any(t.endswith("Estoy esperando (ficticio)") for t in olga.locator("#transcript li.msg").all_inner_texts()[-2:])
 
+    # Keyboard: "r" goes to the reply box; "?" shows the shortcuts; "/" the search, from any page.
+    olga.locator("body").click(position={"x": 5, "y": 5})
+    olga.keyboard.press("?")
+    assert olga.is_visible("#shortcuts-help")
+    olga.keyboard.press("Escape")
+    olga.keyboard.press("r")
+    assert olga.evaluate("document.activeElement.id") == "reply-text"
+    olga.locator("body").click(position={"x": 5, "y": 5})
+    olga.keyboard.press("/")
+    olga.wait_for_url(re.compile(r".*/console/queue#buscar$"))
+    assert olga.evaluate("document.activeElement.id") == "q"
+
     # Search by reference and by the last digits of the number.
     olga.goto(live_server + "/console/queue?vista=cerrados")
     olga.fill("#q", case.reference.lower())

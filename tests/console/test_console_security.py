@@ -62,6 +62,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/cases/{case_id}/reopen"): "operator",
     ("POST", "/console/notices/{notice_id}/read"): "viewer",
     ("GET", "/console/alerts"): "viewer",
+    ("POST", "/console/cases/{case_id}/note"): "operator",
+    ("GET", "/console/replies"): "admin",
+    ("POST", "/console/replies"): "admin",
+    ("POST", "/console/replies/{reply_id}"): "admin",
+    ("POST", "/console/replies/{reply_id}/delete"): "admin",
     ("GET", "/console/cases/{case_id}/transcript"): "viewer",
     ("GET", "/console/persons"): "viewer",
     ("GET", "/console/persons/{person_id}"): "viewer",
@@ -97,6 +102,9 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/cases/{case_id}/call": {"operator_phone": "+50255590100"},
     "/console/cases/{case_id}/assign": {"user_id": "{user_id}"},
     "/console/cases/{case_id}/reopen": {"note": "motivo ficticio"},
+    "/console/cases/{case_id}/note": {"text": "nota interna ficticia"},
+    "/console/replies": {"title": "Matriz (ficticia)", "body": "Texto ficticio {referencia}"},
+    "/console/replies/{reply_id}": {"title": "Matriz (ficticia) 2", "body": "Texto ficticio"},
     "/console/persons/{person_id}/status": {"status": "safe", "location": "Albergue ficticio", "source": "Acta ficticia"},
     "/console/pending/{pending_id}/reject": {"note": "fuente dudosa (ficticio)"},
 }
@@ -123,7 +131,8 @@ def console_routes(app: Any) -> set[tuple[str, str]]:
 def _url(path: str, ids: Ids) -> str:
     return (path.replace("{case_id}", str(ids.case)).replace("{person_id}", str(ids.person))
             .replace("{pending_id}", str(ids.pending)).replace("{upload_id}", "A" * 24)
-            .replace("{name}", "console.css").replace("{user_id}", str(ids.user)).replace("{notice_id}", "1"))
+            .replace("{name}", "console.css").replace("{user_id}", str(ids.user)).replace("{notice_id}", "1")
+            .replace("{reply_id}", "999999"))
 
 
 def _query(path: str) -> dict[str, str]:

@@ -151,6 +151,42 @@
     drawDesktop();
   }
 
+  // Keyboard shortcuts for the frequent actions ("?" lists them). Never while typing in a field.
+  var GO = { c: "/console/queue", p: "/console/persons", d: "/console/dashboard", m: "/console/queue?vista=mios" };
+  var FOCUS = { r: "reply-text", n: "note-form", l: "call-button", v: "link-form" };
+  var pendingGo = false;
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey || (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)))) {
+      return;
+    }
+    var help = document.getElementById("shortcuts-help");
+    if (pendingGo) {
+      pendingGo = false;
+      if (GO[e.key]) { e.preventDefault(); window.location.href = GO[e.key]; }
+      return;
+    }
+    if (e.key === "g") { pendingGo = true; return; }
+    if (e.key === "?" && help) { e.preventDefault(); help.hidden = !help.hidden; if (!help.hidden) { help.focus(); } return; }
+    if (e.key === "Escape" && help) { help.hidden = true; return; }
+    if (e.key === "/") {
+      var search = document.getElementById("q");
+      e.preventDefault();
+      if (search) { search.focus(); search.select(); } else { window.location.href = "/console/queue#buscar"; }
+      return;
+    }
+    var target = FOCUS[e.key] && document.getElementById(FOCUS[e.key]);
+    if (target) {
+      e.preventDefault();
+      var field = target.matches("form") ? target.querySelector("textarea, input:not([type=hidden]), select, button") : target;
+      if (field) { field.focus(); field.scrollIntoView({ block: "center" }); }
+    }
+  });
+  if (window.location.hash === "#buscar") {
+    var box = document.getElementById("q");
+    if (box) { box.focus(); }
+  }
+
   poll();
   timer = setInterval(poll, 5000);
 })();
