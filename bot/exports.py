@@ -89,6 +89,9 @@ def _audit(session: Session, actor: str | None, fmt: str, params: dict, person_i
                            details={"format": fmt, **params, "count": len(person_ids), "person_ids": person_ids}))
 
 
+BOM = "\ufeff"
+
+
 def nationality_csv(
     session: Session,
     nationality: str,
@@ -120,7 +123,9 @@ def nationality_csv(
     _audit(session, actor, "nationality_csv",
            {"nationality": code, "incident_id": incident_id, "include_restricted": include_restricted},
            [p.id for p, _ in rows])
-    return out.getvalue()
+    # A byte-order mark first: Excel in a Spanish locale reads a CSV without one as Windows-1252
+    # and shows "QuiÃ±Ã³nez"; with it, UTF-8. Every CSV reader that knows UTF-8 skips it.
+    return BOM + out.getvalue()
 
 
 # --- PFIF 1.4 ---------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ NEVER = ("DOC-SECRET-1", "nota interna ficticia")
 
 
 def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    assert text.startswith("\ufeff")  # the byte-order mark Spanish Excel needs to read UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def test_the_consulate_csv_has_one_row_per_national_with_the_current_status(
@@ -31,7 +32,8 @@ def test_the_consulate_csv_has_one_row_per_national_with_the_current_status(
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert 'filename="hotline-GT.csv"' in response.headers["content-disposition"]
     text = response.text
-    assert text.splitlines()[0] == ",".join(f'"{c}"' for c in exports.CSV_COLUMNS)  # every cell quoted
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8's byte-order mark, for Spanish Excel
+    assert text.splitlines()[0] == "\ufeff" + ",".join(f'"{c}"' for c in exports.CSV_COLUMNS)  # every cell quoted
     rows = {r["external_id"]: r for r in _rows(text) if r["incident"] == "Incendio ficticio de prueba"}
     assert set(rows) == {"F-001", "F-004"}
     jose = rows["F-001"]

@@ -40,9 +40,10 @@ def test_the_consulate_csv_quotes_every_cell_and_no_split_of_it_starts_a_formula
             {"location": "Albergue Ficticio;-1+1", "source": "Acta ficticia,@cmd"})
     response = client.get("/api/v1/exports/nationality/GT.csv", headers=tokens.headers("admin"))
     assert response.status_code == 200
-    records = list(csv.reader(io.StringIO(response.text)))
+    text = response.text.removeprefix("\ufeff")  # the byte-order mark for Spanish Excel (docs/api.md)
+    records = list(csv.reader(io.StringIO(text)))
     # Every cell quoted: each field of the raw file starts and ends with a double quote.
-    raw_lines = response.text.split("\r\n")
+    raw_lines = text.split("\r\n")
     for line in filter(None, raw_lines):
         assert line.startswith('"') and line.endswith('"'), line
         assert len(re.findall(r'(?:^|,)"', line)) == len(records[0])

@@ -294,6 +294,7 @@ def test_exports_download_through_bot_exports_and_are_audited(
     r = admin.get("/console/exports/nationality.csv", params={"nationality": "GT", "incident": ""})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "Quiñónez Paredes" in r.text and "Ramírez" not in r.text
+    assert r.content.startswith(b"\xef\xbb\xbf")  # Spanish Excel reads the accents right
     r = admin.get("/console/exports/pfif.xml")
     assert r.status_code == 200 and "http://zesty.ca/pfif/1.4" in r.text
     events = _events(session_factory, "export")
