@@ -148,8 +148,10 @@ def test_a_worker_killed_mid_batch_repeats_no_sms_and_each_telegram_message_at_m
     # SMS: each row in doubt was looked up in Twilio's log: found there, it was recorded and not sent
     # again; not there (the kill came before the request left), it was sent. Never twice.
     assert Counter(m["body"] for m in fake_twilio.messages) == Counter(sms)
+    # Every row in doubt was settled one way or the other. (How many had reached Twilio at the kill
+    # depends on the machine's load; the lookup itself is tested in test_twilio_log.py.)
     found = second.count("outbox.in_doubt_found_sent")
-    assert found >= 1 and found + second.count("outbox.in_doubt_not_sent") == len(sms_in_flight)
+    assert found + second.count("outbox.in_doubt_not_sent") == len(sms_in_flight)
     # Telegram keeps no log: a row in flight may arrive twice, never more, and each repeat is counted.
     received = [m["text"] for m in fake_telegram.sent_messages]
     assert set(received) == set(telegram)
