@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.console import import_es  # noqa: F401 - the report in Spanish (the |es filter)
 from api.console.security import Admin, AdminForm, check_csrf, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep

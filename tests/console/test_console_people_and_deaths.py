@@ -38,7 +38,7 @@ def test_a_one_row_console_import_of_a_death_is_a_proposal_the_importer_cannot_c
     [confirm_url] = re.findall(r'action="(/console/import/[A-Za-z0-9_-]+/confirm)"', r.text)
     r = admin.post(confirm_url, data={"csrf_token": token})
     assert r.status_code == 200 and "Importación hecha" in r.text
-    assert re.search(r'id="proposals">1 ·', r.text) and "it is a proposal" in r.text
+    assert re.search(r'id="proposals">1 ·', r.text) and "es una propuesta" in r.text
     assert _status(session_factory, seed.person_id) == "hospitalized"  # no status without a second person
     with session_factory() as s:
         [pending] = status_review.list_pending(s, seed.person_id)

@@ -1,0 +1,49 @@
+"""The console shows the roster importer's report in Spanish (the importer speaks English to the
+command line): every reason and warning of a list full of mistakes is translated, none left in
+English. HTTP level, SQLite and PostgreSQL. All data FICTIONAL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from api.console.import_es import in_spanish
+from tests.console.conftest import page_csrf
+
+Client = Callable[[str | None], TestClient]
+
+MISTAKES = ("external_id,given_names,surnames,nationality,birth_date,age,status,source,verified_at,restricted,color\n"
+            "X-1,Ana,Prueba,Narnia,1990-13-45,,,,,,azul\n"
+            "X-2,,Sin Nombre,GT,31/02/1990,300,,,,,\n"
+            "X-3,Luis,Ficticio,GT,2999-01-01,treinta,vivo,,ayer,quizá,\n"
+            "X-3,Eva,Ficticia,HN,,40,hospitalizado,,,,\n"
+            "X-5,Ana,Inventada,SV,01/01/1980,,a salvo,Acta ficticia,2999-01-01T00:00:00Z,,\n")
+
+
+def test_every_reason_of_a_bad_list_is_in_spanish(make_client: Client) -> None:
+    admin = make_client("admin")
+    r = admin.post("/console/import", data={"csrf_token": page_csrf(admin, "/console/import"),
+                                            "incident": "Lista ficticia"},
+                   files={"file": ("errores.csv", MISTAKES.encode(), "text/csv")})
+    assert r.status_code == 422
+    reasons = re.findall(r'<td data-label="Motivo">([^<]*)</td>', r.text)
+    warnings = re.findall(r"<li>([^<]*)</li>", r.text[r.text.index("import-errors"):])
+    assert len(reasons) >= 9
+    english = re.compile(r"\b(the|is|not|unknown|must|needs|column|date|future|required|cannot|empty|years|line)\b")
+    assert [t for t in reasons + warnings if english.search(t)] == []
+    page = r.text.replace("&#39;", "'").replace("&#34;", '"')
+    for spanish in ("nacionalidad desconocida «Narnia»", "fecha imposible «1990-13-45»", "obligatorio: no puede estar vacío",
+                    "la edad 300 está fuera de rango", "estado desconocido «vivo»",
+                    "el estado «hospitalizado» necesita una fuente", "external_id repetido «X-3»",
+                    "«quizá» no es un valor sí/no", "la columna «color» no es una columna de la lista"):
+        assert spanish in page, spanish
+
+
+def test_an_unknown_sentence_is_shown_as_it_is() -> None:
+    assert in_spanish("something new from the importer") == "something new from the importer"
+    assert in_spanish("line 7: deceased is not recorded by an import: it is a proposal (proposal 3) that another "
+                      "person must confirm (console: the person's record; API: /api/v1/pending-status-reports)") == (
+        "línea 7: un fallecimiento no se registra al importar: es una propuesta (n.º 3) que otra persona debe "
+        "confirmar (en la consola, la ficha de la persona)")
