@@ -37,4 +37,5 @@ def dashboard(request: Request, me: Viewer, db: SessionDep) -> Response:
     data = repo.dashboard(db)
     peak = max([1, *data.inbound_per_hour, *data.outbound_per_hour])
     return render(request, "console/dashboard.html", {"d": data, "peak": peak, "spool": spool_state(request),
-                                                      "pending_deaths": alerts_repo.pending_deaths(db)})
+                                                      "pending_deaths": alerts_repo.pending_deaths(
+                                                          db, include_restricted=me.can("operator"))})

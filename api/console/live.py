@@ -29,7 +29,7 @@ CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 @router.get("/alerts")
 def alerts(me: Viewer, db: SessionDep) -> Response:
-    found = alerts_repo.console_alerts(db)
+    found = alerts_repo.console_alerts(db, include_restricted=me.can("operator"))
     mine = user_principal(me.user)
     pending = [{"id": p.id, "person_id": p.person_id,
                 "mine": p.proposed_by_user_id == me.user_id or p.proposer == mine} for p in found.pending_deaths]

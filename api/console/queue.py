@@ -45,7 +45,7 @@ def _context(request: Request, db: Session, me: Operator) -> dict[str, object]:
         "q": q,
         "views": VIEW_LABELS,
         "rows_src": "/console/queue/rows?" + urlencode({"vista": vista, **({"q": q} if q else {})}),
-        "pending_deaths": alerts_repo.pending_deaths(db),
+        "pending_deaths": alerts_repo.pending_deaths(db, include_restricted=me.can("operator")),
         "contacts": repo.contacts(db, cases),
         "assignees": repo.usernames(db, {c.assignee_id for c in cases if c.assignee_id is not None}),
     }

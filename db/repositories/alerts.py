@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Case, PendingStatusReport
+from db.models import Case, PendingStatusReport, Person
 
 
 @dataclass(frozen=True)
@@ -30,18 +30,23 @@ class Alerts:
     pending_deaths: list[PendingDeath]  # oldest first
 
 
-def console_alerts(session: Session, limit: int = 10) -> Alerts:
+def console_alerts(session: Session, *, include_restricted: bool, limit: int = 10) -> Alerts:
     urgent = (Case.priority == "urgent", Case.status != "resolved")
     count = int(session.scalar(select(func.count()).select_from(Case).where(*urgent)) or 0)
     unassigned = int(session.scalar(select(func.count()).select_from(Case)
                                     .where(*urgent, Case.assignee_id.is_(None))) or 0)
     newest = [(int(i), str(r)) for i, r in session.execute(
         select(Case.id, Case.reference).where(*urgent).order_by(Case.id.desc()).limit(limit)).all()]
-    return Alerts(count, unassigned, newest, pending_deaths(session))
+    return Alerts(count, unassigned, newest, pending_deaths(session, include_restricted=include_restricted))
 
 
-def pending_deaths(session: Session) -> list[PendingDeath]:
-    rows = session.scalars(select(PendingStatusReport).where(PendingStatusReport.decision.is_(None),
-                                                             PendingStatusReport.status == "deceased")
-                           .order_by(PendingStatusReport.id))
+def pending_deaths(session: Session, *, include_restricted: bool) -> list[PendingDeath]:
+    """Undecided death proposals, oldest first. A viewer never learns a restricted record's status,
+    proposed ones included: without ``include_restricted`` those are left out."""
+    stmt = (select(PendingStatusReport).where(PendingStatusReport.decision.is_(None),
+                                              PendingStatusReport.status == "deceased")
+            .order_by(PendingStatusReport.id))
+    if not include_restricted:
+        stmt = stmt.where(PendingStatusReport.person_id.in_(select(Person.id).where(Person.restricted.is_(False))))
+    rows = session.scalars(stmt)
     return [PendingDeath(p.id, p.person_id, p.proposed_by_user_id, p.proposer, p.created_at) for p in rows]

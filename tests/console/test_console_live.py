@@ -85,3 +85,21 @@ def test_an_ended_session_gets_the_login_redirect_not_stale_data(
         assert r.status_code == 303 and r.headers["location"].startswith("/console/login"), path
     with session_factory() as s:
         assert s.get(Case, seed.case_id) is not None
+
+
+def test_a_viewer_is_not_told_of_a_proposed_death_on_a_restricted_record(
+    make_client: Client, seed: Seed, accounts: dict[str, int], session_factory: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    with session_factory.begin() as s:
+        person, olga_user = s.get(Person, seed.other_id), s.get(User, accounts["operator"])
+        assert person is not None and olga_user is not None
+        person.restricted = True
+        status_review.propose_status(s, person, NewReport("deceased", None, "Acta ficticia 9"), settings,
+                                     user=olga_user)
+    vera, otto = make_client("viewer"), make_client("operator2")
+    assert vera.get("/console/alerts").json()["pending_deaths"] == 0
+    assert otto.get("/console/alerts").json()["pending_deaths"] == 1
+    assert f"registro n.º {seed.other_id}" not in vera.get("/console/dashboard").text
+    assert 'id="queue-pending-deaths"' not in vera.get("/console/queue").text
+    assert 'id="queue-pending-deaths"' in otto.get("/console/queue").text
