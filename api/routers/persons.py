@@ -273,10 +273,10 @@ def _conflict(current_version: int) -> JSONResponse:
         **error_responses(
             *BODY_ERRORS, 404, 409,
             e409="the status version moved on since the client read it (`current_version`; `expected_version` "
-                 "and `If-Match` naming two versions count as that), or a proposal for this person is already "
-                 "pending",
+                 "and `If-Match` naming two versions count as that), a proposal for this person is already "
+                 "pending, or `verified_at` is later than the server's clock",
             e422="invalid input (`errors`): a status other than `unconfirmed` without its `source`, a "
-                 "`verified_at` in the future, a malformed `If-Match`..."),
+                 "malformed `If-Match`..."),
     },
 )
 def create_status_report(
@@ -294,6 +294,10 @@ def create_status_report(
     becomes a proposal for a second person (202). Operator, admin or reporter."""
     versions = _expected_versions(body.expected_version, if_match)
     person = _person_or_404(session, person_id)
+    if body.verified_in_the_future():
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=(
+            "verified_at is later than this server's clock (5 minutes of skew allowed): "
+            "a report is verified in the past; check the sender's clock and time zone"))
     if len(versions) > 1:
         return _conflict(person.status_version)
     expected = next(iter(versions), None)
