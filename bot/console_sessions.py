@@ -62,9 +62,12 @@ def start(session: Session, user_id: int, stage: str, settings: Settings, now: d
     return Started(sid, row)
 
 
-def find(session: Session, sid: str | None, settings: Settings, now: datetime | None = None) -> OperatorSession | None:
+def find(session: Session, sid: str | None, settings: Settings, now: datetime | None = None, *,
+         activity: bool = True) -> OperatorSession | None:
     """The live session for ``sid``, touched; None if unknown, ended, idle too long or expired (an
-    idle or expired one is ended here, so it stays ended)."""
+    idle or expired one is ended here, so it stays ended). ``activity=False`` is a page's own
+    background refresh: it is answered but does not count as the operator being there, or an open
+    tab would keep a walked-away session alive for ever."""
     if not sid or not SID_PATTERN.match(sid):
         return None
     row = session.get(OperatorSession, _key(sid))
@@ -75,7 +78,7 @@ def find(session: Session, sid: str | None, settings: Settings, now: datetime | 
     if row.expires_at <= now or now - row.last_seen_at > idle:
         end(row, "expired" if row.expires_at <= now else "idle", now)
         return None
-    if now - row.last_seen_at > TOUCH_EVERY:
+    if activity and now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
     return row
 

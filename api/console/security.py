@@ -133,11 +133,22 @@ def session_of(request: Request) -> ConsoleSession:
     return found
 
 
+# Sent by the console's own scripts (static/alerts.js, static/console.js) on their timed refreshes.
+BACKGROUND_HEADER = "X-Console-Refresh"
+
+
+def is_background_refresh(request: Request) -> bool:
+    """A page refreshing itself on a timer, not the operator acting (the idle timeout ignores it).
+    Sending the header can only shorten a session, so trusting it costs nothing."""
+    return request.headers.get(BACKGROUND_HEADER) == "1"
+
+
 def server_session(request: Request, db: Any, stages: tuple[str, ...]) -> OperatorSession | None:
     """The live server-side session behind the cookie, if it is at one of ``stages``."""
     console_session = session_of(request)
     if console_session.row is None:
-        console_session.row = console_sessions.find(db, console_session.sid, request.app.state.settings)
+        console_session.row = console_sessions.find(db, console_session.sid, request.app.state.settings,
+                                                    activity=not is_background_refresh(request))
         if console_session.row is None:
             db.commit()  # a session found idle or expired was just ended: it stays ended
     row = console_session.row

@@ -110,6 +110,28 @@ def test_a_recent_request_keeps_the_session_alive(make_client: Client, session_f
     assert utcnow() - seen < timedelta(minutes=1)
 
 
+def test_the_pages_own_refreshes_do_not_keep_a_walked_away_session_alive(
+        make_client: Client, session_factory: sessionmaker[Session], accounts: dict[str, int]) -> None:
+    """An open tab polls the alerts and the transcript for ever; only the operator's own requests
+    are activity (the scripts mark their refreshes with X-Console-Refresh: 1)."""
+    olga = make_client("operator")
+    refresh = {"X-Console-Refresh": "1", "Accept": "application/json"}
+    with session_factory.begin() as s:
+        s.execute(update(OperatorSession).values(last_seen_at=utcnow() - timedelta(minutes=29)))
+    for _ in range(3):
+        assert olga.get("/console/alerts", headers=refresh, follow_redirects=False).status_code == 200
+    with session_factory() as s:
+        seen = s.scalars(select(OperatorSession.last_seen_at)).one()
+    assert utcnow() - seen > timedelta(minutes=28)  # answered, but not counted as the operator
+    with session_factory.begin() as s:
+        s.execute(update(OperatorSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+    ended = olga.get("/console/alerts", headers=refresh, follow_redirects=False)
+    assert ended.status_code == 303 and ended.headers["location"].startswith("/console/login")
+    assert not _opens(olga)
+    with session_factory() as s:
+        assert s.scalars(select(OperatorSession.ended_reason)).one() == "idle"
+
+
 # --- the users page and the commands ----------------------------------------------------------------
 
 

@@ -169,6 +169,15 @@ def test_an_urgent_case_announces_itself_and_the_case_page_updates_live(
     olga.locator(f"#queue-rows a:has-text('{case.reference}')").wait_for()
     assert RELATIVE not in olga.content()
 
+    # The page's own refreshes (alerts every 5 s, the queue every 4 s) are not the operator: an open
+    # tab left alone must still reach the idle timeout.
+    with factory.begin() as s:
+        s.execute(update(OperatorSession).values(last_seen_at=utcnow() - timedelta(minutes=29)))
+    time.sleep(11)
+    with factory() as s:
+        seen = list(s.scalars(select(OperatorSession.last_seen_at).where(OperatorSession.ended_at.is_(None))))
+    assert seen and all(utcnow() - t > timedelta(minutes=28) for t in seen), seen
+
     # The session ends (idle too long): the page says so instead of showing stale rows.
     with factory.begin() as s:
         s.execute(update(OperatorSession).values(last_seen_at=utcnow() - timedelta(hours=2)))

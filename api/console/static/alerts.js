@@ -108,7 +108,7 @@
   }
 
   function poll() {
-    fetch("/console/alerts", { credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json" } })
+    fetch("/console/alerts", { credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json", "X-Console-Refresh": "1" } })
       .then(function (r) {
         if (r.type === "opaqueredirect" || r.status === 401 || r.redirected) { ended(); return null; }
         return r.ok ? r.json() : null;

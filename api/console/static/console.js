@@ -10,7 +10,7 @@
     var src = el.getAttribute("data-src");
     function refresh() {
       if (stopped) { return; }
-      fetch(src, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "text/html" } })
+      fetch(src, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "text/html", "X-Console-Refresh": "1" } })
         .then(function (r) {
           if (r.type === "opaqueredirect" || r.redirected || !r.ok) { return null; }  // alerts.js tells why
           return r.text().then(function (html) { apply(html, r.headers); });
