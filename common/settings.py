@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     twilio_phone_number: str | None = None
     twilio_api_base_url: str = "https://api.twilio.com"
     twilio_messages_per_second: float = 1.0
+    # WhatsApp (SPEC 6): free text only within this many hours of the relative's last message;
+    # outside it the outbox holds the text and sends this approved neutral template (its ContentSid)
+    # instead (bot/whatsapp_window.py). Unset: held texts wait for the relative to write, unannounced.
+    twilio_whatsapp_template_sid: str | None = Field(default=None, pattern=r"^HX[0-9a-fA-F]{32}$")
+    whatsapp_window_hours: float = Field(default=24.0, gt=0)
 
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
@@ -97,6 +102,12 @@ class Settings(BaseSettings):
         if name not in HOTLINE_ENVS:
             raise ValueError(f"HOTLINE_ENV must be one of {', '.join(HOTLINE_ENVS)} (got {value!r})")
         return name
+
+    @field_validator("twilio_whatsapp_template_sid", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # An empty line in .env means "not configured", not a malformed ContentSid.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

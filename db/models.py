@@ -62,7 +62,8 @@ CASE_REASONS = (
     "other",
 )
 CHANNELS = ("telegram", "sms", "whatsapp", "local", "voice")  # voice: the voice line (bot/voice)
-OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "dead", "cancelled")
+# held: WhatsApp text kept until the relative writes again (their 24-hour window is closed).
+OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "dead", "cancelled", "held")
 
 
 
@@ -506,6 +507,8 @@ class OutboundMessage(Base):
     ``queued`` (claimed or not: ``claimed_by``/``claimed_until`` is a worker's lease) -> ``sending``
     (the worker confirmed it still owns the row and the provider call may have started) -> ``sent``
     (then ``delivered``/``failed`` by callback), or back to ``queued`` to retry, ``dead``, ``cancelled``.
+    A WhatsApp row outside the relative's window goes ``held`` instead, and back to ``queued`` when
+    they write again (bot/whatsapp_window.py).
     """
 
     __tablename__ = "outbound_messages"
@@ -539,6 +542,12 @@ class OutboundMessage(Base):
     # Sends made although an earlier one may have reached the provider (its worker died mid-call and
     # the provider keeps no log to check): at most one per row.
     repeats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The answers the message offers to tap (bot/engine/choices.py, as JSON): Telegram shows them as
+    # a reply keyboard, other channels send the text alone.
+    choices: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A WhatsApp template row (kind "template"): the ContentVariables it is sent with; ``text`` is
+    # then only what the template says, for the transcript.
+    template_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class OutboxRateLimit(Base):
