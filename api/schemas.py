@@ -302,6 +302,24 @@ class StatusHistory(BaseModel):
 # --- cases ---------------------------------------------------------------------------------------
 
 
+class WhatsAppWindowOut(BaseModel):
+    """WhatsApp's 24-hour window of the case's conversation (docs/channels.md): outside it the
+    outbox holds every message, announces them with one neutral template, and sends them when the
+    relative writes again."""
+
+    open: bool = Field(description="free text goes out now; false: anything sent is held")
+    last_inbound_at: datetime | None = Field(description="when the relative last wrote on WhatsApp")
+    closes_at: datetime | None = Field(description="when the window closes, or closed (last_inbound_at + "
+                                       "WHATSAPP_WINDOW_HOURS); null when the relative never wrote")
+    held: int = Field(ge=0, description="messages held until the relative writes again")
+    oldest_held_at: datetime | None = Field(description="when the oldest held message was queued")
+    template_configured: bool = Field(description="TWILIO_WHATSAPP_TEMPLATE_SID is set; false: held messages "
+                                      "are not announced to the relative")
+    template_status: str | None = Field(description="the outbox status of the latest template sent to the "
+                                        "relative (queued, sent, delivered, failed, cancelled...)")
+    template_at: datetime | None = Field(description="when that template was queued")
+
+
 class CaseOut(BaseModel):
     id: int
     reference: str = Field(description="the code shown to the relative, e.g. JRZ-4F7K")
@@ -318,6 +336,9 @@ class CaseOut(BaseModel):
     next_followup_at: datetime | None
     resolved_at: datetime | None
     resolution: str | None
+    whatsapp: WhatsAppWindowOut | None = Field(default=None, description=(
+        "the WhatsApp window of the case's conversation, in GET /api/v1/cases/{case_id} when it is a "
+        "WhatsApp conversation; null otherwise (and in lists)"))
 
 
 class CasePage(Page):
@@ -426,6 +447,20 @@ class PendingStatusReportOut(BaseModel):
 
 class PendingList(BaseModel):
     items: list[PendingStatusReportOut]
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: Annotated[int, Field(ge=1, le=MAX_ID, description="the colleague: an active operator or admin")]
+
+
+class TakeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    take_over: bool = Field(False, description=(
+        "take the case from the colleague who holds it (audited as `case_taken_over`; they are told); "
+        "without it, a case someone else holds is a 409 naming them"))
 
 
 class NoteIn(BaseModel):

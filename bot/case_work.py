@@ -48,13 +48,15 @@ def notify(session: Session, user_id: int, text: str, case_id: int | None = None
     session.add(ConsoleNotice(user_id=user_id, case_id=case_id, text=text[:500], created_at=utcnow()))
 
 
-def take(session: Session, case: Case, user: User, *, take_over: bool = False) -> None:
+def take(session: Session, case: Case, user: User, *, take_over: bool = False, actor: str | None = None) -> None:
+    """``user`` holds the case from now on. ``actor`` names who acted in the audit when it is not the
+    user's console session (their API token)."""
     if case.status == "resolved":
         raise CaseWorkError("El caso está cerrado: reábralo antes de tomarlo.")
     holder = holder_of(session, case)
     if holder is not None and holder.id != user.id and holder.active and not take_over:
         raise HeldByOther(holder.username)
-    actor = f"user:{user.username}"
+    actor = actor or f"user:{user.username}"
     if holder is not None and holder.id != user.id:
         session.add(AuditEvent(actor=actor, action="case_taken_over", subject_type="case", subject_id=str(case.id),
                                details={"from": holder.username, "to": user.username}))
@@ -68,8 +70,11 @@ def take(session: Session, case: Case, user: User, *, take_over: bool = False) -
         case.status = "in_progress"
 
 
-def assign(session: Session, case: Case, colleague: User, *, by: User) -> None:
-    """Give the case to ``colleague`` (an active operator or admin); both holders are told."""
+def assign(session: Session, case: Case, colleague: User, *, by: User | None, actor: str | None = None,
+           by_label: str | None = None) -> None:
+    """Give the case to ``colleague`` (an active operator or admin); both holders are told. ``by`` is
+    the user who assigns; an integration's token has none: then ``actor`` (the audit's) and
+    ``by_label`` (the notices' words) say who."""
     if case.status == "resolved":
         raise CaseWorkError("El caso está cerrado: reábralo antes de asignarlo.")
     if not colleague.active or colleague.role not in ("operator", "admin"):
@@ -77,13 +82,15 @@ def assign(session: Session, case: Case, colleague: User, *, by: User) -> None:
     holder = holder_of(session, case)
     if holder is not None and holder.id == colleague.id:
         raise CaseWorkError(f"El caso ya está asignado a {colleague.username}.")
-    session.add(AuditEvent(actor=f"user:{by.username}", action="case_assigned", subject_type="case",
+    by_id = by.id if by is not None else None
+    who = by.username if by is not None else (by_label or "La integración")
+    session.add(AuditEvent(actor=actor or f"user:{who}", action="case_assigned", subject_type="case",
                            subject_id=str(case.id),
                            details={"from": holder.username if holder else None, "to": colleague.username}))
-    if colleague.id != by.id:
-        notify(session, colleague.id, f"{by.username} le asignó el caso {case.reference}.", case.id)
-    if holder is not None and holder.id not in (by.id, colleague.id):
-        notify(session, holder.id, f"{by.username} asignó a {colleague.username} el caso {case.reference}, que "
+    if colleague.id != by_id:
+        notify(session, colleague.id, f"{who} le asignó el caso {case.reference}.", case.id)
+    if holder is not None and holder.id not in (by_id, colleague.id):
+        notify(session, holder.id, f"{who} asignó a {colleague.username} el caso {case.reference}, que "
                                    "usted tenía asignado.", case.id)
     case.assignee_id = colleague.id
     if case.status == "open":

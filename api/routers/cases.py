@@ -2,11 +2,14 @@
 link the case to a record (the bot's policy then answers, or says why not), record that a death
 notification was made by phone, resolve. The console calls the same services (bot/operators.py).
 
-Taking a case (assigning it to oneself) is a console action: an API token is not an operator account.
+Who works a case: a token of a console user takes it (from a colleague only deliberately, with
+``take_over``) and anyone with an operator token assigns it to a colleague or reopens it, as the
+console does (bot/case_work.py). An integration's token holds no case: it assigns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
 from api.routers.params import CaseId, Limit, NoControlChars, Offset
 from api.schemas import (
+    AssignIn,
     CaseOut,
     CasePage,
     CasePriority,
@@ -24,11 +28,14 @@ from api.schemas import (
     NoteIn,
     ReplyIn,
     ReplyQueued,
+    TakeIn,
+    WhatsAppWindowOut,
     error_responses,
 )
+from bot import case_work, operators
 from bot import cases as case_service
-from bot import operators
-from db.models import Case, Person
+from bot.whatsapp_window import WindowRules, window_state
+from db.models import ApiToken, Case, Person, User
 from db.repositories import case_search, cases
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=error_responses(401, 403, 422))
@@ -86,11 +93,15 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=error_responses(404))
-def get_case(case_id: CaseId, session: SessionDep, _: ViewerToken) -> CaseOut:
-    """One case. Viewer or more."""
+def get_case(case_id: CaseId, session: SessionDep, settings: SettingsDep, _: ViewerToken) -> CaseOut:
+    """One case, with its WhatsApp window when the relative writes on WhatsApp. Viewer or more."""
     found = _case_or_404(session, case_id)
     names = cases.assignee_names(session, [found])
-    return case_out(found, names.get(found.assignee_id) if found.assignee_id else None)
+    out = case_out(found, names.get(found.assignee_id) if found.assignee_id else None)
+    state = window_state(session, found.conversation, WindowRules.from_settings(settings)) if found.conversation else None
+    if state is not None:
+        out.whatsapp = WhatsAppWindowOut(**dataclasses.asdict(state))
+    return out
 
 
 @router.post(
@@ -158,6 +169,75 @@ def resolve_case(case_id: CaseId, body: NoteIn, session: SessionDep, token: Oper
     try:
         operators.resolve_case(session, found, actor=actor_of(token), note=body.note)
     except operators.OperatorError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    session.commit()
+    return _case_out(session, found)
+
+
+def _locked_case_or_404(session: Session, case_id: int) -> Case:
+    """The case, locked for this transaction: two operators acting at once are serialised."""
+    found = session.get(Case, case_id, with_for_update=True)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no case with id {case_id}")
+    return found
+
+
+def _token_user(session: Session, token: ApiToken) -> User | None:
+    user = session.get(User, token.user_id) if token.user_id is not None else None
+    return user if user is not None and user.active else None
+
+
+@router.post("/cases/{case_id}/take", response_model=CaseOut, responses=error_responses(
+    400, 404, 409, 413, e409="the case is resolved, another operator holds it (`detail` names them; send "
+    "`take_over`), or the token belongs to an integration, which holds no case (assign instead)"))
+def take_case(case_id: CaseId, body: TakeIn, session: SessionDep, token: OperatorToken) -> CaseOut:
+    """Take the case: the token's user holds it from now on. Operator or admin, a console user's token."""
+    found = _locked_case_or_404(session, case_id)
+    user = _token_user(session, token)
+    if user is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=(
+            "this token belongs to an integration, not to a console user: it cannot hold a case; "
+            "assign it to a colleague with POST /api/v1/cases/{id}/assign"))
+    try:
+        case_work.take(session, found, user, take_over=body.take_over, actor=actor_of(token))
+    except case_work.CaseWorkError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    session.commit()
+    return _case_out(session, found)
+
+
+@router.post("/cases/{case_id}/assign", response_model=CaseOut, responses=error_responses(
+    400, 404, 409, 413, e404="no such case, or no such user",
+    e409="the case is resolved, already assigned to that colleague, or the colleague is not an active "
+    "operator or admin"))
+def assign_case(case_id: CaseId, body: AssignIn, session: SessionDep, token: OperatorToken) -> CaseOut:
+    """Assign the case to a colleague; they are told on the console, and so is the previous holder.
+    Operator or admin."""
+    found = _locked_case_or_404(session, case_id)
+    colleague = session.get(User, body.user_id)
+    if colleague is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user with id {body.user_id}")
+    by = _token_user(session, token)
+    label = None if by is not None else f"La integración «{token.integration or token.name}»"
+    try:
+        case_work.assign(session, found, colleague, by=by, actor=actor_of(token), by_label=label)
+    except case_work.CaseWorkError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    session.commit()
+    return _case_out(session, found)
+
+
+@router.post("/cases/{case_id}/reopen", response_model=CaseOut, responses=error_responses(
+    400, 404, 409, 413, e409="the case is not resolved"))
+def reopen_case(case_id: CaseId, body: NoteIn, session: SessionDep, settings: SettingsDep,
+                token: OperatorToken) -> CaseOut:
+    """Reopen a resolved case with the reason (audited); the relative hears from us again if nobody
+    writes. Operator or admin."""
+    found = _locked_case_or_404(session, case_id)
+    try:
+        case_work.reopen(session, found, actor=actor_of(token), note=body.note,
+                         followup_interval_hours=settings.followup_interval_hours)
+    except case_work.CaseWorkError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     session.commit()
     return _case_out(session, found)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from bot.auth import ROLE_RANK, create_token
+from bot.auth import ROLE_RANK, create_token, create_user
 from bot.status_review import propose_status
 from common.settings import Settings
 from db.base import utcnow
@@ -49,6 +49,21 @@ class Ctx:
             s.add(case)
             s.flush()
             return case.id
+
+    def resolved_case(self) -> int:
+        case_id = self.fresh_case()
+        with self.factory.begin() as s:
+            case = s.get(Case, case_id)
+            assert case is not None
+            case.status, case.resolution, case.resolved_at = "resolved", "Cerrado (prueba).", utcnow()
+        return case_id
+
+    def colleague(self) -> int:
+        """A new active operator account (fictional) to assign a case to."""
+        with self.factory.begin() as s:
+            user = create_user(s, f"colega.{next(self.serial)}", "operator", "contraseña ficticia de prueba 2024",
+                               actor="test")
+            return user.id
 
     def fresh_proposal(self) -> int:
         """A pending ``deceased`` proposal by another token, about a new fictional person."""
@@ -118,6 +133,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "url": f"/api/v1/cases/{c.fresh_case('death_notification')}/death-notification",
             "json": {"note": "Llamada ficticia de prueba a la familia."},
         },
+    ),
+    # The matrix's tokens belong to integrations: they assign, and hold no case themselves (409).
+    ("POST", "/api/v1/cases/{case_id}/take"): Entry(
+        "operator", 409, lambda c: {"url": f"/api/v1/cases/{c.fresh_case()}/take", "json": {}},
+    ),
+    ("POST", "/api/v1/cases/{case_id}/assign"): Entry(
+        "operator", 200,
+        lambda c: {"url": f"/api/v1/cases/{c.fresh_case()}/assign", "json": {"user_id": c.colleague()}},
+    ),
+    ("POST", "/api/v1/cases/{case_id}/reopen"): Entry(
+        "operator", 200,
+        lambda c: {"url": f"/api/v1/cases/{c.resolved_case()}/reopen", "json": {"note": "Reabierto (prueba)."}},
     ),
     ("POST", "/api/v1/cases/{case_id}/resolve"): Entry(
         "operator",

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import AuditEvent, Case, Conversation, OutboundMessage
+from bot.auth import create_token, create_user
+from db.models import AuditEvent, Case, ConsoleNotice, Conversation, OutboundMessage
 from tests.api.conftest import CaseSeed, Roster, Tokens
 
 
@@ -102,3 +103,79 @@ def test_a_death_notification_case_takes_no_reply_until_the_call_is_recorded(
     assert actions == ["death_notification_recorded", "operator_reply", "case_resolved"]
     again = client.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "x"}, headers=op)
     assert again.status_code == 409
+
+
+# --- who works a case: take, assign, reopen (issue 12) ------------------------------------------------
+
+PASSWORD = "contraseña ficticia de prueba 2024"
+
+
+def _user_token(factory: sessionmaker[Session], username: str, role: str = "operator") -> tuple[int, dict[str, str]]:
+    with factory.begin() as s:
+        user = create_user(s, username, role, PASSWORD, actor="test")
+        _, secret = create_token(s, f"{username}'s token", role, actor="test", user=user)
+        s.flush()
+        return user.id, {"Authorization": f"Bearer {secret}"}
+
+
+def test_a_users_token_takes_a_case_and_a_colleague_only_takes_it_over_deliberately(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    case_id = _case(session_factory)
+    olga_id, olga = _user_token(session_factory, "olga.ficticia")
+    otto_id, otto = _user_token(session_factory, "otto.ficticio")
+    taken = client.post(f"/api/v1/cases/{case_id}/take", json={}, headers=olga)
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["assignee_id"] == olga_id and taken.json()["status"] == "in_progress"
+    refused = client.post(f"/api/v1/cases/{case_id}/take", json={}, headers=otto)
+    assert refused.status_code == 409 and "olga.ficticia" in refused.json()["detail"]
+    over = client.post(f"/api/v1/cases/{case_id}/take", json={"take_over": True}, headers=otto)
+    assert over.status_code == 200 and over.json()["assignee_id"] == otto_id
+    with session_factory() as s:
+        actions = [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "case",
+                                                                        AuditEvent.subject_id == str(case_id))
+                                               .order_by(AuditEvent.id))]
+        assert actions == ["case_taken", "case_taken_over"]
+        [notice] = s.scalars(select(ConsoleNotice).where(ConsoleNotice.user_id == olga_id)).all()
+        assert "otto.ficticio" in notice.text
+
+
+def test_an_integration_assigns_and_cannot_hold_a_case(
+    client: TestClient, tokens: Tokens, session_factory: sessionmaker[Session]
+) -> None:
+    case_id = _case(session_factory)
+    olga_id, _ = _user_token(session_factory, "olga.ficticia")
+    op = tokens.headers("operator")  # an integration's token
+    assert client.post(f"/api/v1/cases/{case_id}/take", json={}, headers=op).status_code == 409
+    assigned = client.post(f"/api/v1/cases/{case_id}/assign", json={"user_id": olga_id}, headers=op)
+    assert assigned.status_code == 200 and assigned.json()["assignee_id"] == olga_id
+    assert client.post(f"/api/v1/cases/{case_id}/assign", json={"user_id": olga_id}, headers=op).status_code == 409
+    assert client.post(f"/api/v1/cases/{case_id}/assign", json={"user_id": 999999}, headers=op).status_code == 404
+    viewer_id, _ = _user_token(session_factory, "vera.ficticia", role="viewer")
+    assert client.post(f"/api/v1/cases/{case_id}/assign", json={"user_id": viewer_id}, headers=op).status_code == 409
+    assert client.post(f"/api/v1/cases/{case_id}/assign", json={"user_id": olga_id},
+                       headers=tokens.headers("viewer")).status_code == 403
+    with session_factory() as s:
+        [event] = s.scalars(select(AuditEvent).where(AuditEvent.action == "case_assigned")).all()
+        assert event.actor == f"token:{tokens.ids['operator']}" and event.details["to"] == "olga.ficticia"
+        [notice] = s.scalars(select(ConsoleNotice).where(ConsoleNotice.user_id == olga_id)).all()
+        assert "le asignó" in notice.text
+
+
+def test_a_resolved_case_is_reopened_with_its_reason(
+    client: TestClient, tokens: Tokens, session_factory: sessionmaker[Session]
+) -> None:
+    op = tokens.headers("operator")
+    case_id = _case(session_factory)
+    assert client.post(f"/api/v1/cases/{case_id}/reopen", json={"note": "x"}, headers=op).status_code == 409
+    assert client.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "resuelto (ficticio)"},
+                       headers=op).status_code == 200
+    assert client.post(f"/api/v1/cases/{case_id}/reopen", json={"note": "  "}, headers=op).status_code == 422
+    reopened = client.post(f"/api/v1/cases/{case_id}/reopen", json={"note": "la familia volvió a escribir"},
+                           headers=op)
+    assert reopened.status_code == 200, reopened.text
+    body = reopened.json()
+    assert body["status"] == "open" and body["resolved_at"] is None and body["next_followup_at"] is not None
+    with session_factory() as s:
+        [event] = s.scalars(select(AuditEvent).where(AuditEvent.action == "case_reopened")).all()
+        assert event.details["note"] == "la familia volvió a escribir" and event.details["previous_resolution"]
