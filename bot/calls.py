@@ -1,8 +1,10 @@
 """Calling a relative through the hotline's own number (SPEC 6, "Calls from the console").
 
 Twilio rings the operator's phone first (the parent leg, created with ``client.calls.create``);
-when the operator answers, Twilio asks us what to do (``answer_twiml``) and we say one short line
-and ``<Dial callerId=HOTLINE>`` the relative (the child leg). Each side sees only the hotline's
+when the operator's phone answers, Twilio asks us what to do (``answer_twiml``): the operator must
+press 1 (``confirm_twiml``), so that a voicemail or an answering machine that picks up is never put
+through to a family that may be about to hear of a death. Then one short line and
+``<Dial callerId=HOTLINE>`` the relative (the child leg). Each side sees only the hotline's
 number: the relative's number goes from the database to Twilio and nowhere else (never to the
 console, never to the operator's phone, never to a log), the operator's number never reaches the
 relative. Both legs report their progress to signed status callbacks (api/routers/webhooks_calls.py),
@@ -26,7 +28,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from bot.auth import AccountError, normalise_phone
 from common.logging import get_logger
@@ -41,6 +43,7 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 FINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 LEG_STATUSES = frozenset({"queued", "initiated", "ringing", "in-progress", "answered", *FINAL})
 RING_SECONDS = 30  # how long each phone rings before Twilio gives up
+CONFIRM_SECONDS = 8  # how long the operator has to press 1 once their phone answered
 LANGUAGE, VOICE = "es-MX", "Polly.Mia"
 
 # What the operator reads about a call (console and API ``outcome_text``).
@@ -54,7 +57,7 @@ OUTCOMES = {
     "operator_busy": "Su teléfono estaba ocupado",
     "operator_failed": "No se pudo llamar a su teléfono",
     "operator_canceled": "La llamada se canceló",
-    "operator_hung_up": "Usted colgó antes de que se llamara a la familia",
+    "operator_hung_up": "Nadie pulsó 1 en su teléfono (buzón de voz, o colgó): no se llamó a la familia",
     "not_placed": "Twilio no aceptó la llamada",
 }
 LEG_LABELS = {"placing": "preparando", "queued": "en cola", "initiated": "iniciada", "ringing": "sonando",
@@ -70,7 +73,8 @@ class CallRefused(Exception):
 class CallUrls:
     """Where Twilio reaches us about one call (absolute, under HOTLINE_PUBLIC_URL: what it signs)."""
 
-    answer: str  # the operator answered: what to say and whom to dial
+    answer: str  # the operator's phone answered: press 1 to go on
+    confirm: str  # the operator pressed a key: whom to dial
     status: str  # the operator's leg progressed
     leg: str  # the relative's leg progressed (<Number statusCallback>)
     dial: str  # the <Dial> ended (its action)
@@ -78,8 +82,8 @@ class CallUrls:
 
 def call_urls(settings: Settings, call_id: int) -> CallUrls:
     base = f"{settings.hotline_public_url.rstrip('/')}/webhooks/twilio/calls/{call_id}"
-    return CallUrls(answer=f"{base}?event=answer", status=f"{base}?event=status", leg=f"{base}?event=leg",
-                    dial=f"{base}?event=dial")
+    return CallUrls(answer=f"{base}?event=answer", confirm=f"{base}?event=confirm", status=f"{base}?event=status",
+                    leg=f"{base}?event=leg", dial=f"{base}?event=dial")
 
 
 # --- numbers -------------------------------------------------------------------------------------
@@ -223,16 +227,51 @@ def _spelled(reference: str) -> str:
     return ", ".join(" ".join(part) for part in reference.split("-"))
 
 
-def answer_twiml(session: Session, call: CaseCall, urls: CallUrls, hotline_number: str) -> str:
-    """What the operator hears on answering, then the relative dialled with the hotline's number."""
+def _callable(session: Session, call: CaseCall) -> tuple[Case, str] | None:
     case = session.get(Case, call.case_id)
     number = relative_number(session, case) if case is not None else None
-    response = VoiceResponse()
     if case is None or number is None or case.status == "resolved":
-        response.say("La llamada ya no es posible: el caso no tiene número o está cerrado.", language=LANGUAGE,
-                     voice=VOICE)
+        return None
+    return case, number
+
+
+def _not_possible() -> str:
+    response = VoiceResponse()
+    response.say("La llamada ya no es posible: el caso no tiene número o está cerrado.", language=LANGUAGE,
+                 voice=VOICE)
+    response.hangup()
+    return str(response)
+
+
+def answer_twiml(session: Session, call: CaseCall, urls: CallUrls) -> str:
+    """What the operator's phone hears on answering: press 1. Nothing about the case or the family
+    is said before a person pressed it (a voicemail would keep it); silence ends the call."""
+    if _callable(session, call) is None:
+        return _not_possible()
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, action=urls.confirm, method="POST", timeout=CONFIRM_SECONDS,
+                    action_on_empty_result=False)
+    gather.say("Línea de información para familiares. Para comunicarse con una familia, pulse 1.",
+               language=LANGUAGE, voice=VOICE)
+    response.append(gather)
+    response.say("No se pulsó 1: no se llamó a la familia.", language=LANGUAGE, voice=VOICE)
+    response.hangup()
+    return str(response)
+
+
+def confirm_twiml(session: Session, call: CaseCall, urls: CallUrls, hotline_number: str, digits: str) -> str:
+    """The operator pressed ``digits``: on 1, one short line and the relative dialled with the
+    hotline's number; anything else ends the call without dialling."""
+    found = _callable(session, call)
+    if found is None:
+        return _not_possible()
+    if digits != "1":
+        response = VoiceResponse()
+        response.say("No se llamó a la familia. Puede volver a llamar desde el caso.", language=LANGUAGE, voice=VOICE)
         response.hangup()
         return str(response)
+    case, number = found
+    response = VoiceResponse()
     response.say(f"Línea de información para familiares. Le comunicamos con la familia del caso "
                  f"{_spelled(case.reference)}. Espere en la línea.", language=LANGUAGE, voice=VOICE)
     dial = Dial(caller_id=hotline_number, action=urls.dial, method="POST", timeout=RING_SECONDS,

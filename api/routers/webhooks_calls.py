@@ -1,11 +1,12 @@
 """Twilio's requests about a call placed from the console or the API (bot/calls.py):
-``POST /webhooks/twilio/calls/{call_id}?event=answer|status|leg|dial``.
+``POST /webhooks/twilio/calls/{call_id}?event=answer|confirm|status|leg|dial``.
 
 Signed like every Twilio webhook (the same check as SMS, api/routers/webhooks_twilio.py: 403 when
 the signature or the AccountSid is wrong); then ``CallSid`` must be a Twilio call id (400).
 
-- ``answer``: the operator picked up; TwiML says one line and dials the relative with the hotline's
-  number as caller id;
+- ``answer``: the operator's phone picked up; TwiML asks for 1 (a voicemail never presses it);
+- ``confirm``: the key pressed (``Digits``); on 1, one line and the relative dialled with the
+  hotline's number as caller id;
 - ``status``: the operator's leg progressed (the parent call's StatusCallback);
 - ``leg``: the relative's leg progressed (the <Number>'s statusCallback; ``ParentCallSid`` names
   the operator's leg);
@@ -31,7 +32,7 @@ from db.session import session_scope
 router = APIRouter(tags=["webhooks"], include_in_schema=False)
 
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
-EVENTS = ("answer", "status", "leg", "dial")
+EVENTS = ("answer", "confirm", "status", "leg", "dial")
 
 
 def _xml(body: str) -> Response:
@@ -54,7 +55,7 @@ async def call_event(call_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request:
     params = await _verified_form(request, settings)
     event = request.query_params.get("event")
     if event not in EVENTS:
-        raise HTTPException(400, detail="event must be answer, status, leg or dial")
+        raise HTTPException(400, detail="event must be answer, confirm, status, leg or dial")
     sid = _sid(params, "CallSid")
     status = params.get("CallStatus", "")[:20]
     urls = calls.call_urls(settings, call_id)
@@ -67,8 +68,13 @@ async def call_event(call_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request:
             if call.parent_sid not in (None, sid):
                 return calls.hang_up_twiml()  # not the call this row placed
             call.parent_sid = sid
+            return calls.answer_twiml(session, call, urls)
+        if event == "confirm":
+            if call.parent_sid != sid:
+                return calls.hang_up_twiml()  # not the call this row placed
             assert settings.twilio_phone_number
-            return calls.answer_twiml(session, call, urls, settings.twilio_phone_number)
+            return calls.confirm_twiml(session, call, urls, settings.twilio_phone_number,
+                                       params.get("Digits", "")[:5])
         if event == "status":
             calls.operator_leg(session, call, sid, status, params.get("CallDuration"))
             return None

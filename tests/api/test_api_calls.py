@@ -167,6 +167,27 @@ def test_the_sms_number_and_the_accounts_phone_are_used_by_default(
             "relative_no-answer", True, True)
 
 
+@pytest.mark.parametrize("presses", [None, "2", "9"], ids=["voicemail-silence", "pressed-2", "pressed-9"])
+def test_a_phone_that_answers_without_pressing_1_never_gets_the_family_dialled(
+    api: TestClient, world: World, fake_twilio: FakeTwilio, session_factory: sessionmaker[Session],
+    presses: str | None,
+) -> None:
+    """A voicemail or an answering machine picks up the operator's phone: it must not be put through
+    to a family (about a death, perhaps), and it must not record anything about the case."""
+    assert api.post(f"/api/v1/cases/{world.webchat_case}/calls", headers=world.olga).status_code == 202
+    [create] = fake_twilio.calls_of("calls.create")
+    responses = fake_twilio.run_call(create["sid"], poster(api), presses=presses)
+    first = next(resp.text for resp in responses if "<Gather" in resp.text)
+    assert "pulse 1" in first and "<Dial" not in first and "T S T" not in first and CALLBACK not in first
+    assert not any("<Dial" in resp.text for resp in responses)
+    assert len(fake_twilio.call_legs) == 1  # the operator's leg only: the family's phone never rang
+    with session_factory() as s:
+        call = s.scalars(select(CaseCall)).one()
+        assert (call.relative_status, call.outcome) == (None, "operator_hung_up")
+    shown = api.get(f"/api/v1/cases/{world.webchat_case}/calls", headers=world.viewer).json()[0]
+    assert "pulsó 1" in shown["outcome_text"]
+
+
 def test_an_operator_who_does_not_answer_never_gets_the_family_dialled(
     api: TestClient, world: World, fake_twilio: FakeTwilio, session_factory: sessionmaker[Session]
 ) -> None:

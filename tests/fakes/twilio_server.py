@@ -126,6 +126,13 @@ def signed_request(auth_token: str, url: str, form: dict[str, str]) -> tuple[dic
     return headers, dict(form)
 
 
+class _Text:
+    """A TwiML document the fake goes on with itself (no request made)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 class FakeTwilio(FakeServer):
     """The fake Twilio REST API. ``url`` is what ``TWILIO_API_BASE_URL`` should be set to."""
 
@@ -731,13 +738,14 @@ class FakeTwilio(FakeServer):
         return form
 
     def run_call(self, sid: str, post: Any, *, operator: str = "answer", relative: str = "completed",
-                 seconds: int = 95) -> list[Any]:
+                 seconds: int = 95, presses: str | None = "1") -> list[Any]:
         """Play the call ``sid`` (made through ``calls.create``) to its end, as Twilio would.
 
         ``post(url, headers, form)`` delivers each signed request (returns a response with
         ``status_code`` and ``text``). ``operator``: "answer", "no-answer", "busy" or "failed";
-        ``relative``: "completed" (they talk ``seconds``), "no-answer", "busy" or "failed". Returns
-        the responses, in order."""
+        ``relative``: "completed" (they talk ``seconds``), "no-answer", "busy" or "failed".
+        ``presses``: the keys the answering phone sends to a ``<Gather>`` (None: silence, as a
+        voicemail). Returns the responses, in order."""
         with self._msg_lock:
             request = dict(self._call_requests[sid])
             resource = dict(self._outbound_calls[sid])
@@ -768,10 +776,31 @@ class FakeTwilio(FakeServer):
             del form["CallbackSource"], form["Timestamp"]
             answer = post(request["url"], *self._signed(request["url"], form))
             responses.append(answer)
+            answer = self._gathered(answer, form, presses, post, responses)
             talked = self._dial(sid, to, sender, answer.text, post, responses, relative, seconds)
         self._set_leg(sid, "completed", talked + 5)
         status_callback("completed", "completed", CallDuration=str(talked + 5))
         return responses
+
+    def _gathered(self, answer: Any, form: dict[str, str], presses: str | None, post: Any,
+                  responses: list[Any]) -> Any:
+        """Twilio's <Gather>: with keys pressed, POST them (``Digits``) to its action and go on with
+        that TwiML; with silence, go on after the <Gather> (here: the same document, without it)."""
+        try:
+            root = ElementTree.fromstring(answer.text)
+        except ElementTree.ParseError:
+            return answer
+        gather = root.find("Gather")
+        if gather is None:
+            return answer
+        action = gather.get("action")
+        if presses is None or not action:
+            root.remove(gather)
+            return _Text(ElementTree.tostring(root, encoding="unicode"))
+        keyed = {**form, "Digits": presses[: int(gather.get("numDigits") or len(presses))]}
+        confirmed = post(action, *self._signed(action, keyed))
+        responses.append(confirmed)
+        return confirmed
 
     def _signed(self, url: str, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         return signed_request(self.auth_token, url, form)
