@@ -1,13 +1,18 @@
-"""Benchmark of ``hotline roster import``: rows per second and peak memory, SQLite and PostgreSQL.
+"""Benchmark of ``hotline roster import``: rows per second, the ratio to a bare COPY of the same file
+measured in the same run, the re-import of the unchanged file, and peak memory; SQLite and PostgreSQL.
 
 All data is generated and FICTIONAL. Usage (from the repository root):
 
-    .venv/bin/python scripts/bench_import.py                 # 1,000,000 rows, both databases
+    .venv/bin/python scripts/bench_import.py --reimport                  # 200,000 rows, both databases
+    .venv/bin/python scripts/bench_import.py --rows 1000000 --reimport   # the million-row figures
     .venv/bin/python scripts/bench_import.py --rows 50000 --backends sqlite --reimport
 
-Each import runs in a child process so that its peak RSS is its own. SQLite gets a temporary file;
-PostgreSQL a temporary database on 127.0.0.1 (user postgres), created and dropped here. The figures
-go in docs/benchmarks.md ("Import").
+Each import runs in a child process so that its peak RSS is its own (``os.wait4``: the rusage of that
+child alone). SQLite gets a temporary file; PostgreSQL a temporary database on 127.0.0.1 (user
+postgres), created and dropped here. On PostgreSQL the same CSV is first loaded with a bare ``COPY``
+(client-side, like psql's ``\\copy``) into a plain table of text columns, three times, and the median
+is the yardstick the import is compared with. The machine's load average is printed next to every
+figure. The figures go in docs/benchmarks.md ("Import").
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import csv
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,6 +29,7 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,7 +78,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
 
 
 def child(url: str, csv_path: str, incident: str) -> None:
-    """One import in this process; prints one JSON line of figures."""
+    """One import in this process; prints one JSON line of figures (the parent measures its RSS)."""
     from sqlalchemy.orm import sessionmaker
 
     from bot.roster.importer import import_roster
@@ -88,29 +93,63 @@ def child(url: str, csv_path: str, incident: str) -> None:
     if not report.ok:
         print(json.dumps({"error": [str(e) for e in report.errors[:5]]}))
         sys.exit(1)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
-        "rows": report.rows, "created": report.created, "unchanged": report.unchanged,
-        "seconds": round(seconds, 1), "rows_per_second": round(report.rows / seconds),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024),  # kilobytes on Linux
-        # This process's CPU time (whole process), less sensitive than wall time to a busy machine.
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "rows": report.rows, "created": report.created, "updated": report.updated,
+        "unchanged": report.unchanged, "seconds": round(seconds, 2),
+        "rows_per_second": round(report.rows / seconds),
     }))
 
 
-def run_child(url: str, csv_path: Path) -> dict[str, object]:
-    out = subprocess.run(
+def run_child(url: str, csv_path: Path) -> dict[str, Any]:
+    """One import in a child process: its figures, its own peak RSS and CPU time, the load around it."""
+    load_before = os.getloadavg()[0]
+    proc = subprocess.Popen(
         [sys.executable, __file__, "--child", url, "--csv", str(csv_path)],
-        capture_output=True, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
-    if out.returncode != 0:
-        raise SystemExit(f"import failed:\n{out.stdout}\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    # wait4: the resource usage of this child alone (RUSAGE_CHILDREN would be the largest of all).
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"import failed:\n{stdout}\n{stderr}")
+    figures: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    figures["peak_rss_mb"] = round(usage.ru_maxrss / 1024)  # kilobytes on Linux
+    # The importer's own CPU time, less sensitive than wall time to a busy machine.
+    figures["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)
+    figures["load"] = f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"
+    return figures
+
+
+def bare_copy(url: str, csv_path: Path) -> tuple[float, str]:
+    """Median of three bare COPYs of the CSV into a plain table of text columns: what PostgreSQL
+    takes to receive and store the file with no work of ours. Returns (seconds, load)."""
+    import psycopg
+
+    load_before = os.getloadavg()[0]
+    times = []
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        columns = ", ".join(f"c{i} text" for i in range(11))
+        conn.execute(f"CREATE TABLE bench_bare_copy ({columns})")
+        conn.commit()
+        for _ in range(3):
+            started = time.perf_counter()
+            with conn.cursor().copy("COPY bench_bare_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
+                    csv_path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+            conn.commit()
+            times.append(time.perf_counter() - started)
+            conn.execute("TRUNCATE bench_bare_copy")
+            conn.commit()
+        conn.execute("DROP TABLE bench_bare_copy")
+        conn.commit()
+    return sorted(times)[1], f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--reimport", action="store_true", help="also time re-importing the same file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -149,15 +188,21 @@ def main() -> None:
                 raise SystemExit(f"unknown backend {backend!r}")
             try:
                 upgrade(url)
+                bare: float | None = None
+                if backend == "postgresql":
+                    bare, load = bare_copy(url, csv_path)
+                    print(f"{backend}: bare COPY of the same file {bare:.2f} s (median of 3; load {load})")
                 first = run_child(url, csv_path)
-                print(f"{backend}: first import {first['rows']:,} rows in {first['seconds']} s = "
+                ratio = f" = {first['seconds'] / bare:.1f}x the bare COPY" if bare else ""
+                print(f"{backend}: first import {first['rows']:,} rows in {first['seconds']} s{ratio}, "
                       f"{first['rows_per_second']:,} rows/s, peak RSS {first['peak_rss_mb']} MB, "
-                      f"CPU {first['cpu_seconds']} s")
+                      f"CPU {first['cpu_seconds']} s (load {first['load']})")
                 if args.reimport:
                     again = run_child(url, csv_path)
-                    print(f"{backend}: re-import (all unchanged: {again['unchanged']:,}) in {again['seconds']} s = "
+                    print(f"{backend}: re-import ({again['unchanged']:,} unchanged, {again['updated']:,} updated, "
+                          f"{again['created']:,} created) in {again['seconds']} s, "
                           f"{again['rows_per_second']:,} rows/s, peak RSS {again['peak_rss_mb']} MB, "
-                          f"CPU {again['cpu_seconds']} s")
+                          f"CPU {again['cpu_seconds']} s (load {again['load']})")
             finally:
                 if cleanup is not None:
                     cleanup()
