@@ -5,44 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from api import hardening
 from api.composition import BackgroundWorker, build_workers
-from api.deps import get_current_token
 from api.errors import install as install_error_handlers
 from api.intake import Intake
+from api.metrics import router as metrics_router
 from bot.channels.telegram_app import build_application, start_application, stop_application
 from common.logging import configure_logging
-from common.metrics import INBOUND_OLDEST_PENDING_SECONDS, INBOUND_PENDING
 from common.settings import Settings, get_settings
-from db.base import utcnow
-from db.repositories.conversations import pending_backlog
 from db.session import make_engine
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-def _scraper_token(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> None:
-    """/metrics needs any valid API token: its counts by outcome must not tell outsiders whether a
-    name is on the list (SPEC section 5, last paragraph). 401 without one; 503 when the database
-    that holds the tokens does not answer (never a 500)."""
-    try:
-        with request.app.state.sessionmaker.begin() as session:
-            get_current_token(session, credentials)  # the API's own check: revoked, expired...
-    except SQLAlchemyError:
-        raise HTTPException(503, detail="database unreachable: the token cannot be checked") from None
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
@@ -119,18 +97,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             return JSONResponse(status_code=503, content={"status": "database unreachable"})
         return JSONResponse({"status": "ready"})
 
-    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(_scraper_token)])
-    def metrics() -> Response:
-        # The backlog of recorded messages is the database's, read at each scrape: any API
-        # process reports it, and an alert on its age catches workers that are not running.
-        try:
-            with app.state.sessionmaker() as session:
-                pending, oldest = pending_backlog(session)
-            INBOUND_PENDING.set(pending)
-            INBOUND_OLDEST_PENDING_SECONDS.set((utcnow() - oldest).total_seconds() if oldest else 0)
-        except Exception:  # the process metrics still matter when the database does not answer
-            pass
-        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(metrics_router)
 
     from api.routers import register_routers
 

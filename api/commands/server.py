@@ -97,7 +97,12 @@ def register(app: typer.Typer) -> None:
         _run(create_app(settings, run_worker=not no_worker), host, port)
 
     @app.command()
-    def worker() -> None:
+    def worker(
+        metrics_port: int = typer.Option(0, "--metrics-port", min=0, max=65535, help=(
+            "serve this worker's /metrics (sends, claims lost, repeats: counted here, not in the web "
+            "process) on this port; any valid API token may scrape. 0: none")),
+        metrics_host: str = typer.Option("127.0.0.1", "--metrics-host"),
+    ) -> None:
         """Run the workers alone: dialogue turns of recorded messages, and the outbox (start several
         for scaled deployments)."""
         import asyncio
@@ -110,6 +115,8 @@ def register(app: typer.Typer) -> None:
 
         settings = get_settings()
         configure_logging(settings.log_level)
+        if metrics_port:
+            _exit_if_port_busy(metrics_host, metrics_port)
         turns, outbox_worker = build_workers(settings, get_sessionmaker())
         # This host's spool (messages its webhooks kept while the database was unreachable) is
         # replayed here too: an API process that stopped during an outage leaves them to us.
@@ -117,15 +124,25 @@ def register(app: typer.Typer) -> None:
         intake.on_recorded = turns.wake
         workers: list[BackgroundWorker] = [intake.replayer(), turns, outbox_worker]
 
+        from api.metrics import MetricsServer
+        from api.metrics import metrics_server as make_metrics_server
+
+        metrics_server: MetricsServer | None = None
+        if metrics_port:
+            metrics_server = make_metrics_server(get_sessionmaker(), metrics_host, metrics_port)
+
         def stop() -> None:
             for w in workers:
                 w.stop()
+            if metrics_server is not None:
+                metrics_server.should_exit = True
 
         async def main() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop)
-            await asyncio.gather(*(w.run() for w in workers))
+            extra = [metrics_server.serve()] if metrics_server is not None else []
+            await asyncio.gather(*(w.run() for w in workers), *extra)
 
         asyncio.run(main())
 

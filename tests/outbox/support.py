@@ -78,8 +78,8 @@ class WorkerProcess:
     """A real ``hotline worker`` subprocess; its output is read continuously (a full pipe would
     block it) and kept for inspection."""
 
-    def __init__(self, db_url: str, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen([HOTLINE, "worker"], env=hotline_env(db_url, **env), cwd=ROOT,
+    def __init__(self, db_url: str, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
+        self.proc = subprocess.Popen([HOTLINE, "worker", *args], env=hotline_env(db_url, **env), cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._lines: list[str] = []
         self._lock = threading.Lock()
