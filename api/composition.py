@@ -14,6 +14,7 @@ from bot.outbox.ratelimit import ChannelLimits
 from bot.outbox.senders import Sender
 from bot.outbox.worker import OutboxWorker, WorkerConfig
 from bot.turns import TurnConfig, TurnProcessor
+from bot.whatsapp_window import WindowRules
 from common.settings import Settings, normalise_database_url
 from db import notify
 from db.notify import Listener
@@ -57,7 +58,8 @@ def build_worker_config(settings: Settings) -> WorkerConfig:
     from bot.scheduler import followup_job
 
     # Every worker also sends the follow-ups to silent cases (safe with several workers).
-    return WorkerConfig(lease_seconds=settings.outbox_lease_seconds, periodic=[followup_job(settings)])
+    return WorkerConfig(lease_seconds=settings.outbox_lease_seconds, periodic=[followup_job(settings)],
+                        whatsapp=WindowRules.from_settings(settings))
 
 
 def build_outbox_worker(settings: Settings, factory: sessionmaker[Session],

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import cases as case_service
-from bot import proof_lock
+from bot import proof_lock, whatsapp_window
 from bot.engine.dialogue import Inbound, respond
 from bot.language.commands import Command
 from bot.language.parse import parse_message
@@ -169,7 +169,7 @@ class DbPorts:
         self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.channel == conv.channel, OutboundMessage.recipient == conv.address,
-                   OutboundMessage.status == "queued")
+                   OutboundMessage.status.in_(("queued", "held")))
             .values(status="cancelled", last_error="recipient opted out")
         )
         self.session.execute(
@@ -203,7 +203,8 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
     message.state = "done"
     message.processed_at = now
     message.next_attempt_at = None
-    conversation.last_inbound_at = message.received_at or now
+    # The relative wrote: on WhatsApp their window opens again and what was held for them is due.
+    whatsapp_window.note_inbound(session, conversation, message.received_at or now)
     opting_out = parse_message(text or "").command is Command.OPT_OUT
     if conversation.opted_out and not opting_out and _written_before_opt_out(conversation, message):
         # Its turn comes after the relative's BAJA/STOP (it waited behind a failing turn): the

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cases as case_service
-from bot import texts
+from bot import texts, whatsapp_window
 from bot.conversations import render_for_channel, run_turn
 from common.logging import get_logger
 from common.metrics import TURN_FAILURES
@@ -152,6 +152,8 @@ class TurnProcessor:
     def _hand_over(self, session: Session, conversation: Conversation, message: InboundMessage) -> None:
         """The turn cannot run: a person takes over, and the relative is told so (never silence)."""
         self._mark_failed(message, conversation)
+        # They did write: their WhatsApp window is open, and what was held for them goes first.
+        whatsapp_window.note_inbound(session, conversation, message.received_at or utcnow())
         case = case_service.open_case(
             session, conversation, reason="other", priority="high", person_id=None,
             details={"problem": "the automatic answer failed; read the message and answer",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
-from bot import calls, case_work, operators, replies
+from bot import calls, case_work, operators, replies, whatsapp_window
 from bot import cases as case_service
 from bot.matching.search import search_persons
 from db.models import CannedReply, Case, Conversation, Person, User
@@ -116,6 +116,8 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
         "reply_text": reply_text,
         "notes": replies.notes_of(db, case.id),
         "judged_source": judged_source,
+        "whatsapp": whatsapp_window.window_state(db, conversation, whatsapp_window.WindowRules.from_settings(settings))
+        if conversation else None,
         "history": case_search.contact_history(db, case),
         "held_by_other": bool(case.assignee_id and case.assignee_id != me.user_id),
         "colleagues": [u for u in repo.list_users(db) if u.active and u.role in ("operator", "admin")

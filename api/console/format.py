@@ -37,9 +37,10 @@ STATUSES = {
 CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "local": "Chat local",
             "voice": "Línea de voz"}
 DELIVERY = {"queued": "en cola", "sending": "enviando", "sent": "enviado", "delivered": "entregado",
-            "failed": "falló", "dead": "no se pudo enviar", "cancelled": "cancelado"}
+            "failed": "falló", "dead": "no se pudo enviar", "cancelled": "cancelado",
+            "held": "retenido hasta que el familiar escriba"}
 KINDS = {"reply": "asistente", "operator": "operador", "notification": "aviso", "followup": "seguimiento",
-         "voice": "línea de voz"}
+         "voice": "línea de voz", "template": "plantilla de WhatsApp"}
 
 
 def mask_address(channel: str | None, address: str | None) -> str:

@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from api.deps import SessionDep, SettingsDep
 from api.intake import record_or_refuse
+from bot import whatsapp_window
 from bot.messages import InboundMessage
 from common.logging import get_logger
 from common.settings import Settings
@@ -115,6 +116,11 @@ async def delivery_status(request: Request, session: SessionDep, settings: Setti
     error_code = params.get("ErrorCode") or None
 
     def record() -> bool:
+        if error_code == str(whatsapp_window.OUTSIDE_WINDOW_CODE) and whatsapp_window.hold_after_callback(
+                session, sid, whatsapp_window.WindowRules.from_settings(settings)):
+            # WhatsApp refused free text outside the window: held for the relative's next message.
+            _commit(session)
+            return True
         found = outbox.record_delivery_status(session, sid, status, f"twilio {error_code}" if error_code else None)
         if error_code == "21610":
             outbox.mark_recipient_opted_out(session, params.get("To", ""))

@@ -3,11 +3,16 @@
 Twilio keeps a log of the messages it accepted (``GET .../Messages.json?To=...&DateSent>=...``):
 ``find_sent`` reads it, so that a row whose send was under way when its worker died is recorded as
 sent instead of being sent twice.
+
+WhatsApp outside the relative's 24-hour window (bot/whatsapp_window.py): ``send_template`` sends the
+approved template (``content_sid`` + ``content_variables``, never ``body``: Twilio refuses a body
+with variables, 35127), and Twilio's 63016 for free text is ``WindowClosed``, never a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -16,11 +21,12 @@ from twilio.rest import Client
 
 from bot.channels.twilio_client import make_twilio_client
 from bot.channels.twilio_http import RecordingHttpClient, retry_after_seconds
-from bot.outbox.senders import PermanentError, RateLimited, SendError
+from bot.outbox.senders import PermanentError, RateLimited, SendError, WindowClosed
 from common.settings import Settings
 
 OPTED_OUT_CODES = {21610}  # "Attempt to send to unsubscribed recipient"
 INVALID_RECIPIENT_CODES = {21211, 21612, 21614, 21408, 63003}
+OUTSIDE_WINDOW_CODES = {63016}  # "Failed to send freeform message because you are outside the allowed window"
 # The SDK blocks a thread per call. Sends get threads of their own: queued behind database work in
 # the default pool (a handful of threads), a send paced for now would go out late and then bunch up
 # with the next, above the number's limit at Twilio.
@@ -29,12 +35,14 @@ _SEND_THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="twilio-se
 
 class TwilioSender:
     def __init__(
-        self, client: Client, from_number: str, status_callback: str | None, channel: str = "sms"
+        self, client: Client, from_number: str, status_callback: str | None, channel: str = "sms",
+        template_sid: str | None = None,
     ) -> None:
         self.client = client
         self.from_number = from_number
         self.status_callback = status_callback
         self.channel = channel
+        self.template_sid = template_sid  # TWILIO_WHATSAPP_TEMPLATE_SID
         # The SDK imports its API modules on first use (a tenth of a second): done now, so that the
         # first send leaves at its paced slot rather than late and bunched with the next.
         _ = client.messages
@@ -43,19 +51,20 @@ class TwilioSender:
     def from_settings(cls, settings: Settings) -> TwilioSender:
         assert settings.twilio_phone_number
         callback = settings.hotline_public_url.rstrip("/") + "/webhooks/twilio/status"
-        return cls(make_twilio_client(settings), settings.twilio_phone_number, callback)
+        return cls(make_twilio_client(settings), settings.twilio_phone_number, callback,
+                   template_sid=settings.twilio_whatsapp_template_sid)
 
     def for_channel(self, channel: str) -> TwilioSender:
-        return TwilioSender(self.client, self.from_number, self.status_callback, channel)
+        return TwilioSender(self.client, self.from_number, self.status_callback, channel, self.template_sid)
 
     def _sender_for(self, recipient: str) -> str:
         if recipient.startswith("whatsapp:") and not self.from_number.startswith("whatsapp:"):
             return "whatsapp:" + self.from_number
         return self.from_number
 
-    def _create(self, recipient: str, text: str) -> str:
+    def _create(self, recipient: str, content: dict[str, str]) -> str:
         sender = self._sender_for(recipient)
-        kwargs = {"to": recipient, "from_": sender, "body": text}
+        kwargs = {"to": recipient, "from_": sender, **content}
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
         try:
@@ -70,11 +79,22 @@ class TwilioSender:
         return str(message.sid)
 
     async def send(self, recipient: str, text: str) -> str | None:
+        return await self._send(recipient, {"body": text})
+
+    async def send_template(self, recipient: str, variables: dict[str, str]) -> str | None:
+        if not self.template_sid:
+            raise PermanentError("no WhatsApp template configured (TWILIO_WHATSAPP_TEMPLATE_SID)")
+        return await self._send(recipient, {"content_sid": self.template_sid,
+                                            "content_variables": json.dumps(variables)})
+
+    async def _send(self, recipient: str, content: dict[str, str]) -> str | None:
         try:
-            return await asyncio.get_running_loop().run_in_executor(_SEND_THREADS, self._create, recipient, text)
+            return await asyncio.get_running_loop().run_in_executor(_SEND_THREADS, self._create, recipient, content)
         except RateLimited:
             raise
         except TwilioRestException as exc:
+            if exc.code in OUTSIDE_WINDOW_CODES:
+                raise WindowClosed(f"twilio {exc.code}: outside the whatsapp window") from exc
             if exc.code in OPTED_OUT_CODES:
                 raise PermanentError(f"twilio {exc.code}: recipient unsubscribed", opted_out=True) from exc
             if exc.code in INVALID_RECIPIENT_CODES or (400 <= exc.status < 500 and exc.status != 408):
@@ -83,14 +103,17 @@ class TwilioSender:
         except Exception as exc:  # connection errors, timeouts
             raise SendError(type(exc).__name__) from exc
 
-    def _find(self, recipient: str, text: str, since: datetime) -> list[str]:
+    def _find(self, recipient: str, text: str | None, since: datetime) -> list[str]:
         sender = self._sender_for(recipient)
         # Newest first; a relative receives a handful of messages a day, so one page is plenty.
         found = self.client.messages.list(to=recipient, date_sent_after=since, limit=200, page_size=200)
+        # A template's words are Twilio's (what was approved): any message to them then. While a
+        # template is in flight nothing else to that address is (its texts are held).
         return [str(m.sid) for m in found
-                if m.body == text and m.from_ == sender and str(m.direction or "").startswith("outbound")]
+                if (text is None or m.body == text) and m.from_ == sender
+                and str(m.direction or "").startswith("outbound")]
 
-    async def find_sent(self, recipient: str, text: str, since: datetime) -> list[str]:
+    async def find_sent(self, recipient: str, text: str | None, since: datetime) -> list[str]:
         try:
             return await asyncio.to_thread(self._find, recipient, text, since)
         except Exception as exc:  # the log is unreadable now: the row waits and is checked again

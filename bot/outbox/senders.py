@@ -39,7 +39,22 @@ class ProviderLog(Protocol):
     """A sender whose provider keeps a log of the messages it accepted (Twilio). A row whose send
     was under way when its worker died is checked here before it is sent again."""
 
-    async def find_sent(self, recipient: str, text: str, since: datetime) -> list[str]:
-        """Provider ids of messages with exactly ``text`` to ``recipient``, accepted since
+    async def find_sent(self, recipient: str, text: str | None, since: datetime) -> list[str]:
+        """Provider ids of messages with exactly ``text`` to ``recipient`` (any message to them when
+        ``text`` is None: a WhatsApp template, whose words the provider fills in), accepted since
         ``since``, newest first. Raises SendError when the log cannot be read."""
+        ...
+
+
+class WindowClosed(PermanentError):
+    """The provider refused free text because the recipient's window is closed (WhatsApp's 24 hours,
+    Twilio 63016): nothing was sent; the outbox holds the row until they write (bot/whatsapp_window.py)."""
+
+
+@runtime_checkable
+class SendsTemplates(Protocol):
+    """A sender that can send the approved WhatsApp template (Twilio's ContentSid) in place of text."""
+
+    async def send_template(self, recipient: str, variables: dict[str, str]) -> str | None:
+        """Send the configured template filled with ``variables``; the provider's message id."""
         ...

@@ -10,6 +10,9 @@ UPDATE); a claim lost meanwhile is logged and counted, never sent. When recordin
 (the database is unreachable) the worker keeps it, provider id included, and retries until the
 database answers, instead of letting the lease run out and the row be sent again.
 
+WhatsApp text to a relative whose 24-hour window is closed is held rather than sent (and one
+template announces it), in its own step right before the send (bot/whatsapp_window.py).
+
 Database work is synchronous SQLAlchemy run in threads; sends are coroutines.
 """
 
@@ -28,6 +31,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import whatsapp_window
 from bot.outbox.ratelimit import ChannelGate, ChannelLimits, LocalPace, Pace, RecipientSpacing, SharedPace
 from bot.outbox.senders import PermanentError, ProviderLog, RateLimited, Sender, SendError
 from bot.scheduler import PeriodicJob
@@ -81,6 +85,8 @@ class WorkerConfig:
     shared_limits: bool | None = None
     # Jobs run between claims (bot/scheduler.py: the follow-ups to silent cases).
     periodic: list[PeriodicJob] = field(default_factory=list)
+    # WhatsApp's window (bot/whatsapp_window.py); None: every row goes as it is.
+    whatsapp: whatsapp_window.WindowRules | None = None
 
 
 class OutboxWorker:
@@ -109,6 +115,8 @@ class OutboxWorker:
         # Rows from the moment their confirmation is asked until their outcome is recorded: a
         # stopping worker lets these finish, and stops the lanes still waiting for their turn.
         self._committing: set[int] = set()
+        # The ContentVariables of the template rows claimed (read with the row, used at its send).
+        self._templates: dict[int, dict[str, str]] = {}
 
     # --- database steps (run in threads) --------------------------------------------------------
 
@@ -141,6 +149,8 @@ class OutboxWorker:
                     if r.recipient in out and r.kind not in ALLOWED_AFTER_OPT_OUT:
                         repo.cancel(session, r.id, self.worker_id, "recipient opted out")
                         continue
+                    if r.template_variables is not None:
+                        self._templates[r.id] = dict(r.template_variables)
                     claimed.append(Claimed(r.id, r.channel, r.recipient, r.text, r.kind, r.priority, r.attempts,
                                            r.status == "sending", r.send_started_at, r.repeats))
         return claimed
@@ -219,7 +229,8 @@ class OutboxWorker:
         if isinstance(sender, ProviderLog):
             since = (item.send_started_at or datetime.now().astimezone()) - LOG_SEARCH_MARGIN
             try:
-                found = await sender.find_sent(item.recipient, item.text, since)
+                text = None if item.kind == whatsapp_window.TEMPLATE_KIND else item.text
+                found = await sender.find_sent(item.recipient, text, since)
             except SendError as exc:
                 log.info("outbox.in_doubt_check_failed", outbox_id=item.id, error=str(exc))
                 await self._record(repo.defer_in_doubt, item.id, self.worker_id, str(exc),
@@ -257,6 +268,8 @@ class OutboxWorker:
             if verdict == "done":
                 return True
             repeat = verdict == "repeat"
+        if (held := await self._hold_outside_window(item)) is not None:
+            return held
 
         spacing = self._spacing.get(item.channel)
         if spacing is not None and (wait := spacing.wait_needed(item.recipient)) > 0:
@@ -320,6 +333,8 @@ class OutboxWorker:
 
     async def _send(self, item: Claimed) -> bool:
         sender = self.senders[item.channel]
+        if item.kind == whatsapp_window.TEMPLATE_KIND:
+            sender = whatsapp_window.TemplateSend(sender, self._templates.pop(item.id, {}))
         try:
             provider_id = await sender.send(item.recipient, item.text)
         except RateLimited as exc:
@@ -329,6 +344,8 @@ class OutboxWorker:
             await self._record(repo.release, item.id, self.worker_id, delay_seconds=exc.retry_after)
             return False
         except PermanentError as exc:
+            if self.config.whatsapp is not None and whatsapp_window.refused_for_window(exc):
+                return await self._hold_refused(item)
             log.warning("outbox.permanent_failure", outbox_id=item.id, channel=item.channel, error=str(exc))
             if exc.opted_out:
                 await self._record(repo.mark_opted_out, item.channel, item.recipient)
@@ -349,6 +366,40 @@ class OutboxWorker:
         else:
             # Sent, but another worker took the row meanwhile (our lease ran out and was not renewed).
             self._claim_lost(item, "lost", "after_send")
+        return True
+
+    # --- WhatsApp's window (bot/whatsapp_window.py) ---------------------------------------------
+
+    async def _hold_outside_window(self, item: Claimed) -> bool | None:
+        """Before free text goes to WhatsApp: None to send it, True when it was held (the rows behind
+        it go on, and are held in turn), False when the database did not answer (retried later)."""
+        rules = self.config.whatsapp
+        if rules is None or item.channel != whatsapp_window.CHANNEL or item.kind == whatsapp_window.TEMPLATE_KIND:
+            return None
+        try:
+            held = await asyncio.to_thread(self._db, whatsapp_window.hold_if_closed, item.id, self.worker_id,
+                                           item.recipient, rules)
+        except Exception as exc:  # nothing was sent: the row waits for its lease, then goes again
+            log.warning("outbox.window_check_failed", outbox_id=item.id, error=type(exc).__name__)
+            await asyncio.sleep(self.config.record_retry)
+            return False
+        if not held:
+            return None
+        OUTBOX_RESULTS.labels(item.channel, "held").inc()
+        log.info("outbox.held", outbox_id=item.id, channel=item.channel, reason="window_closed")
+        self._wake.set()  # the template it may have queued
+        return True
+
+    async def _hold_refused(self, item: Claimed) -> bool:
+        """Twilio refused the free text (63016): nothing went out; held, not failed."""
+        assert self.config.whatsapp is not None
+        if await self._record(whatsapp_window.hold_refused, item.id, self.worker_id, item.recipient,
+                              self.config.whatsapp):
+            OUTBOX_RESULTS.labels(item.channel, "held").inc()
+            log.info("outbox.held", outbox_id=item.id, channel=item.channel, reason="63016")
+        else:
+            self._claim_lost(item, "lost", "after_send")
+        self._wake.set()
         return True
 
     # --- lanes ----------------------------------------------------------------------------------

@@ -53,6 +53,15 @@ def list_cases(
     return list(rows), total
 
 
+def latest_reference(session: Session, conversation_id: int) -> str | None:
+    """The reference of this conversation's newest case, an open one first (what a WhatsApp
+    template names, bot/whatsapp_window.py)."""
+    return session.scalar(
+        select(Case.reference).where(Case.conversation_id == conversation_id)
+        .order_by(sql_case((Case.status == "resolved", 1), else_=0), Case.id.desc()).limit(1)
+    )
+
+
 def assignee_names(session: Session, cases: list[Case]) -> dict[int, str]:
     ids = {c.assignee_id for c in cases if c.assignee_id is not None}
     if not ids:

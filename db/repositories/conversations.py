@@ -47,6 +47,11 @@ def lock_conversation(session: Session, channel: str, address: str) -> Conversat
     return session.scalars(_conversation_query(session, channel, address, skip_locked=False)).one()
 
 
+def lock_existing(session: Session, channel: str, address: str) -> Conversation | None:
+    """As lock_conversation (waits for the lock), but None when there is no such conversation."""
+    return session.scalars(_conversation_query(session, channel, address, skip_locked=False)).first()
+
+
 def try_lock_conversation(session: Session, channel: str, address: str) -> Conversation | None:
     """As lock_conversation, but None at once when another transaction holds it (SKIP LOCKED)."""
     locking = _conversation_query(session, channel, address, skip_locked=True)

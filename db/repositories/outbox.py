@@ -367,6 +367,9 @@ def record_delivery_status(session: Session, provider_id: str, status: str, erro
     row = session.scalars(select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)).first()
     if row is None:
         return False
+    if row.status == "held":
+        # A late callback of the send that the window refused: the text is still to go.
+        return True
     if status == "delivered":
         row.status = "delivered"
         row.delivered_at = utcnow()
@@ -382,3 +385,96 @@ def mark_recipient_opted_out(session: Session, recipient: str) -> None:
         if not conv.opted_out:
             conv.opted_out = True
             conv.opted_out_at = utcnow()
+
+
+# --- WhatsApp's window (bot/whatsapp_window.py) -------------------------------------------------
+
+
+def hold(session: Session, row_id: int, worker_id: str, reason: str) -> bool:
+    """A row this worker holds that may not go out as it is now (the recipient's WhatsApp window is
+    closed): ``held``, unclaimed, no attempt counted (nothing was sent), until ``release_held``."""
+    row = _owned(session, row_id, worker_id)
+    if row is None:
+        return False
+    if row.status == "sending":
+        row.attempts = max(0, row.attempts - 1)
+    row.status = "held"
+    row.claimed_by = None
+    row.claimed_until = None
+    row.last_error = reason[:500]
+    return True
+
+
+def row_by_provider_id(session: Session, provider_id: str) -> OutboundMessage | None:
+    return session.scalars(select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)).first()
+
+
+def hold_sent(session: Session, provider_id: str, reason: str) -> OutboundMessage | None:
+    """The provider accepted the message, then refused it (a WhatsApp 63016 status callback): the
+    ``sent`` row is held instead. Its provider id stays, so that a later in-doubt check of the same
+    row never mistakes the refused message for a delivered one. Returns the row if it is held now
+    (or already was); None for any other row (unknown, or released and on its way again)."""
+    stmt = select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).first()
+    if row is None or row.status not in ("sent", "held"):
+        return None
+    if row.status == "sent":
+        row.status = "held"
+        row.sent_at = None
+        row.last_error = reason[:500]
+    return row
+
+
+def older_held(session: Session, channel: str, recipient: str, row_id: int) -> bool:
+    """An older row to this recipient is held: a newer one waits behind it (their order holds)."""
+    return bool(session.scalar(select(exists().where(
+        OutboundMessage.channel == channel, OutboundMessage.recipient == recipient,
+        OutboundMessage.id < row_id, OutboundMessage.status == "held"))))
+
+
+def release_held(session: Session, channel: str, recipient: str) -> int:
+    """The recipient wrote: their held rows are due again at once, for any worker, in the order
+    they were queued (claim_due keeps a recipient's order). Returns how many."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.channel == channel, OutboundMessage.recipient == recipient,
+               OutboundMessage.status == "held")
+        .values(status="queued", next_attempt_at=utcnow(), claimed_by=None, claimed_until=None)
+    )
+    released = _rowcount(result)
+    if released:
+        notify(session, OUTBOX)
+    return released
+
+
+def cancel_unsent(session: Session, channel: str, recipient: str, kind: str, reason: str) -> int:
+    """Cancel this recipient's rows of ``kind`` that have not gone out yet (a worker holding one
+    finds its claim lost, and never sends it)."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.channel == channel, OutboundMessage.recipient == recipient,
+               OutboundMessage.kind == kind, OutboundMessage.status == "queued")
+        .values(status="cancelled", last_error=reason[:500], claimed_until=None)
+    )
+    return _rowcount(result)
+
+
+def held_summary(session: Session, channel: str, recipient: str) -> tuple[int, datetime | None]:
+    """How many rows to this recipient are held, and when the oldest of them was queued."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboundMessage.created_at))
+        .where(OutboundMessage.channel == channel, OutboundMessage.recipient == recipient,
+               OutboundMessage.status == "held")
+    ).one()
+    return int(count or 0), oldest
+
+
+def latest_of_kind(session: Session, channel: str, recipient: str, kind: str) -> OutboundMessage | None:
+    return session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.channel == channel, OutboundMessage.recipient == recipient,
+               OutboundMessage.kind == kind)
+        .order_by(OutboundMessage.id.desc()).limit(1)
+    ).first()

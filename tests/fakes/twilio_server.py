@@ -14,6 +14,16 @@ Served, with HTTP basic auth (account SID / auth token):
   makes each created message ``sent`` ``s`` seconds after it was created (by default they stay
   ``queued`` until a status callback moves them).
 
+Content templates (WhatsApp outside the 24-hour window): ``add_content(sid, body)`` registers one;
+a create with ``ContentSid`` (and optionally ``ContentVariables``, a JSON object) sends it, its
+``{{1}}`` filled in, as Twilio renders it into the Message's ``body``. As the real API: a Body is
+superseded by ContentSid, but Body with ContentVariables is 35127; ContentVariables without
+ContentSid 21654; an unknown or malformed ContentSid 21655; variables that are not a JSON object of
+values 21656; no Body, MediaUrl or ContentSid 21619. ``whatsapp_window(seconds)`` makes free text to
+a ``whatsapp:`` number that has not written within ``seconds`` (``signed_inbound`` or
+``note_inbound`` say when it did) fail with 63016: at once (``refuse="create"``), or accepted and
+then failed by a status callback (``refuse="callback"``, ``deliver_window_refusals``).
+
 Errors in Twilio's JSON format (``code``, ``message``, ``more_info``, ``status``): 20003 bad
 credentials, 21211 invalid To, 21610 recipient opted out (texted STOP), 20429 rate limited, 20500...
 Test-side helpers build correctly signed requests in the other direction: status callbacks
@@ -64,6 +74,10 @@ API_VERSION = "2010-04-01"
 MAX_BODY = 1600
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+OUTSIDE_WINDOW = 63016
+OUTSIDE_WINDOW_MESSAGE = ("Failed to send freeform message because you are outside the allowed window. If you are "
+                          "using WhatsApp, please use a Message Template.")
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$")
 _CALLS = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls(?:/(?P<sid>[^/]+))?\.json$")
 CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
@@ -160,6 +174,11 @@ class FakeTwilio(FakeServer):
         self._outbound_calls: dict[str, dict[str, Any]] = {}  # Call resources created through the API
         self._call_requests: dict[str, dict[str, Any]] = {}  # their Url, StatusCallback and events
         self._legs: list[dict[str, Any]] = []
+        self._contents: dict[str, str] = {}  # ContentSid -> template body with {{1}}...
+        self._window: float | None = None  # seconds of WhatsApp's window; None: not enforced
+        self._window_refuse = "create"
+        self._last_inbound: dict[str, datetime] = {}  # whatsapp:+... -> when it last wrote
+        self._window_refused: list[str] = []  # sids accepted outside the window (refuse="callback")
 
     def hand_to_carrier_after(self, seconds: float | None) -> None:
         """Created messages become ``sent`` (``date_sent`` set) this long after creation, as Twilio
@@ -187,6 +206,37 @@ class FakeTwilio(FakeServer):
     def reject_to(self, number: str, code: int, message: str, status: int = 400) -> None:
         """Creating a message to ``number`` fails synchronously with this Twilio error."""
         self._rejections[number] = (code, message, status)
+
+    def add_content(self, sid: str, body: str) -> None:
+        """A Content template of the account (approved for WhatsApp), ``{{1}}``... for its variables."""
+        self._contents[sid] = body
+
+    def whatsapp_window(self, seconds: float | None, *, refuse: str = "create") -> None:
+        """Free text to a ``whatsapp:`` number that has not written within ``seconds`` fails with
+        63016: at once (``create``) or by a later status callback (``callback``). None: off."""
+        assert refuse in ("create", "callback")
+        self._window, self._window_refuse = seconds, refuse
+
+    def note_inbound(self, number: str, at: datetime | None = None) -> None:
+        """``number`` (``whatsapp:+...``) wrote to the hotline at ``at`` (now)."""
+        with self._msg_lock:
+            self._last_inbound[number] = at or datetime.now(UTC)
+
+    def _in_window(self, number: str) -> bool:
+        with self._msg_lock:
+            last = self._last_inbound.get(number)
+        return self._window is not None and last is not None and \
+            (datetime.now(UTC) - last).total_seconds() < self._window
+
+    def deliver_window_refusals(self, callback_url: str | None = None) -> list[httpx.Response]:
+        """Fail with 63016, by status callback, every message accepted outside the window."""
+        with self._msg_lock:
+            sids, self._window_refused = self._window_refused, []
+        return [self.deliver_status(sid, "failed", callback_url, error_code=OUTSIDE_WINDOW) for sid in sids]
+
+    def template_requests(self) -> list[dict[str, Any]]:
+        """The messages.create calls that named a ContentSid, in order."""
+        return [c for c in self.calls_of("messages.create") if "ContentSid" in c["params"]]
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -271,6 +321,8 @@ class FakeTwilio(FakeServer):
     def inbound_params(self, params: dict[str, str]) -> dict[str, str]:
         sender = params.get("From", "")
         whatsapp = sender.startswith("whatsapp:")
+        if whatsapp:
+            self.note_inbound(sender)  # the window Twilio keeps for this number opens
         to = params.get("To") or (f"whatsapp:{self.phone_number}" if whatsapp else self.phone_number)
         sid = params.get("MessageSid") or new_sid("MM" if int(params.get("NumMedia", "0") or 0) else "SM")
         body = params.get("Body", "")
@@ -511,8 +563,21 @@ class FakeTwilio(FakeServer):
             return self._error(21604, "A 'To' phone number is required.", 400)
         if not sender and not service:
             return self._error(21603, "A 'From' phone number is required.", 400)
-        if not body and not media_urls:
-            return self._error(21602, "Message body is required.", 400)
+        content_sid, variables = form.get("ContentSid"), form.get("ContentVariables")
+        if variables is not None and content_sid is None:
+            return self._error(21654, "A ContentSid must be specified if ContentVariables are provided in the "
+                                      "request.", 400)
+        if content_sid is not None:
+            if body and variables is not None:
+                return self._error(35127, "'Messages' Body and ContentVariables cannot be provided together", 400)
+            if not _CONTENT_SID.match(content_sid) or content_sid not in self._contents:
+                return self._error(21655, "The ContentSid is Invalid", 400)
+            rendered = _render(self._contents[content_sid], variables)
+            if rendered is None:
+                return self._error(21656, "The Content Variables parameter is invalid.", 400)
+            body = rendered  # the template supersedes any Body
+        elif not body and not media_urls:
+            return self._error(21619, "A text message body or media urls must be specified.", 400)
         if len(body) > MAX_BODY:
             return self._error(21617, "The concatenated message body exceeds the 1600 character limit.", 400)
         if not _E164.match(to.removeprefix("whatsapp:")):
@@ -529,6 +594,10 @@ class FakeTwilio(FakeServer):
         if to in self._rejections:
             code, message, status = self._rejections[to]
             return self._error(code, message, status)
+        outside = content_sid is None and to.startswith("whatsapp:") and self._window is not None \
+            and not self._in_window(to)
+        if outside and self._window_refuse == "create":
+            return self._error(OUTSIDE_WINDOW, OUTSIDE_WINDOW_MESSAGE, 400)
         now = rfc2822(datetime.now(UTC))
         sid = new_sid("MM" if media_urls else "SM")
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json"
@@ -562,6 +631,8 @@ class FakeTwilio(FakeServer):
             self._messages[sid] = resource
             if form.get("StatusCallback"):
                 self._status_callbacks[sid] = form["StatusCallback"]
+            if outside:
+                self._window_refused.append(sid)
             snapshot = dict(resource)
         return FakeResponse.json(201, snapshot, {"Twilio-Request-Id": new_sid("RQ")})
 
@@ -845,6 +916,21 @@ class FakeTwilio(FakeServer):
             del form["CallbackSource"], form["Timestamp"]
             responses.append(post(action, *self._signed(action, form)))
         return talked
+
+
+def _render(template: str, variables: str | None) -> str | None:
+    """A Content template's body with its variables; None when ContentVariables is not a JSON
+    object of plain values (what Twilio refuses with 21656). A variable not given keeps its
+    placeholder (the real template would show its default sample)."""
+    values: dict[str, Any] = {}
+    if variables is not None:
+        try:
+            values = json.loads(variables)
+        except ValueError:
+            return None
+        if not isinstance(values, dict) or any(isinstance(v, dict | list) or v is None for v in values.values()):
+            return None
+    return re.sub(r"\{\{\s*([^}\s]+)\s*\}\}", lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S %Z")
