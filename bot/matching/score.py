@@ -269,15 +269,64 @@ def score(query: str | Sequence[str], given_names: str, surnames: str) -> MatchR
     return _score(text, given_names, surnames)
 
 
-@lru_cache(maxsize=8192)
-def _score(text: str, given_names: str, surnames: str) -> MatchResult:
+@dataclass(frozen=True)
+class Judgement:
+    """``score`` without the reason: what ranking a pool of candidates needs (the reason, the one
+    part that depends on the words themselves, is written only for the candidates shown)."""
+
+    score: float
+    strong: bool
+    every_word_matched: bool
+
+
+def judge(query: str, given_names: str, surnames: str) -> Judgement:
+    """The score, strength and completeness that ``score`` would give, without its reason."""
+    found = _judge(query, given_names, surnames)
+    return Judgement(found[1], found[2], found[3])
+
+
+_Split = tuple[range, range, bool]
+# (the best split, score, strong, every word matched)
+_Best = tuple[_Split | None, float, bool, bool]
+_NO_NAME: _Best = (None, 0.0, False, False)
+
+
+def _sims(words: Sequence[_Word], given: Sequence[_Word], surnames: Sequence[_Word]) -> tuple[_Matrix, _Matrix]:
+    return ([[_compare(q, r, True) for r in given] for q in words],
+            [[_compare(q, r, False) for r in surnames] for q in words])
+
+
+@lru_cache(maxsize=16384)
+def _judge(text: str, given_names: str, surnames: str) -> _Best:
     # Cached: on a large roster the same full name recurs among the candidates of one search.
     words = _words(text)[:MAX_QUERY_WORDS]
     given, surnames_ = _words(given_names), _words(surnames)
     if not words or not (given or surnames_):
-        return MatchResult(0.0, False, "sin nombre que comparar")
-    g_sims = [[_compare(q, r, True) for r in given] for q in words]
-    s_sims = [[_compare(q, r, False) for r in surnames_] for q in words]
+        return _NO_NAME
+    # Which reading wins, and its score, depend only on how each query word compares with each
+    # recorded word (the kinds of match), never on the words themselves: one search meets the same
+    # pattern in many of its candidates ("José ... Hernández ..."), so it is judged once.
+    pattern = (tuple(tuple(_KIND_KEY[_compare_folded(q.folded, q.key, r.folded, r.key, True)[1]] for r in given)
+                     for q in words),
+               tuple(tuple(_KIND_KEY[_compare_folded(q.folded, q.key, r.folded, r.key, False)[1]] for r in surnames_)
+                     for q in words))
+    best = _BY_PATTERN.get(pattern)
+    if best is None:
+        if len(_BY_PATTERN) >= _MAX_PATTERNS:
+            _BY_PATTERN.clear()
+        best = _BY_PATTERN[pattern] = _best_reading(words, given, surnames_)
+    return best
+
+
+# "accents" is "exact" for the ranking (only the reason tells them apart); a small int per kind keeps
+# the pattern cheap to hash.
+_KIND_KEY = {"exact": 0, "gender": 1, "spelling": 2, "nickname": 3, "typo": 4, "other_name": 5, "none": 6}
+_BY_PATTERN: dict[tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]], _Best] = {}
+_MAX_PATTERNS = 65536
+
+
+def _best_reading(words: Sequence[_Word], given: Sequence[_Word], surnames_: Sequence[_Word]) -> _Best:
+    g_sims, s_sims = _sims(words, given, surnames_)
     n = len(words)
     # Every order-keeping split: given names first (k of them), or surnames first. With two words
     # or more, the readings with an empty block cannot be strong and are left out.
@@ -294,7 +343,19 @@ def _score(text: str, given_names: str, surnames: str) -> MatchResult:
         # A weak match: the readings with an empty block may explain it better ("falta el nombre").
         for g, s, first in ((range(n), range(n, n), False), (range(0), range(n), False)):
             readings.append((_read(words, g, s, given, surnames_, g_sims, s_sims, first, False), (g, s, first)))
-    _, (g, s, first) = max(readings, key=lambda r: r[0].rank)
+    reading, split = max(readings, key=lambda r: r[0].rank)
+    return split, reading.score, reading.strong, reading.complete
+
+
+@lru_cache(maxsize=8192)
+def _score(text: str, given_names: str, surnames: str) -> MatchResult:
+    split, score_, strong, complete = _judge(text, given_names, surnames)
+    if split is None:
+        return MatchResult(0.0, False, "sin nombre que comparar")
+    words = _words(text)[:MAX_QUERY_WORDS]
+    given, surnames_ = _words(given_names), _words(surnames)
+    g_sims, s_sims = _sims(words, given, surnames_)
+    g, s, first = split
     best = _read(words, g, s, given, surnames_, g_sims, s_sims, first)
     return MatchResult(best.score, best.strong, best.reason, best.complete)
 

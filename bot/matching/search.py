@@ -23,7 +23,7 @@ import bot.matching.name_index  # noqa: F401  (registers the ORM events that kee
 from bot.matching.keys import MAX_KEY_LENGTH, MIN_VARIANT_LENGTH, name_words, pair_key, token_variants
 from bot.matching.nicknames import expand_nickname
 from bot.matching.phonetic import phonetic
-from bot.matching.score import KNOWN_NAMES, MAX_QUERY_WORDS, score
+from bot.matching.score import KNOWN_NAMES, MAX_QUERY_WORDS, Judgement, judge, score
 from db.models import Person  # noqa: TC001  (Candidate holds it)
 from db.repositories import name_index as repo
 
@@ -123,9 +123,15 @@ def _lookup_keys(words: list[_Word]) -> tuple[set[str], set[str]]:
     return keys, preferred
 
 
+@dataclass(frozen=True)
+class _Judged:
+    person: Person
+    judgement: Judgement
+
+
 def _pool(
     session: Session, q: str, words: list[_Word], limit: int, incident_id: int | None, *, first: bool
-) -> list[Candidate]:
+) -> list[_Judged]:
     keys, preferred = _lookup_keys(words)
     size = max(FIRST_MIN_POOL, limit + FIRST_POOL_EXTRA) if first else max(MIN_POOL, limit + POOL_EXTRA)
     persons = repo.ranked_persons(
@@ -133,21 +139,16 @@ def _pool(
     )
     # When no two words are found together, nobody can match (rule 1 needs a given name and a
     # surname): no fallback on single words, which would read every "López" on a large roster.
-    candidates = []
-    for person in persons:
-        result = score(q, person.given_names, person.surnames)
-        candidates.append(
-            Candidate(person=person, score=result.score, strong=result.strong, reason=result.reason)
-        )
-    candidates.sort(key=lambda c: (-c.score, c.person.id))
-    return candidates
+    judged = [_Judged(person, judge(q, person.given_names, person.surnames)) for person in persons]
+    judged.sort(key=lambda c: (-c.judgement.score, c.person.id))
+    return judged
 
 
-def _explains_every_word(q: str, candidate: Candidate) -> bool:
+def _explains_every_word(candidate: _Judged) -> bool:
     # A strong candidate that leaves a word over ("José García" for "José Hernadez García"), or
     # matches one only as a typo, may hide persons that the first pass, which looked up the words
     # as written, did not fetch.
-    return score(q, candidate.person.given_names, candidate.person.surnames).every_word_matched
+    return candidate.judgement.every_word_matched
 
 
 def search_persons(
@@ -160,13 +161,18 @@ def search_persons(
     if not words:
         return []
     # First the words as written (with nicknames): one round trip answers most queries.
-    candidates = _pool(session, q, words, limit, incident_id, first=True)
-    if not (candidates and _explains_every_word(q, candidates[0])):
+    judged = _pool(session, q, words, limit, incident_id, first=True)
+    if not (judged and _explains_every_word(judged[0])):
         # A typo, or nobody named so: look again with the known spellings one typo away.
         near = _with_neighbours(session, words)
         if any(w.near for w in near):
-            candidates = _pool(session, q, near, limit, incident_id, first=False)
-    return candidates[:limit]
+            judged = _pool(session, q, near, limit, incident_id, first=False)
+    # The reason (words quoted back, notes) is written only for the candidates returned.
+    candidates = []
+    for c in judged[:limit]:
+        result = score(q, c.person.given_names, c.person.surnames)
+        candidates.append(Candidate(person=c.person, score=result.score, strong=result.strong, reason=result.reason))
+    return candidates
 
 
 def find_candidates(

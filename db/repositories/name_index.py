@@ -8,11 +8,15 @@ migration and bulk loaders can use them too.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
+    Select,
+    SmallInteger,
     String,
     any_,
     bindparam,
@@ -70,21 +74,29 @@ def add_variants(db: Session | Connection, rows: Iterable[tuple[str, str]]) -> N
         _insert_ignoring_duplicates(db, NameVariant, [{"variant": v, "token": t} for v, t in unique])
 
 
-def _one_of(db: Session | Connection, column: Any, values: Collection[str]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL ``= ANY(array)``, one statement text whatever the number
-    of values, so the driver prepares it once and the server plans it once. One bound parameter
-    either way: building one SQL element per value costs more than the query on a small roster."""
-    if _dialect(db) == "postgresql":
-        return column == any_(bindparam(None, sorted(values), type_=postgresql.ARRAY(String)))
-    return column.in_(bindparam(None, sorted(values), expanding=True))
+def _one_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """``column IN :name`` (a list of strings); on PostgreSQL ``= ANY(array)``, one statement text
+    whatever the number of values, so the driver prepares it once and the server plans it once.
+    One bound parameter either way: one SQL element per value costs more than the query."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def tokens_with_variants(db: Session | Connection, variants: Collection[str]) -> list[tuple[str, str]]:
     """The known (variant, token) rows for any of these variants."""
     if not variants:
         return []
-    stmt = select(NameVariant.variant, NameVariant.token).where(_one_of(db, NameVariant.variant, variants))
-    return [(v, t) for v, t in db.execute(stmt)]
+    stmt = _variants_statement(_dialect(db))
+    return [(v, t) for v, t in db.execute(stmt, {"variants": sorted(variants)})]
+
+
+@lru_cache(maxsize=4)
+def _variants_statement(dialect: str) -> Select[str, str]:
+    # Built once per dialect (parameter: variants): building a statement costs about as much as
+    # running it on the index.
+    return select(NameVariant.variant, NameVariant.token).where(
+        _one_of(dialect, NameVariant.variant, "variants"))
 
 
 def ranked_persons(
@@ -105,27 +117,42 @@ def ranked_persons(
     """
     if not keys:
         return []
-    key = PersonNameKey.index_key
-    weight = case((_one_of(session, key, preferred), 2), else_=1) if preferred else literal(1)
-    hits = func.sum(weight).label("hits")
-    misfit = func.abs(func.min(PersonNameKey.name_size) - size).label("misfit")
-    ranked = select(PersonNameKey.person_id, hits, misfit).where(_one_of(session, key, keys))
+    # Every key preferred (the first pass) ranks as no key preferred: all count the same, and the
+    # database is spared a comparison per index row.
+    weighted = bool(preferred) and not set(keys) <= set(preferred)
+    stmt = _ranked_statement(_dialect(session), weighted, incident_id is not None)
+    parameters: dict[str, Any] = {"keys": sorted(keys), "size": size, "limit": limit}
+    if weighted:
+        parameters["preferred"] = sorted(preferred)
     if incident_id is not None:
+        parameters["incident_id"] = incident_id
+    return list(session.scalars(stmt, parameters))
+
+
+@lru_cache(maxsize=16)
+def _ranked_statement(dialect: str, weighted: bool, by_incident: bool) -> Select[Person]:
+    """The ranking statement of ``ranked_persons``, built once (parameters: keys, preferred, size,
+    limit, incident_id): building it costs as much as running it on a small roster."""
+    key = PersonNameKey.index_key
+    weight = case((_one_of(dialect, key, "preferred"), 2), else_=1) if weighted else literal(1)
+    hits = func.sum(weight).label("hits")
+    misfit = func.abs(func.min(PersonNameKey.name_size) - bindparam("size", type_=SmallInteger)).label("misfit")
+    ranked = select(PersonNameKey.person_id, hits, misfit).where(_one_of(dialect, key, "keys"))
+    if by_incident:
         ranked = ranked.join(Person, Person.id == PersonNameKey.person_id).where(
-            Person.incident_id == incident_id
+            Person.incident_id == bindparam("incident_id", type_=Integer)
         )
     top = (
         ranked.group_by(PersonNameKey.person_id)
         .order_by(hits.desc(), misfit, PersonNameKey.person_id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .subquery()
     )
-    stmt = (
+    return (
         select(Person)
         .join(top, top.c.person_id == Person.id)
         .order_by(top.c.hits.desc(), top.c.misfit, Person.id)
     )
-    return list(session.scalars(stmt))
 
 
 def person_names(db: Session | Connection, after_id: int, batch: int) -> Sequence[tuple[int, str, str]]:
