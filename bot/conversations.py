@@ -204,7 +204,7 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
     message.processed_at = now
     message.next_attempt_at = None
     # The relative wrote: on WhatsApp their window opens again and what was held for them is due.
-    whatsapp_window.note_inbound(session, conversation, message.received_at or now)
+    released = whatsapp_window.note_inbound(session, conversation, message.received_at or now)
     opting_out = parse_message(text or "").command is Command.OPT_OUT
     if conversation.opted_out and not opting_out and _written_before_opt_out(conversation, message):
         # Its turn comes after the relative's BAJA/STOP (it waited behind a failing turn): the
@@ -217,6 +217,10 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
         session.add(AuditEvent(actor="bot", action="opt_in", subject_type="conversation",
                                subject_id=str(conversation.id), details={"channel": channel}))
 
+    if released and whatsapp_window.asks_to_read(text, conversation.state or {}):
+        # The answer to the WhatsApp template ("ok", "leer"): what was held for them is the reply.
+        log.info("inbound.reply_to_read", conversation_id=conversation.id, channel=channel, released=released)
+        return InboundResult(duplicate=False, conversation_id=conversation.id, events=["reply_to_read"])
     ports = DbPorts(session, conversation, settings, now=now)
     config = PolicyConfig(lookup_limit=settings.lookup_limit_persons)
     turn = respond(conversation.state or {}, Inbound(text=text, media_kind=media_kind), ports, config)

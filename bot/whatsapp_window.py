@@ -28,6 +28,7 @@ is never held after the message that should have released it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -178,6 +179,33 @@ def note_inbound(session: Session, conversation: Conversation, at: datetime) -> 
     if released or cancelled:
         log.info("whatsapp.released", conversation_id=conversation.id, rows=released, templates_cancelled=cancelled)
     return released
+
+
+# Words of a reply that only asks for the held messages ("ok", "leer", "quiero ver el mensaje",
+# "gracias", an emoji alone): accent-folded, lower case. "sí" counts only when no yes/no question
+# waits for an answer; "no" never does.
+_READ_WORDS = frozenset("""
+    ok okay okey oki vale listo dale bien bueno claro perfecto gracias muchas mil hola buenas buenos buen
+    dia dias tarde tardes noche noches leer leerlo leo ver verlo veo el la lo los las un una mensaje
+    mensajes quiero quisiera puedo a de del acuerdo aqui estoy ya por favor porfa enviar envie envien
+    envialo mande manden mandar mandelo digame diga que dice paso pasa recibir recibirlo responder
+    respondo adelante mi me cual es
+""".split())
+_YES = frozenset({"si"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def asks_to_read(text: str | None, state: dict[str, object]) -> bool:
+    """The relative's message only answers the template (asks to read what waits): the held
+    messages are the reply, and the dialogue has nothing to add (it would take "leer" for a name)."""
+    if text is None:
+        return False
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    words = _WORD.findall(folded)
+    if len(words) > 8:
+        return False
+    allowed = _READ_WORDS | (_YES if state.get("awaiting") is None else frozenset())
+    return all(w in allowed for w in words)
 
 
 # --- what the console and the API show -----------------------------------------------------------

@@ -182,18 +182,43 @@ def test_outside_the_window_one_template_then_the_held_texts_once_in_order_when_
     assert len(fake_twilio.template_requests()) == 1
     assert {r.id: r.status for r in rows(session_factory)}[third] == "held"
 
-    # The relative answers the template: everything held goes, in order, before the reply to them.
-    write(client, fake_twilio, wa_settings, "Gracias")
+    # The relative answers the template: everything held goes, in order, and is the whole reply
+    # (the dialogue does not take "Quiero leer el mensaje" for a name to look up).
+    write(client, fake_twilio, wa_settings, "Quiero leer el mensaje")
     send(session_factory, wa_settings)
-    after = bodies(fake_twilio)[answered + 1:]
-    assert after[:3] == ["Primer mensaje del equipo (ficticio).", "Segundo mensaje del equipo (ficticio).",
-                         "Tercer mensaje del equipo (ficticio)."]
-    assert len(after) > 3  # and the bot's answer to "Gracias" after them
+    assert bodies(fake_twilio)[answered + 1:] == [
+        "Primer mensaje del equipo (ficticio).", "Segundo mensaje del equipo (ficticio).",
+        "Tercer mensaje del equipo (ficticio)."]
     send(session_factory, wa_settings)  # nothing left to send: each went exactly once
     assert Counter(bodies(fake_twilio)).most_common(1)[0][1] == 1
     assert "held" not in statuses(session_factory)
     assert len(fake_twilio.template_requests()) == 1
     assert all(c["status"] == 201 for c in fake_twilio.calls_of("messages.create"))
+
+
+def test_a_message_of_substance_releases_the_held_texts_and_is_answered_after_them(
+    client: TestClient, fake_twilio: FakeTwilio, wa_settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    a_case_on_whatsapp(client, fake_twilio, wa_settings, session_factory)
+    last_wrote(session_factory, fake_twilio, 48)
+    reply(session_factory, "Seguimos con su caso (ficticio).")
+    send(session_factory, wa_settings)
+    answered = len(bodies(fake_twilio))
+    write(client, fake_twilio, wa_settings, "Busco también a Rigoberto Andrés Quiñónez Paredes")
+    send(session_factory, wa_settings)
+    after = bodies(fake_twilio)[answered:]
+    assert after[0] == "Seguimos con su caso (ficticio)." and len(after) >= 2  # then the dialogue's answer
+    assert statuses(session_factory).get("held", 0) == 0
+
+
+@pytest.mark.parametrize(("text", "state", "only_asks"), [
+    ("ok", {}, True), ("Leer", {}, True), ("Quiero leer el mensaje", {}, True), ("👍", {}, True),
+    ("Gracias, buenas tardes", {}, True), ("Sí", {}, True), ("Sí", {"awaiting": "subscription"}, False),
+    ("No", {}, False), ("Busco a José Luis Hernández", {}, False), ("HUMANO", {}, False),
+    ("STOP", {}, False), (None, {}, False),
+])
+def test_what_counts_as_only_asking_to_read(text: str | None, state: dict[str, object], only_asks: bool) -> None:
+    assert whatsapp_window.asks_to_read(text, state) is only_asks
 
 
 def test_a_short_window_setting_closes_on_time(
