@@ -542,6 +542,9 @@ class OutboundMessage(Base):
     # Sends made although an earlier one may have reached the provider (its worker died mid-call and
     # the provider keeps no log to check): at most one per row.
     repeats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The answers the message offers to tap (bot/engine/choices.py, as JSON): Telegram shows them as
+    # a reply keyboard, other channels send the text alone.
+    choices: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # A WhatsApp template row (kind "template"): the ContentVariables it is sent with; ``text`` is
     # then only what the template says, for the transcript.
     template_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)

@@ -22,6 +22,7 @@ while an older unsent row to the same recipient is backing off or held by anothe
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -44,6 +45,7 @@ def enqueue(
     kind: str = "reply",
     priority: int = PRIORITY_REPLY,
     conversation_id: int | None = None,
+    choices: dict[str, Any] | None = None,
 ) -> OutboundMessage:
     row = OutboundMessage(
         channel=channel,
@@ -54,6 +56,7 @@ def enqueue(
         conversation_id=conversation_id,
         status="queued",
         next_attempt_at=utcnow(),
+        choices=choices,
     )
     session.add(row)
     session.flush()
