@@ -2,7 +2,8 @@
 
 Point python-telegram-bot at it with ``make_bot(token, fake.url)`` (``TELEGRAM_API_BASE_URL``).
 Served: ``/bot<token>/<method>`` by GET or POST with query string, form, JSON or multipart bodies,
-answered in the ``{"ok": true, "result": ...}`` envelope. Methods: getMe, sendMessage, setWebhook,
+answered in the ``{"ok": true, "result": ...}`` envelope. Methods: getMe, sendMessage (its
+``reply_markup`` checked as Telegram parses it and kept: ``sent_with_markup``), setWebhook,
 deleteWebhook, getWebhookInfo, getUpdates (long polling over updates the test pushes, honouring
 ``offset``, ``limit`` and ``timeout``), and a few that only answer true (sendChatAction,
 setMyCommands...). Errors as Telegram sends them, including 429 with ``parameters.retry_after``,
@@ -101,6 +102,29 @@ def _parse_params(request: FakeRequest) -> dict[str, Any]:
     return params
 
 
+def _valid_markup(markup: Any, *, private: bool) -> bool:
+    """What the Bot API accepts as ``reply_markup`` (ReplyKeyboardMarkup, ReplyKeyboardRemove,
+    InlineKeyboardMarkup, ForceReply): rows of buttons with a text; a button asking for the user's
+    contact only in a private chat; a removal is ``remove_keyboard: true``."""
+    if not isinstance(markup, dict):
+        return False
+    if "keyboard" in markup:
+        rows = markup["keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            return False
+        for button in (b for row in rows for b in row):
+            if isinstance(button, str):
+                button = {"text": button}
+            if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
+                return False
+            if button.get("request_contact") and not private:
+                return False
+        return all(isinstance(markup.get(k, False), bool) for k in ("resize_keyboard", "one_time_keyboard"))
+    if "remove_keyboard" in markup:
+        return markup["remove_keyboard"] is True
+    return "inline_keyboard" in markup or "force_reply" in markup
+
+
 class UpdateFactory:
     """Builds Update JSON as Telegram sends it (webhook body or getUpdates item).
 
@@ -175,6 +199,18 @@ class UpdateFactory:
             fields["caption"] = caption
         return self.message_update(chat_id, fields, **user)
 
+    def contact(self, chat_id: int, phone_number: str, *, user_id: int | None = None,
+                first_name: str = "Ana", last_name: str | None = None, **user: Any) -> dict:
+        """A shared contact. The "share my phone number" button sends the user's own: ``user_id``
+        is then the sender's (a private chat's id is its user's id); a contact card of someone else
+        has another ``user_id``, or none when that person is not on Telegram."""
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+        if last_name:
+            contact["last_name"] = last_name
+        if user_id is not None:
+            contact["user_id"] = user_id
+        return self.message_update(chat_id, {"contact": contact}, **user)
+
     def sticker(self, chat_id: int, emoji: str = "🙏", **user: Any) -> dict:
         sticker = {
             **self._file("CAAC"),
@@ -218,6 +254,7 @@ class FakeTelegram(FakeServer):
         self._chat_errors: dict[int | str, tuple[int, str]] = {}
         self._chats: dict[int | str, dict] = {}  # chat objects seen in pushed updates
         self._sent: list[dict] = []
+        self._sent_markup: list[dict | None] = []  # the reply_markup each of _sent was sent with
         self.webhook: dict[str, Any] = {"url": ""}
 
     # -- test-side API ---------------------------------------------------------------------
@@ -259,6 +296,14 @@ class FakeTelegram(FakeServer):
 
     def sent_to(self, chat_id: int) -> list[str]:
         return [m["text"] for m in self.sent_messages if m["chat"]["id"] == chat_id]
+
+    def sent_with_markup(self, chat_id: int) -> list[tuple[str, dict | None]]:
+        """(text, reply_markup as the bot sent it, or None) of each message to ``chat_id``, oldest
+        first. Telegram does not echo a reply keyboard in the returned message, so this is the
+        only place a test sees it."""
+        with self._lock:
+            return [(m["text"], markup) for m, markup in zip(self._sent, self._sent_markup, strict=True)
+                    if m["chat"]["id"] == chat_id]
 
     def webhook_request(self, update: dict) -> tuple[dict[str, str], bytes]:
         """Headers and JSON body Telegram would POST to the webhook set by setWebhook."""
@@ -350,6 +395,11 @@ class FakeTelegram(FakeServer):
             return self._error(400, "Bad Request: message is too long")
         if chat_id in self._chat_errors:
             return self._error(*self._chat_errors[chat_id])
+        markup = params.get("reply_markup")
+        with self._lock:
+            private = self._chats.get(chat_id, {}).get("type", "private") == "private"
+        if markup is not None and not _valid_markup(markup, private=private):
+            return self._error(400, "Bad Request: can't parse reply keyboard markup JSON object")
         with self._lock:
             message_id = next(self._message_ids[chat_id])
             message: dict[str, Any] = {
@@ -362,6 +412,7 @@ class FakeTelegram(FakeServer):
             if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params["reply_markup"]:
                 message["reply_markup"] = params["reply_markup"]
             self._sent.append(message)
+            self._sent_markup.append(markup if isinstance(markup, dict) else None)
         return self._ok(message)
 
     def _m_setWebhook(self, params: dict) -> FakeResponse:

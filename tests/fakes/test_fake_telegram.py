@@ -335,3 +335,44 @@ def test_unknown_method_is_not_found(fake_telegram: FakeTelegram) -> None:
     with pytest.raises(EndPointNotFound):
         call(fake_telegram, unknown)
     assert fake_telegram.calls_of("sendTelepathy")[0]["status"] == 404
+
+
+def test_reply_keyboards_are_recorded_as_sent_and_checked_as_telegram_does(fake_telegram: FakeTelegram) -> None:
+    from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+    keyboard = ReplyKeyboardMarkup([[KeyboardButton("SÍ"), KeyboardButton("NO")],
+                                    [KeyboardButton("Compartir mi número", request_contact=True)]],
+                                   resize_keyboard=True, one_time_keyboard=True)
+    group = fake_telegram.updates.text(-100777, "Hola")
+    group["message"]["chat"] = {"id": -100777, "type": "group", "title": "Grupo (ficticio)"}
+    fake_telegram.push(group)  # the fake now knows -100777 as a group
+
+    async def send(bot: Bot) -> tuple[Message, Message, Message, BadRequest]:
+        sent = (await bot.send_message(8008, "¿Desea avisos?", reply_markup=keyboard),
+                await bot.send_message(8008, "Entendido", reply_markup=ReplyKeyboardRemove()),
+                await bot.send_message(8008, "Sin botones"))
+        with pytest.raises(BadRequest) as refused:  # a contact button only works in a private chat
+            await bot.send_message(-100777, "Hola", reply_markup=keyboard)
+        return (*sent, refused.value)
+
+    asked, removed, plain, refused = call(fake_telegram, send)
+    assert asked.reply_markup is None and removed.reply_markup is None  # Telegram echoes only inline keyboards
+    assert "reply keyboard" in refused.message
+    assert fake_telegram.sent_with_markup(8008) == [
+        ("¿Desea avisos?", {"keyboard": [[{"text": "SÍ"}, {"text": "NO"}],
+                                         [{"text": "Compartir mi número", "request_contact": True}]],
+                            "resize_keyboard": True, "one_time_keyboard": True}),
+        ("Entendido", {"remove_keyboard": True}),
+        ("Sin botones", None),
+    ]
+    assert fake_telegram.sent_with_markup(-100777) == []
+
+
+def test_contact_updates_parse_as_ptb_contacts() -> None:
+    factory = UpdateFactory()
+    bot = Bot(FakeTelegram().token)
+    own = Update.de_json(json.loads(json.dumps(factory.contact(6006, "50255550123", user_id=6006))), bot)
+    other = Update.de_json(json.loads(json.dumps(factory.contact(6006, "+50255550199", first_name="Tomasa"))), bot)
+    assert filters.CONTACT.check_update(own) and own.message.contact.user_id == own.message.from_user.id
+    assert own.message.contact.phone_number == "50255550123"
+    assert other.message.contact.user_id is None and other.message.contact.first_name == "Tomasa"
