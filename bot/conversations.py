@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import cases as case_service
 from bot import proof_lock, whatsapp_window
+from bot.engine.choices import choices_for
 from bot.engine.dialogue import Inbound, respond
 from bot.language.commands import Command
 from bot.language.parse import parse_message
@@ -228,10 +229,13 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
 
     result = InboundResult(duplicate=False, conversation_id=conversation.id, events=turn.events)
     kind = "optout_confirmation" if conversation.opted_out else "reply"
-    for reply in turn.replies:
+    for i, reply in enumerate(turn.replies):
         rendered = render_for_channel(channel, reply)
+        expects = turn.choices.get(i)
+        # The buttons go with the row, in the conversation's language: a channel with buttons shows them.
+        choices = choices_for(expects, turn.t).to_json() if expects is not None else None
         row = outbox.enqueue(session, channel=channel, recipient=address, text=rendered, kind=kind,
-                             priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id)
+                             priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id, choices=choices)
         result.replies.append(rendered)
         result.outbox_ids.append(row.id)
     log.info("inbound.handled", conversation_id=conversation.id, channel=channel, events=turn.events)

@@ -77,6 +77,16 @@ ASK_PHONE_AGAIN = (
 )
 PHONE_NOTED = "Thank you. We will call you on that number."
 PHONE_NONE = "Understood. A member of our team will write to you on this same channel."
+ASK_PHONE_OPTIONAL = (
+    "If you would rather we call you, write your phone number with the international code, "
+    "for example: +502 5555 0123. If not, write NO."
+)
+CONTACT_NOT_OWN = "Thank you. That contact belongs to someone else: we do not keep it."
+ASK_OWN_PHONE = (
+    'For us to call you, tap "Share my number" or write the number we can call you on, '
+    "with the international code."
+)
+CONTACT_NOT_NEEDED = "Thank you. We do not need your phone number for now."
 OPERATOR_REPLY_PREFIX = "Message from our team: "
 HUMAN_REQUESTED = (
     "A member of our team will attend to you on this same channel as soon as possible. "
@@ -127,3 +137,13 @@ FOLLOWUP = (
     "We will write to you as soon as we have it."
 )
 STATUS_UPDATE_INTRO = "There is new verified information about the person you are looking for. "
+
+# Reply buttons (bot/engine/choices.py): labels, not sentences, each a word the dialogue reads.
+BUTTONS = {
+    "yes": "YES",
+    "no": "NO",
+    "human": "HUMAN",
+    "other": "OTHER",
+    "share_phone": "Share my number",
+    "no_phone": "No, thanks",
+}

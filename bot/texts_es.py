@@ -86,6 +86,19 @@ ASK_PHONE_AGAIN = (
 )
 PHONE_NOTED = "Gracias. Le llamaremos a ese número."
 PHONE_NONE = "Entendido. Una persona del equipo le escribirá por este mismo medio."
+# After HUMANO on a channel without a number: a call is offered, never required.
+ASK_PHONE_OPTIONAL = (
+    "Si prefiere que le llamemos, escriba su número de teléfono con el código internacional, "
+    "por ejemplo: +502 5555 0123. Si no, escriba NO."
+)
+# A contact shared on Telegram: only the relative's own is taken as their number (never a third
+# person's, who did not ask to be called); a number typed in words is the relative's own choice.
+CONTACT_NOT_OWN = "Gracias. Ese contacto es de otra persona: no lo guardamos."
+ASK_OWN_PHONE = (
+    'Para que le llamemos a usted, toque "Compartir mi número" o escriba el número al que podemos '
+    "llamarle, con el código internacional."
+)
+CONTACT_NOT_NEEDED = "Gracias. Por ahora no necesitamos su número de teléfono."
 # An operator's reply is marked as the team's, never mistaken for the bot's (bot/cases.py).
 OPERATOR_REPLY_PREFIX = "Mensaje del equipo: "
 HUMAN_REQUESTED = (
@@ -139,6 +152,18 @@ FOLLOWUP = (
     "Le escribiremos en cuanto la tengamos."
 )
 STATUS_UPDATE_INTRO = "Hay información verificada nueva sobre la persona que busca. "
+
+
+# Reply buttons (bot/engine/choices.py): labels, not sentences. Each is a word the dialogue reads
+# when typed, so a tap is the same message as writing it.
+BUTTONS = {
+    "yes": "SÍ",
+    "no": "NO",
+    "human": "HUMANO",
+    "other": "OTRA",
+    "share_phone": "Compartir mi número",
+    "no_phone": "No, gracias",
+}
 
 
 def render(template: str, **values: object) -> str:

@@ -10,6 +10,9 @@ State is a plain JSON dict stored on the conversation row, so any process can se
   queue              further persons named in one message, each a ``details`` dict, taken in order
   awaiting           "subscription" after an answer or a case, with ``offer`` = {person_id, case}
   cases              references of this conversation's cases (for CASO without a code)
+  phone_case         the case whose call-back number is asked (``asking`` = phone); phone_optional
+                     when it is only offered (after HUMANO), phone_asked the cases asked once
+  choices            the buttons the last question showed (bot/engine/choices.py), until answered
 
 Order of questions: the name, then the birth date (or an age and the nationality), always, whatever
 the roster holds: asking only when a name is on the list would reveal who is on it. An age with the
@@ -27,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from bot import texts, texts_es
+from bot.engine.choices import Expects
 from bot.engine.judgement import judge
 from bot.engine.ports import Ports
 from bot.language.commands import Command
@@ -35,9 +39,11 @@ from bot.language.names import NICKNAMES, PARTICLES
 from bot.language.parse import Mention, Understanding, parse_message
 from bot.language.phones import find_phone
 from bot.matching.keys import fold
+from bot.messages import CONTACT, CONTACT_OTHER
 from bot.policy import AskBirthDate, AskNationality, Disclose, Escalate, PolicyConfig, disclosure_text
 
 MAX_FAILURES = 2  # after two failed attempts, offer a human
+_SHARE_LABELS = frozenset(fold(t.BUTTONS["share_phone"]) for t in (texts_es, texts.catalogue("en")))
 
 
 @dataclass
@@ -53,14 +59,55 @@ class Turn:
     events: list[str] = field(default_factory=list)  # what happened, for metrics and tests
     courtesy: str = ""  # a greeting answered / distress acknowledged, said before the next question
     t: ModuleType = texts_es  # the conversation's catalogue of texts (bot/texts.py)
+    # What a reply asks that can be tapped, by its index in ``replies`` (bot/engine/choices.py).
+    choices: dict[int, Expects] = field(default_factory=dict)
 
 
 def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: PolicyConfig | None = None) -> Turn:
+    turn = _respond(state, message, ports, config)
+    _settle_choices(turn, (state or {}).get("choices"))
+    return turn
+
+
+def _offer(turn: Turn, text: str, expects: Expects) -> None:
+    """A question whose answers can be tapped: the reply carries them (a channel with buttons shows them)."""
+    turn.replies.append(text)
+    turn.choices[len(turn.replies) - 1] = expects
+
+
+def _pending_choice(st: dict[str, Any]) -> Expects | None:
+    """The question still waiting for its answer after a turn, when it has buttons."""
+    if st.get("asking") == "phone":
+        return Expects.PHONE
+    if st.get("awaiting") == "subscription":
+        return Expects.YES_NO
+    return None
+
+
+def _settle_choices(turn: Turn, shown: str | None) -> None:
+    """Buttons never outlive their question: once it is answered (or dropped), the turn's first
+    reply takes them away, unless it shows new ones itself. While the question still waits (AYUDA,
+    CASO in between), they stay."""
+    if not turn.replies:
+        return
+    if shown and 0 not in turn.choices and shown != _pending_choice(turn.state):
+        turn.choices[0] = Expects.ANSWERED
+    if turn.choices:
+        last = turn.choices[max(turn.choices)]
+        if last is Expects.ANSWERED:
+            turn.state.pop("choices", None)
+        else:
+            turn.state["choices"] = last.value
+
+
+def _respond(state: dict[str, Any], message: Inbound, ports: Ports, config: PolicyConfig | None) -> Turn:
     st = copy.deepcopy(state) if state else {}
     st.setdefault("details", {})
     st.setdefault("failures", 0)
     st.setdefault("cases", [])
-    u = parse_message(message.text or "", ports.today)  # ages and "del 96" read on the hotline's date
+    contact = message.media_kind in (CONTACT, CONTACT_OTHER)
+    # Ages and "del 96" are read on the hotline's date. A shared contact's text is its number, not words.
+    u = parse_message("" if contact else message.text or "", ports.today)
     _choose_language(st, u)
     turn = Turn(replies=[], state=st, t=texts.for_state(st))
     first_contact = not st.get("welcomed")
@@ -68,8 +115,20 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
         turn.replies.append(turn.t.WELCOME)
         st["welcomed"] = True
 
+    if contact:
+        return _contact(message, st, turn, ports, config)
+    if fold(message.text or "") in _SHARE_LABELS:
+        # The "share my number" button's label typed out (the button itself sends a contact): never
+        # a name to search for.
+        if st.get("asking") == "phone":
+            _offer(turn, turn.t.ASK_OWN_PHONE, Expects.PHONE)
+        else:
+            turn.replies.append(turn.t.CONTACT_NOT_NEEDED)
+            _repeat_pending(st, turn)
+        return turn
+
     if message.media_kind and not (message.text or "").strip():
-        turn.replies.append(turn.t.MEDIA_UNREADABLE)
+        _offer(turn, turn.t.MEDIA_UNREADABLE, Expects.HUMAN)
         turn.events.append("media")
         return turn
 
@@ -86,7 +145,7 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
             return _answer_subscription(u.answer == "yes", st, turn, ports, config)
         if not _has_details(u):
             # Not an answer: repeat the offer rather than guess.
-            turn.replies.append(turn.t.OFFER_SUBSCRIPTION)
+            _offer(turn, turn.t.OFFER_SUBSCRIPTION, Expects.YES_NO)
             return turn
         # New details after an answer: a new search, or a correction of the last one.
         st.pop("awaiting", None)
@@ -105,7 +164,7 @@ def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Polic
     if _concluded(st) and st.get("outcome") == "disclosed" and not _has_details(u) and (u.greeting or u.thanks):
         # "gracias", "hola" after an answer: no new search, no second disclosure. (After a case, the
         # same honest words again: an anxious relative should hear the same thing each time.)
-        turn.replies.append(turn.t.AFTER_ANSWER)
+        _offer(turn, turn.t.AFTER_ANSWER, Expects.NEXT)
         return turn
 
     if u.new_search and u.name is not None:
@@ -141,30 +200,78 @@ def _answer_phone(text: str, u: Understanding, st: dict[str, Any], turn: Turn, p
                   config: PolicyConfig | None) -> Turn | None:
     """The number for the call back: valid with its country code, or asked again once; "no sé",
     "no tengo" or two unreadable answers leave the case to be answered on this channel. A new name
-    instead is a new search (None: the turn goes on as usual)."""
+    instead is a new search, and anything but a number after a call only offered (HUMANO) is an
+    ordinary message (None: the turn goes on as usual)."""
     ref = st["phone_case"]
     phone = find_phone(text)
-    if phone is None and u.name is not None and not u.dont_know:
-        st["asking"], st["failures"] = None, 0
-        st.pop("phone_case", None)
+    if phone is None and (
+        (u.name is not None and not u.dont_know)
+        or (st.get("phone_optional") and not u.dont_know and u.answer != "no")
+    ):
+        _drop_phone_question(st)
         return None
     if phone is not None:
-        ports.set_callback_phone(ref, phone)
-        turn.replies.append(turn.t.PHONE_NOTED)
-        turn.events.append("callback_phone")
-    elif u.dont_know or u.answer == "no" or st["failures"] + 1 >= MAX_FAILURES:
+        return _phone_given(phone, st, turn, ports, config)
+    if u.dont_know or u.answer == "no" or st["failures"] + 1 >= MAX_FAILURES:
         turn.replies.append(turn.t.PHONE_NONE)
-    else:
-        # Anything else ("¿está bien?"): the same words again, and the question once more.
-        st["failures"] += 1
-        turn.replies.append(turn.t.render(turn.t.TEAM_WILL_CALL, reference=ref))
-        turn.replies.append(turn.t.ASK_PHONE_AGAIN)
-        return turn
-    st["asking"], st["failures"] = None, 0
-    st.pop("phone_case", None)
+        return _phone_done(st, turn, ports, config)
+    # Anything else ("¿está bien?"): the same words again, and the question once more.
+    st["failures"] += 1
+    turn.replies.append(turn.t.render(turn.t.TEAM_WILL_CALL, reference=ref))
+    _offer(turn, turn.t.ASK_PHONE_AGAIN, Expects.PHONE)
+    return turn
+
+
+def _phone_given(phone: str, st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
+    ports.set_callback_phone(st["phone_case"], phone)
+    turn.replies.append(turn.t.PHONE_NOTED)
+    turn.events.append("callback_phone")
+    return _phone_done(st, turn, ports, config)
+
+
+def _phone_done(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
+    _drop_phone_question(st)
     if st.get("queue"):
         return _start_next(st, turn, ports, config)
     return turn
+
+
+def _drop_phone_question(st: dict[str, Any]) -> None:
+    st["asking"], st["failures"] = None, 0
+    st.pop("phone_case", None)
+    st.pop("phone_optional", None)
+
+
+def _contact(message: Inbound, st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
+    """A contact shared on Telegram. The relative's own answers the question for a call-back number
+    (checked like a typed one); someone else's is never kept: that person did not ask to be called
+    (a number the relative types is their own choice, and is taken)."""
+    turn.events.append("contact")
+    asking_phone = st.get("asking") == "phone"
+    if message.media_kind == CONTACT and asking_phone:
+        phone = find_phone(message.text or "")
+        if phone is not None:
+            return _phone_given(phone, st, turn, ports, config)
+        # A number phonenumbers does not know (a service or test number): ask for one written out.
+        _offer(turn, turn.t.ASK_PHONE_AGAIN, Expects.PHONE)
+        return turn
+    if message.media_kind == CONTACT_OTHER and asking_phone:
+        _offer(turn, f"{turn.t.CONTACT_NOT_OWN} {turn.t.ASK_OWN_PHONE}", Expects.PHONE)
+        return turn
+    turn.replies.append(turn.t.CONTACT_NOT_NEEDED if message.media_kind == CONTACT else turn.t.CONTACT_NOT_OWN)
+    _repeat_pending(st, turn)
+    return turn
+
+
+def _repeat_pending(st: dict[str, Any], turn: Turn) -> None:
+    """After a message that answered nothing: the question that waits, said again."""
+    if st.get("awaiting") == "subscription":
+        _offer(turn, turn.t.OFFER_SUBSCRIPTION, Expects.YES_NO)
+    elif st.get("asking"):
+        turn.replies.append(_question_for(turn.t, st["asking"], again=False))
+    elif not st["details"].get("name"):
+        st["asking"] = "name"
+        turn.replies.append(turn.t.ASK_NAME)
 
 
 def _courtesy(t: ModuleType, u: Understanding, *, first_contact: bool) -> str:
@@ -229,12 +336,19 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
     if cmd is Command.OPT_OUT:
         ports.opt_out()
         turn.replies[:] = [turn.t.OPTED_OUT]
+        turn.choices = {0: Expects.ANSWERED}  # no buttons left to a relative who asked for silence
         st.pop("awaiting", None)
         return turn
     if cmd is Command.HELP or cmd is Command.MENU:
         turn.replies.append(turn.t.HELP)
         return turn
     if cmd is Command.START:
+        # Telegram sends /start when a chat is opened or restarted: the welcome and what to write,
+        # every time, and a search begun afresh (its words, such as a link's payload, are no name).
+        _reset_search(st)
+        st.pop("queue", None)
+        if st.get("phone_optional"):
+            _drop_phone_question(st)
         if not turn.replies:
             turn.replies.append(turn.t.WELCOME)
         turn.replies.append(turn.t.ASK_NAME)
@@ -246,6 +360,14 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
         _remember_case(st, ref)
         turn.replies.append(turn.t.render(turn.t.HUMAN_REQUESTED, reference=ref))
         turn.events.append("case:asked_for_person")
+        if not ports.callback_number_known() and not st.get("phone_case") \
+                and ref not in st.setdefault("phone_asked", []):
+            # Web chat, Telegram: the person may call instead of writing, if the relative wishes
+            # (offered once per case; any other answer is an ordinary message).
+            st["phone_asked"].append(ref)
+            st["phone_case"], st["phone_optional"] = ref, True
+            st["asking"], st["failures"] = "phone", 0
+            _offer(turn, turn.t.ASK_PHONE_OPTIONAL, Expects.PHONE)
         return turn
     if cmd is Command.CASE:
         ref = (u.case_code or "").upper() or (st["cases"][-1] if st["cases"] else "")
@@ -287,7 +409,7 @@ def _answer_subscription(yes: bool, st: dict[str, Any], turn: Turn, ports: Ports
     if st.get("queue"):
         return _start_next(st, turn, ports, config)
     if not _ask_phone_if_pending(st, turn):
-        turn.replies.append(turn.t.ANYTHING_ELSE)
+        _offer(turn, turn.t.ANYTHING_ELSE, Expects.NEXT)
     return turn
 
 
@@ -296,7 +418,7 @@ def _ask_phone_if_pending(st: dict[str, Any], turn: Turn) -> bool:
     if not st.get("phone_case") or st.get("asking") == "phone":
         return False
     st["asking"], st["failures"] = "phone", 0
-    turn.replies.append(turn.t.ASK_PHONE)
+    _offer(turn, turn.t.ASK_PHONE, Expects.PHONE)
     return True
 
 
@@ -456,7 +578,7 @@ def _ask(st: dict[str, Any], turn: Turn, field_name: str, *, progressed: bool) -
     st["failures"] = st["failures"] + 1 if again else 0
     st["asking"] = field_name
     if st["failures"] >= MAX_FAILURES:
-        turn.replies.append(turn.t.OFFER_HUMAN_AFTER_FAILURES)
+        _offer(turn, turn.t.OFFER_HUMAN_AFTER_FAILURES, Expects.HUMAN)
         turn.events.append("offered_human")
         st["failures"] = 0
         return turn
@@ -520,7 +642,7 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
         ports.record_disclosure(decision.candidate.person_id, text)
         ports.record_inquiry(details, decision.candidate.person_id, "disclosed")
         turn.replies.append(text)
-        turn.replies.append(turn.t.OFFER_SUBSCRIPTION)
+        _offer(turn, turn.t.OFFER_SUBSCRIPTION, Expects.YES_NO)
         st["awaiting"] = "subscription"
         st["offer"] = {"person_id": decision.candidate.person_id, "case": None}
         turn.events.append("disclosed")
@@ -544,7 +666,7 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
         _ask_phone_if_pending(st, turn)
         return turn
     turn.replies.append(turn.t.render(turn.t.ESCALATED, reference=ref))
-    turn.replies.append(turn.t.OFFER_SUBSCRIPTION)
+    _offer(turn, turn.t.OFFER_SUBSCRIPTION, Expects.YES_NO)
     st["awaiting"] = "subscription"
     # Only a relative who showed they know the person (the record is just not yet verified) may
     # follow that record; anyone else follows their case, which a person reviews.

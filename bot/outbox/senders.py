@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 class SendError(Exception):
@@ -57,4 +57,15 @@ class SendsTemplates(Protocol):
 
     async def send_template(self, recipient: str, variables: dict[str, str]) -> str | None:
         """Send the configured template filled with ``variables``; the provider's message id."""
+        ...
+
+
+@runtime_checkable
+class ShowsChoices(Protocol):
+    """A sender whose channel shows the answers a message offers as buttons (Telegram's reply
+    keyboards). Rows with choices (bot/engine/choices.py, as stored) go through it; other senders
+    send the text alone."""
+
+    async def send_with_choices(self, recipient: str, text: str, choices: dict[str, Any]) -> str | None:
+        """Send ``text`` with its buttons (or with the earlier ones taken away); the provider's id."""
         ...

@@ -27,13 +27,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import whatsapp_window
 from bot.outbox.ratelimit import ChannelGate, ChannelLimits, LocalPace, Pace, RecipientSpacing, SharedPace
-from bot.outbox.senders import PermanentError, ProviderLog, RateLimited, Sender, SendError
+from bot.outbox.senders import PermanentError, ProviderLog, RateLimited, Sender, SendError, ShowsChoices
 from bot.scheduler import PeriodicJob
 from common.logging import get_logger
 from common.metrics import OUTBOX_CLAIMS_LOST, OUTBOX_IN_DOUBT, OUTBOX_RECORD_RETRIES, OUTBOX_RESULTS
@@ -65,6 +65,7 @@ class Claimed:
     in_doubt: bool = False
     send_started_at: datetime | None = None
     repeats: int = 0
+    choices: dict[str, Any] | None = None  # buttons to show with the text (bot/engine/choices.py)
 
 
 @dataclass
@@ -152,7 +153,7 @@ class OutboxWorker:
                     if r.template_variables is not None:
                         self._templates[r.id] = dict(r.template_variables)
                     claimed.append(Claimed(r.id, r.channel, r.recipient, r.text, r.kind, r.priority, r.attempts,
-                                           r.status == "sending", r.send_started_at, r.repeats))
+                                           r.status == "sending", r.send_started_at, r.repeats, r.choices))
         return claimed
 
     # --- pacing ---------------------------------------------------------------------------------
@@ -336,7 +337,10 @@ class OutboxWorker:
         if item.kind == whatsapp_window.TEMPLATE_KIND:
             sender = whatsapp_window.TemplateSend(sender, self._templates.pop(item.id, {}))
         try:
-            provider_id = await sender.send(item.recipient, item.text)
+            if item.choices is not None and isinstance(sender, ShowsChoices):
+                provider_id = await sender.send_with_choices(item.recipient, item.text, item.choices)
+            else:
+                provider_id = await sender.send(item.recipient, item.text)
         except RateLimited as exc:
             # Only this recipient waits, for as long as the provider asked; no attempt is counted.
             log.info("outbox.rate_limited", outbox_id=item.id, retry_after=exc.retry_after)

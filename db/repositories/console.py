@@ -70,7 +70,10 @@ def transcript(session: Session, conversation_id: int, limit: int = 500) -> list
         select(OutboundMessage).where(OutboundMessage.conversation_id == conversation_id)
         .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc()).limit(limit)
     )
-    lines = [TranscriptLine(m.received_at, "in", m.text or "", media_kind=m.media_kind) for m in inbound]
+    # A contact shared on Telegram holds the relative's whole number: the page shows that one was
+    # shared, and the case's call-back number masked, never the number itself (docs/console.md).
+    lines = [TranscriptLine(m.received_at, "in", "" if m.media_kind == "contact" else m.text or "",
+                            media_kind=m.media_kind) for m in inbound]
     lines += [
         TranscriptLine(m.created_at, "out", m.text, kind=m.kind, status=m.status, error=m.last_error)
         for m in outbound

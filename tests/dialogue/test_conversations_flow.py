@@ -23,7 +23,8 @@ def test_human_as_the_first_message(relative, words: str) -> None:
     r = relative()
     out = r.say(words)
     [case] = r.cases()
-    assert out == [T.WELCOME, T.render(T.HUMAN_REQUESTED, reference=case.reference)]
+    # The local chat carries no number: a call is offered (Telegram shows "share my number").
+    assert out == [T.WELCOME, T.render(T.HUMAN_REQUESTED, reference=case.reference), T.ASK_PHONE_OPTIONAL]
     assert (case.reason, case.priority, case.person_id) == ("asked_for_person", "normal", None)
 
 
@@ -32,7 +33,7 @@ def test_human_while_the_birth_date_is_asked(relative) -> None:
     r.say("Jesús Velázquez Yáñez")
     out = r.say("humano")
     [case] = r.cases()
-    assert out == [T.render(T.HUMAN_REQUESTED, reference=case.reference)]
+    assert out == [T.render(T.HUMAN_REQUESTED, reference=case.reference), T.ASK_PHONE_OPTIONAL]
     with r.factory() as s:
         opened = s.scalars(select(AuditEvent).where(AuditEvent.action == "case_opened")).one()
     assert opened.details["details"]["name"] == "Jesús Velázquez Yáñez"  # the operator sees what was said
@@ -43,7 +44,7 @@ def test_human_after_a_disclosure_is_about_that_person(relative) -> None:
     r.say("Jesús Velázquez Yáñez 25/12/1994")
     out = r.say("OPERADOR")
     [case] = r.cases()
-    assert out == [T.render(T.HUMAN_REQUESTED, reference=case.reference)]
+    assert out == [T.render(T.HUMAN_REQUESTED, reference=case.reference), T.ASK_PHONE_OPTIONAL]
     assert case.reason == "asked_for_person" and case.person_id is not None
 
 
@@ -51,7 +52,7 @@ def test_human_after_an_escalation_reuses_the_open_case(relative) -> None:
     r = relative()
     r.say("Pedro Inventado Ninguno, hondureño, 01/01/1990")
     [case] = r.cases()
-    assert r.say("HUMANO") == [T.render(T.HUMAN_REQUESTED, reference=case.reference)]
+    assert r.say("HUMANO") == [T.render(T.HUMAN_REQUESTED, reference=case.reference), T.ASK_PHONE_OPTIONAL]
     assert len(r.cases()) == 1
 
 
@@ -391,7 +392,8 @@ def test_two_failed_birth_answers_offer_a_human(relative) -> None:
     r.say("Jesús Velázquez Yáñez")
     assert r.say("asdf") == [T.ASK_BIRTH_AGAIN]
     assert r.say("qwerty") == [T.OFFER_HUMAN_AFTER_FAILURES]
-    assert r.say("HUMANO") == [T.render(T.HUMAN_REQUESTED, reference=r.cases()[-1].reference)]
+    assert r.say("HUMANO") == [T.render(T.HUMAN_REQUESTED, reference=r.cases()[-1].reference),
+                               T.ASK_PHONE_OPTIONAL]
 
 
 def test_two_failed_nationality_answers_offer_a_human(relative) -> None:
