@@ -417,7 +417,9 @@ def hold_sent(session: Session, provider_id: str, reason: str) -> OutboundMessag
     ``sent`` row is held instead. Its provider id stays, so that a later in-doubt check of the same
     row never mistakes the refused message for a delivered one. Returns the row if it is held now
     (or already was); None for any other row (unknown, or released and on its way again)."""
-    stmt = select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)
+    # Read afresh under the lock: the caller may have looked at the row before taking it.
+    stmt = select(OutboundMessage).where(OutboundMessage.provider_id == provider_id) \
+        .execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     row = session.scalars(stmt).first()
