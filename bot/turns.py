@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cases as case_service
@@ -152,8 +153,17 @@ class TurnProcessor:
     def _hand_over(self, session: Session, conversation: Conversation, message: InboundMessage) -> None:
         """The turn cannot run: a person takes over, and the relative is told so (never silence)."""
         self._mark_failed(message, conversation)
+        session.flush()  # the message's own state, before the savepoint below (a rollback there expires it)
         # They did write: their WhatsApp window is open, and what was held for them goes first.
-        whatsapp_window.note_inbound(session, conversation, message.received_at or utcnow())
+        # In a savepoint of its own: the turn may have failed on this very conversation row, and
+        # the case and the reply below must be written whatever happens to the window's note.
+        try:
+            with session.begin_nested():
+                whatsapp_window.note_inbound(session, conversation, message.received_at or utcnow())
+                session.flush()
+        except SQLAlchemyError as exc:
+            session.expire(conversation)
+            log.error("turn.hand_over_window_not_noted", inbound_id=message.id, error=type(exc).__name__)
         case = case_service.open_case(
             session, conversation, reason="other", priority="high", person_id=None,
             details={"problem": "the automatic answer failed; read the message and answer",
