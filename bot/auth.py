@@ -32,6 +32,7 @@ from db.models import ROLES, TOKEN_ROLES, ApiToken, AuditEvent, User
 # The ranked roles; ``reporter`` is below all of them (it reaches only the routes that name it).
 ROLE_RANK = {"reporter": -1, "viewer": 0, "operator": 1, "admin": 2}
 TOKEN_PREFIX = "hl_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # how exactly a token's last_used_at is kept
 MAX_EXPIRY_DAYS = 3650
 _hasher = PasswordHasher()
 
@@ -95,15 +96,23 @@ def authenticate_token(session: Session, secret: str) -> ApiToken | None:
     """The token for ``secret`` if it is usable: not revoked, not expired, its user still active."""
     if len(secret) > 200:
         return None
-    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
+    # One round trip: the token and, for a person's token, whether its user is still active.
+    row = session.execute(
+        select(ApiToken, User.active).outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(secret))
+    ).first()
     now = utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+    if row is None:
         return None
-    if token.user_id is not None:
-        owner = session.get(User, token.user_id)
-        if owner is None or not owner.active:
-            return None
-    token.last_used_at = now
+    token, owner_active = row
+    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if token.user_id is not None and not owner_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # To the minute: writing it on every request would add a statement to every read (and a
+        # row lock that requests of one token would queue on).
+        token.last_used_at = now
     return token
 
 

@@ -4,7 +4,8 @@ Audit: every request that returns person records is one audit event by the token
 for one record (its detail or its history), ``person_search`` for a list or name search. A search
 event keeps the query text and filters and the ids returned: the audit trail lives in the database,
 readable by admins only, and "who looked for whom" is exactly what it must answer. Logs never get
-the query.
+the query. The event is one INSERT in the request's transaction, committed before the records are
+sent (``audit.append``): the whole price of the trail on the busiest route.
 
 Optimistic concurrency: ``GET /persons/{id}`` answers with ``ETag: W/"<status_version>"``. A new
 status report may carry ``expected_version`` in its body or the version in an ``If-Match`` header;
@@ -179,7 +180,7 @@ def list_persons(
         reports = persons.current_reports(session, rows)
         page = PersonPage(items=[person_out(p, reports.get(p.id), hide_status=hide) for p in rows], total=total,
                           limit=limit, offset=offset)
-    audit.record(
+    audit.append(
         session,
         actor=actor_of(token),
         action="person_search",
@@ -203,7 +204,7 @@ def get_person(person_id: PersonId, session: SessionDep, token: ViewerToken, res
     `document_number` and `notes` only for an admin."""
     person = _person_or_404(session, person_id)
     report = persons.current_reports(session, [person]).get(person.id)
-    audit.record(session, actor=actor_of(token), action="person_read", subject_type="person",
+    audit.append(session, actor=actor_of(token), action="person_read", subject_type="person",
                  subject_id=person.id, details={"view": "record"})
     session.commit()
     response.headers["ETag"] = _etag(person.status_version)
@@ -224,7 +225,7 @@ def list_status_reports(
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             detail="a restricted record's status history is for operators and admins")
     rows = history(session, person.id)
-    audit.record(session, actor=actor_of(token), action="person_read", subject_type="person",
+    audit.append(session, actor=actor_of(token), action="person_read", subject_type="person",
                  subject_id=person.id, details={"view": "status_reports"})
     session.commit()
     response.headers["ETag"] = _etag(person.status_version)
