@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -43,7 +43,7 @@ def append(
     """Write one event at once, as a single INSERT in the caller's transaction (no unit of work, no id
     read back): what a read pays for its audit trail, on the API's busiest routes. It is durable
     when the caller commits, as any other write of the transaction."""
-    session.connection().execute(AuditEvent.__table__.insert(), {
+    session.connection().execute(insert(AuditEvent), {
         "at": utcnow(),
         "actor": actor,
         "action": action,
