@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from api.console.format import shown_transcript
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
@@ -90,7 +91,7 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
     return render(request, "console/case.html", {
         "case": case,
         "conversation": conversation,
-        "transcript": repo.transcript(db, conversation.id) if conversation else [],
+        "transcript": shown_transcript(repo.transcript(db, conversation.id)) if conversation else [],
         "state_details": state_details,
         "opened_details": opened,
         "sought_name": name,

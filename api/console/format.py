@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+
+from bot.language.phones import mask_phones
+from db.repositories.console import TranscriptLine
 
 REASONS = {
     "no_match": "Sin coincidencia",
@@ -157,3 +161,10 @@ def _plain(value: object) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     return str(value)
+
+
+def shown_transcript(lines: list[TranscriptLine]) -> list[TranscriptLine]:
+    """The transcript as an operator sees it: any phone number a relative wrote is masked (the
+    call goes through the hotline; the whole number is for Twilio only, docs/console.md)."""
+    return [replace(line, text=mask_phones(line.text)) if line.direction == "in" and line.text else line
+            for line in lines]

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.console.format import shown_transcript
 from api.console.security import TEMPLATES, Viewer
 from api.deps import SessionDep
 from bot import case_work
@@ -52,7 +53,7 @@ def transcript(case_id: CaseId, request: Request, me: Viewer, db: SessionDep) ->
     case = db.get(Case, case_id)
     if case is None:
         raise HTTPException(404, detail="el caso no existe")
-    lines = repo.transcript(db, case.conversation_id) if case.conversation_id else []
+    lines = shown_transcript(repo.transcript(db, case.conversation_id)) if case.conversation_id else []
     response = TEMPLATES.TemplateResponse(request, "console/_transcript.html", {
         "transcript": lines, "me": me, "tz": request.app.state.settings.hotline_timezone})
     response.headers["Cache-Control"] = "no-store"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from common.settings import Settings
-from db.models import Case, CaseCall, Conversation, User
+from db.models import Case, CaseCall, Conversation, InboundMessage, User
 from tests.channels.helpers import channel_settings
 from tests.console.conftest import USERS, login, page_csrf
 from tests.fakes import FakeTwilio
@@ -117,3 +117,26 @@ def test_the_accounts_phone_rings_when_none_is_typed(
     page = olga.get(path)
     assert "Su teléfono no contestó" in page.text
     assert "Rellenado con la última llamada" not in page.text  # nobody spoke with the family yet
+
+
+def test_a_number_the_relative_wrote_is_masked_on_the_case_page_and_its_live_transcript(
+    olga: TestClient, cases: dict[str, int], session_factory: sessionmaker[Session]
+) -> None:
+    """The whole number is for Twilio only: the transcript shows what the relative wrote with any
+    phone number in it masked, and keeps a birth date written as digits."""
+    written = ["mi número es +502 5412 3456, llámenme por favor", "o al 5412-3456 de mi hermana",
+               "nació el 12031988, o 12/03/1988"]
+    with session_factory.begin() as s:
+        case = s.get(Case, cases["death"])
+        assert case is not None
+        for n, text in enumerate(written):
+            s.add(InboundMessage(conversation_id=case.conversation_id, channel="local",
+                                 address="web-5f1c0de0a1b2c3d4", provider_id=f"mask-{n}", text=text,
+                                 state="done"))
+    path = f"/console/cases/{cases['death']}"
+    for page in (olga.get(path), olga.get(f"{path}/transcript", headers={"X-Console-Refresh": "1"})):
+        assert page.status_code == 200
+        shown = re.sub(r"\s+", " ", page.text)
+        assert "5412 3456" not in shown and "5412-3456" not in shown and "54123456" not in shown
+        assert "+502 ****3456" in shown and "al ****3456" in shown
+        assert "12031988" in shown and "12/03/1988" in shown  # a birth date is not a phone number
