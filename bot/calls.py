@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from bot.auth import AccountError, normalise_phone
+from bot.language.phones import masked
 from common.logging import get_logger
 from common.settings import Settings
 from db.base import utcnow
@@ -104,14 +104,7 @@ def relative_number(session: Session, case: Case) -> str | None:
 
 def mask(number: str | None) -> str:
     """"+50255510123" -> "+502 ****0123": what the console, the API and the audit log show."""
-    if not number:
-        return "—"
-    digits = "".join(c for c in number if c.isdigit())
-    try:
-        country = str(phonenumbers.parse(number, None).country_code)
-    except phonenumbers.NumberParseException:
-        country = digits[:2]
-    return f"+{country} ****{digits[-4:]}"
+    return masked(number) if number else "—"
 
 
 def _operator_phone(session: Session, given: str | None, user_id: int | None) -> str:
