@@ -15,11 +15,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import cases as case_service
-from bot import proof_lock, whatsapp_window
+from bot import opt_out, proof_lock, whatsapp_window
+from bot.engine import effects as fx
 from bot.engine.choices import choices_for
 from bot.engine.dialogue import Inbound, respond
 from bot.language.commands import Command
@@ -38,7 +39,6 @@ from db.models import (
     Conversation,
     InboundMessage,
     Inquiry,
-    OutboundMessage,
     StatusReport,
     Subscription,
 )
@@ -106,7 +106,61 @@ class DbPorts:
         since = self.now - timedelta(hours=self.settings.lookup_limit_window_hours)
         return conv_repo.persons_looked_up_since(self.session, self.conversation.id, since)
 
-    def record_inquiry(self, details: dict[str, Any], person_id: int | None, outcome: str) -> None:
+    def open_case_reference(self, reason: str, person_id: int | None, details: dict[str, Any]) -> str | None:
+        case = case_service.reusable_case(self.session, self.conversation, reason=reason, person_id=person_id,
+                                          details=details)
+        return case.reference if case is not None else None
+
+    def new_case_reference(self) -> str:
+        for _ in range(20):
+            reference = case_service.case_store.new_reference(self.settings.hotline_case_prefix)
+            if not case_service.case_store.reference_taken(self.session, reference):
+                return reference
+        raise RuntimeError("could not draw a unique case reference")
+
+    def case_status(self, reference: str) -> str | None:
+        return case_service.case_status_for_conversation(self.session, self.conversation, reference)
+
+    def callback_number_known(self) -> bool:
+        return self.conversation.channel in PHONE_CHANNELS
+
+    # --- applying a turn's effects (bot/engine/effects.py), in order, in the turn's transaction ---
+
+    def apply(self, effects: list[fx.Effect]) -> None:
+        for effect in effects:
+            self._apply(effect)
+
+    def _apply(self, effect: fx.Effect) -> None:
+        match effect:
+            case fx.OpenCase():
+                self._open_case(effect)
+            case fx.RecordInquiry(details=details, person_id=person_id, outcome=outcome):
+                self._record_inquiry(details, person_id, outcome)
+            case fx.RecordDisclosure(person_id=person_id, text=text):
+                self._record_disclosure(person_id, text)
+            case fx.FailedProof(person_id=person_id, details=details):
+                proof_lock.record_failed_proof(self.session, self.settings, self.conversation, person_id, details,
+                                               self.now)
+            case fx.Subscribe(person_id=person_id, case_reference=reference):
+                self._subscribe(person_id, reference)
+            case fx.OptOut():
+                opt_out.opt_out(self.session, self.conversation, by="relative", now=self.now)
+            case fx.SetCallbackPhone(reference=reference, phone=phone):
+                self._set_callback_phone(reference, phone)
+            case _:
+                raise TypeError(f"no way to apply {type(effect).__name__} on {self.conversation.channel}")
+
+    def _open_case(self, effect: fx.OpenCase) -> Case:
+        case = self._opened_case = case_service.open_case(
+            self.session, self.conversation, reason=effect.reason, priority=effect.priority,
+            person_id=effect.person_id, details=dict(effect.details), prefix=self.settings.hotline_case_prefix,
+            followup_interval_hours=self.settings.followup_interval_hours, reference=effect.reference)
+        if case.reference != effect.reference:
+            # The relative was told effect.reference: never let the words and the case differ.
+            raise RuntimeError("the case opened is not the one the reply names")
+        return case
+
+    def _record_inquiry(self, details: dict[str, Any], person_id: int | None, outcome: str) -> None:
         inquiry = Inquiry(conversation_id=self.conversation.id, person_id=person_id, details=dict(details),
                           outcome=outcome, created_at=self.now)
         self.session.add(inquiry)
@@ -115,24 +169,14 @@ class DbPorts:
             self.session.flush()
             self._opened_case.inquiry_id = inquiry.id
 
-    def open_case(self, reason: str, priority: str, person_id: int | None, details: dict[str, Any]) -> str:
-        case = self._opened_case = case_service.open_case(
-            self.session, self.conversation, reason=reason, priority=priority, person_id=person_id,
-            details=dict(details), prefix=self.settings.hotline_case_prefix,
-            followup_interval_hours=self.settings.followup_interval_hours)
-        return case.reference
-
-    def record_disclosure(self, person_id: int, text: str) -> None:
+    def _record_disclosure(self, person_id: int, text: str) -> None:
         self.session.add(AuditEvent(
             actor="bot", action="disclosure", subject_type="person", subject_id=str(person_id),
             details={"conversation_id": self.conversation.id, "channel": self.conversation.channel,
                      "text": render_for_channel(self.conversation.channel, text)},
         ))
 
-    def record_failed_proof(self, person_id: int, details: dict[str, Any]) -> None:
-        proof_lock.record_failed_proof(self.session, self.settings, self.conversation, person_id, details, self.now)
-
-    def subscribe(self, person_id: int | None, case_reference: str | None) -> None:
+    def _subscribe(self, person_id: int | None, case_reference: str | None) -> None:
         case_id = None
         if case_reference:
             case = case_service.case_store.by_reference(self.session, case_reference)
@@ -148,36 +192,13 @@ class DbPorts:
         self.session.add(Subscription(conversation_id=self.conversation.id, person_id=person_id,
                                       case_id=case_id, active=True))
 
-    def case_status(self, reference: str) -> str | None:
-        return case_service.case_status_for_conversation(self.session, self.conversation, reference)
-
-    def callback_number_known(self) -> bool:
-        return self.conversation.channel in PHONE_CHANNELS
-
-    def set_callback_phone(self, reference: str, phone: str) -> None:
+    def _set_callback_phone(self, reference: str, phone: str) -> None:
         case = case_service.case_store.by_reference(self.session, reference)
         if case is None or case.conversation_id != self.conversation.id:
             return
         case.callback_phone = phone
         self.session.add(AuditEvent(actor="bot", action="callback_phone_given", subject_type="case",
                                     subject_id=str(case.id), details={"channel": self.conversation.channel}))
-
-    def opt_out(self) -> None:
-        conv = self.conversation
-        conv.opted_out = True
-        conv.opted_out_at = self.now
-        # Honoured at once: nothing still queued for this contact goes out.
-        self.session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.channel == conv.channel, OutboundMessage.recipient == conv.address,
-                   OutboundMessage.status.in_(("queued", "held")))
-            .values(status="cancelled", last_error="recipient opted out")
-        )
-        self.session.execute(
-            update(Subscription).where(Subscription.conversation_id == conv.id).values(active=False)
-        )
-        self.session.add(AuditEvent(actor="bot", action="opt_out", subject_type="conversation",
-                                    subject_id=str(conv.id), details={"channel": conv.channel}))
 
 
 def clean_text(text: str | None) -> str | None:
@@ -214,9 +235,7 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
         return InboundResult(duplicate=False, conversation_id=conversation.id, events=["skipped_after_opt_out"])
     if conversation.opted_out and not opting_out:
         # Writing again after BAJA/STOP is consent to be answered again.
-        conversation.opted_out = False
-        session.add(AuditEvent(actor="bot", action="opt_in", subject_type="conversation",
-                               subject_id=str(conversation.id), details={"channel": channel}))
+        opt_out.opt_in(session, conversation)
 
     if released and whatsapp_window.asks_to_read(text, conversation.state or {}):
         # The answer to the WhatsApp template ("ok", "leer"): what was held for them is the reply.
@@ -225,6 +244,7 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
     ports = DbPorts(session, conversation, settings, now=now)
     config = PolicyConfig(lookup_limit=settings.lookup_limit_persons)
     turn = respond(conversation.state or {}, Inbound(text=text, media_kind=media_kind), ports, config)
+    ports.apply(turn.effects)  # before the replies are queued: an opt-out cancels what was queued, not them
     conversation.state = turn.state
 
     result = InboundResult(duplicate=False, conversation_id=conversation.id, events=turn.events)

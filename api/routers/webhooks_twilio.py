@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from api.deps import SessionDep, SettingsDep
 from api.intake import record_or_refuse
-from bot import whatsapp_window
+from bot import opt_out, whatsapp_window
 from bot.messages import InboundMessage
 from common.logging import get_logger
 from common.settings import Settings
@@ -123,7 +123,7 @@ async def delivery_status(request: Request, session: SessionDep, settings: Setti
             return True
         found = outbox.record_delivery_status(session, sid, status, f"twilio {error_code}" if error_code else None)
         if error_code == "21610":
-            outbox.mark_recipient_opted_out(session, params.get("To", ""))
+            opt_out.number_opted_out(session, params.get("To", ""))
         _commit(session)
         return found
 

@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from bot import texts, texts_es
+from bot.engine import effects as fx
 from bot.engine.choices import Expects
 from bot.engine.judgement import judge
 from bot.engine.ports import Ports
@@ -61,6 +62,9 @@ class Turn:
     t: ModuleType = texts_es  # the conversation's catalogue of texts (bot/texts.py)
     # What a reply asks that can be tapped, by its index in ``replies`` (bot/engine/choices.py).
     choices: dict[int, Expects] = field(default_factory=dict)
+    # What the turn changes (cases, inquiries, disclosures, opt-out...), in order: the service
+    # applies them in the turn's transaction (bot/engine/effects.py).
+    effects: list[fx.Effect] = field(default_factory=list)
 
 
 def respond(state: dict[str, Any], message: Inbound, ports: Ports, config: PolicyConfig | None = None) -> Turn:
@@ -155,7 +159,7 @@ def _respond(state: dict[str, Any], message: Inbound, ports: Ports, config: Poli
 
     if u.language == "other" and not _has_details(u):
         # A Mayan language: the Spanish reply, and a case marked as needing an interpreter.
-        ref = ports.open_case("needs_interpreter", "normal", None, _case_details(st))
+        ref = fx.open_case(turn.effects, ports, "needs_interpreter", "normal", None, _case_details(st))
         _remember_case(st, ref)
         turn.replies.append(texts_es.render(texts_es.OTHER_LANGUAGE, reference=ref))
         turn.events.append("case:needs_interpreter")
@@ -223,7 +227,7 @@ def _answer_phone(text: str, u: Understanding, st: dict[str, Any], turn: Turn, p
 
 
 def _phone_given(phone: str, st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None) -> Turn:
-    ports.set_callback_phone(st["phone_case"], phone)
+    turn.effects.append(fx.SetCallbackPhone(st["phone_case"], phone))
     turn.replies.append(turn.t.PHONE_NOTED)
     turn.events.append("callback_phone")
     return _phone_done(st, turn, ports, config)
@@ -334,7 +338,7 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
     cmd = u.command
     turn.events.append(f"command:{cmd.value if cmd else ''}")
     if cmd is Command.OPT_OUT:
-        ports.opt_out()
+        turn.effects.append(fx.OptOut())
         turn.replies[:] = [turn.t.OPTED_OUT]
         turn.choices = {0: Expects.ANSWERED}  # no buttons left to a relative who asked for silence
         st.pop("awaiting", None)
@@ -356,7 +360,7 @@ def _command(u: Understanding, st: dict[str, Any], turn: Turn, ports: Ports,
         return turn
     if cmd is Command.HUMAN:
         person_id = (st.get("offer") or {}).get("person_id")
-        ref = ports.open_case("asked_for_person", "normal", person_id, _case_details(st))
+        ref = fx.open_case(turn.effects, ports, "asked_for_person", "normal", person_id, _case_details(st))
         _remember_case(st, ref)
         turn.replies.append(turn.t.render(turn.t.HUMAN_REQUESTED, reference=ref))
         turn.events.append("case:asked_for_person")
@@ -401,7 +405,7 @@ def _answer_subscription(yes: bool, st: dict[str, Any], turn: Turn, ports: Ports
     offer = st.pop("offer", None) or {}
     st.pop("awaiting", None)
     if yes:
-        ports.subscribe(offer.get("person_id"), offer.get("case"))
+        turn.effects.append(fx.Subscribe(offer.get("person_id"), offer.get("case")))
         turn.replies.append(turn.t.SUBSCRIBED)
         turn.events.append("subscribed")
     else:
@@ -618,8 +622,9 @@ def _remember_case(st: dict[str, Any], ref: str) -> None:
 def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig | None, *, may_ask: bool) -> Turn:
     details = st["details"]
     judgement = judge(details, st, ports, config, may_ask_birth_date=may_ask and not st.get("birth_full_asked"),
-                      may_ask_nationality=may_ask and not st.get("nationality_asked"))
+                      may_ask_nationality=may_ask and not st.get("nationality_asked"), earlier=turn.effects)
     decision = judgement.decision
+    turn.effects.extend(judgement.effects)
     st["failures"] = 0
     turn.events.extend(["failed_proof"] * judgement.failed_proofs)
     if isinstance(decision, AskNationality):
@@ -639,8 +644,8 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
     st["outcome"] = "disclosed" if isinstance(decision, Disclose) else getattr(decision, "reason", None)
     if isinstance(decision, Disclose):
         text = disclosure_text(decision.candidate, ports.tz, texts.lang_of(st))
-        ports.record_disclosure(decision.candidate.person_id, text)
-        ports.record_inquiry(details, decision.candidate.person_id, "disclosed")
+        turn.effects.append(fx.RecordDisclosure(decision.candidate.person_id, text))
+        turn.effects.append(fx.RecordInquiry(dict(details), decision.candidate.person_id, "disclosed"))
         turn.replies.append(text)
         _offer(turn, turn.t.OFFER_SUBSCRIPTION, Expects.YES_NO)
         st["awaiting"] = "subscription"
@@ -649,9 +654,9 @@ def _decide(st: dict[str, Any], turn: Turn, ports: Ports, config: PolicyConfig |
         return turn
 
     assert isinstance(decision, Escalate)
-    ref = ports.open_case(decision.reason, decision.priority, decision.person_id, details)
+    ref = fx.open_case(turn.effects, ports, decision.reason, decision.priority, decision.person_id, details)
     _remember_case(st, ref)
-    ports.record_inquiry(details, decision.person_id, f"case:{decision.reason}")
+    turn.effects.append(fx.RecordInquiry(dict(details), decision.person_id, f"case:{decision.reason}"))
     turn.events.append(f"case:{decision.reason}")
     if decision.reason == "death_notification":
         # Only that a person needs to speak with them; no offer, no hint.

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import whatsapp_window
+from bot import opt_out, whatsapp_window
 from bot.outbox.ratelimit import ChannelGate, ChannelLimits, LocalPace, Pace, RecipientSpacing, SharedPace
 from bot.outbox.senders import PermanentError, ProviderLog, RateLimited, Sender, SendError, ShowsChoices
 from bot.scheduler import PeriodicJob
@@ -352,7 +352,7 @@ class OutboxWorker:
                 return await self._hold_refused(item)
             log.warning("outbox.permanent_failure", outbox_id=item.id, channel=item.channel, error=str(exc))
             if exc.opted_out:
-                await self._record(repo.mark_opted_out, item.channel, item.recipient)
+                await self._record(opt_out.provider_opted_out, item.channel, item.recipient)
             await self._record(repo.mark_failed, item.id, self.worker_id, str(exc))
             OUTBOX_RESULTS.labels(item.channel, "failed").inc()
             return True

@@ -27,7 +27,8 @@ otherwise not be a disclosure (no match, namesakes, conflicts, no proof, restric
 limit, proof lock, death alike) and never after a disclosure is certain. The wording is in
 bot/voice/texts_es.py: never a death word; the uniform case words for every case.
 
-No database and no TwiML here: the ports (bot/voice/service.py) do the I/O, bot/voice/twiml.py
+No database and no TwiML here: the ports (bot/voice/service.py) read, the outcome carries what the
+step changes as values (bot/engine/effects.py) for the service to apply, bot/voice/twiml.py
 renders the nodes.
 """
 
@@ -40,6 +41,7 @@ from typing import Any, Protocol
 
 from babel.dates import format_date
 
+from bot.engine import effects as fx
 from bot.engine.judgement import judge, stated_of
 from bot.engine.ports import Ports
 from bot.language.parse import parse_message
@@ -125,15 +127,12 @@ class VoicePorts(Ports, Protocol):
 
     can_text: bool  # the caller's number can receive SMS (not withheld)
 
-    def subscribe_sms(self, person_id: int | None, case_reference: str | None) -> None:
-        """The caller agreed to SMS: subscribe that number's SMS conversation and tell it so."""
-        ...
-
 
 @dataclass
 class Outcome:
     nodes: list[Node]
     events: list[str] = field(default_factory=list)
+    effects: list[fx.Effect] = field(default_factory=list)  # applied by the service, in order
 
     def spoken(self) -> str:
         """Everything the line says in this answer, in order (the transcript's line)."""
@@ -286,7 +285,8 @@ class CallFlow:
     def _would_disclose(self) -> bool:
         """A look at the policy's answer, without recording anything (no failed proof yet)."""
         candidates = self.ports.find_candidates(self.details["name"])
-        decision = decide(stated_of(self.details), candidates, self.ports.persons_looked_up(), self.ports.today,
+        looked_up = self.ports.persons_looked_up() | fx.looked_up_in(self.out.effects)
+        decision = decide(stated_of(self.details), candidates, looked_up, self.ports.today,
                           self.config, frozenset(self.shared.get("conflicts", ())))
         return isinstance(decision, Disclose)
 
@@ -308,22 +308,25 @@ class CallFlow:
     def _conclude(self) -> Outcome:
         # The chat's own judgement (bot/engine/judgement.py): the same policy, failed proofs and
         # conflicts. A call asks no further question: namesakes without a date go to a person.
-        judgement = judge(self.details, self.shared, self.ports, self.config, may_ask_birth_date=False)
+        judgement = judge(self.details, self.shared, self.ports, self.config, may_ask_birth_date=False,
+                          earlier=self.out.effects)
         decision = judgement.decision
+        self.out.effects.extend(judgement.effects)
         self.out.events.extend(["failed_proof"] * judgement.failed_proofs)
 
         if isinstance(decision, Disclose):
             person_id = decision.candidate.person_id
             text = disclosure_text(decision.candidate, self.ports.tz, "es")
-            self.ports.record_disclosure(person_id, text)
-            self.ports.record_inquiry(dict(self.details), person_id, "disclosed")
+            self.out.effects.append(fx.RecordDisclosure(person_id, text))
+            self.out.effects.append(fx.RecordInquiry(dict(self.details), person_id, "disclosed"))
             self.call.update(disclosure=text, offer={"person_id": person_id, "case": None})
             self.out.events.append("disclosed")
             return self._read_disclosure()
 
         assert isinstance(decision, Escalate)
-        ref = self.ports.open_case(decision.reason, decision.priority, decision.person_id, dict(self.details))
-        self.ports.record_inquiry(dict(self.details), decision.person_id, f"case:{decision.reason}")
+        ref = fx.open_case(self.out.effects, self.ports, decision.reason, decision.priority, decision.person_id,
+                           dict(self.details))
+        self.out.effects.append(fx.RecordInquiry(dict(self.details), decision.person_id, f"case:{decision.reason}"))
         self.out.events.append(f"case:{decision.reason}")
         if decision.reason == "death_notification":
             # Only that a person needs to speak with them and will call this number. No offer, no hint.
@@ -365,7 +368,7 @@ class CallFlow:
     def _on_sms_offer(self, heard: Heard) -> Outcome:
         if heard.digits == "1":
             offer = self.call.get("offer") or {}
-            self.ports.subscribe_sms(offer.get("person_id"), offer.get("case"))
+            self.out.effects.append(fx.SubscribeSms(offer.get("person_id"), offer.get("case")))
             self.out.events.append("subscribed")
             self._say(T.SMS_YES)
             return self._goodbye()
@@ -407,7 +410,7 @@ class CallFlow:
         return self._offer_sms(None, ref)
 
     def _case(self, reason: str, person_id: int | None, **extra: Any) -> str:
-        ref = self.ports.open_case(reason, "normal", person_id, {**self.details, **extra})
+        ref = fx.open_case(self.out.effects, self.ports, reason, "normal", person_id, {**self.details, **extra})
         self.call.setdefault("cases", [])
         if ref not in self.call["cases"]:
             self.call["cases"].append(ref)

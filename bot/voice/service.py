@@ -30,7 +30,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import opt_out
 from bot.conversations import DbPorts, clean_text, render_for_channel
+from bot.engine import effects as fx
 from bot.policy import PolicyConfig
 from bot.voice import texts_es as T
 from bot.voice import twiml
@@ -39,7 +41,7 @@ from common.logging import get_logger
 from common.metrics import INBOUND_MESSAGES, TURN_EVENTS
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Conversation, InboundMessage, OutboundMessage
+from db.models import AuditEvent, Case, Conversation, InboundMessage, OutboundMessage
 from db.repositories import conversations as conv_repo
 from db.repositories import outbox
 
@@ -80,27 +82,31 @@ class VoiceDbPorts(DbPorts):
         self.caller = caller
         self.can_text = bool(E164.fullmatch(caller)) and conversation.address == caller
 
-    def open_case(self, reason: str, priority: str, person_id: int | None, details: dict[str, Any]) -> str:
-        reference = super().open_case(reason, priority, person_id, details)
-        case = self._opened_case
-        if case is not None and case.channel == CHANNEL:
+    def _apply(self, effect: fx.Effect) -> None:
+        if isinstance(effect, fx.SubscribeSms):
+            self._subscribe_sms(effect.person_id, effect.case_reference)
+        else:
+            super()._apply(effect)
+
+    def _open_case(self, effect: fx.OpenCase) -> Case:
+        case = super()._open_case(effect)
+        if case.channel == CHANNEL:
             # No written follow-ups on a line that cannot carry text: the team calls back.
             case.next_followup_at = None
-            if details.get("recording_url"):
+            if effect.details.get("recording_url"):
                 # Also on a case this number already had open (its opening details are older).
                 self.session.add(AuditEvent(actor="bot", action="voice_recording", subject_type="case",
                                             subject_id=str(case.id),
-                                            details={"recording_url": details["recording_url"]}))
-        return reference
+                                            details={"recording_url": effect.details["recording_url"]}))
+        return case
 
-    def subscribe_sms(self, person_id: int | None, case_reference: str | None) -> None:
+    def _subscribe_sms(self, person_id: int | None, case_reference: str | None) -> None:
+        """The caller agreed to SMS: subscribe that number's SMS conversation and tell it so."""
         sms = conv_repo.lock_conversation(self.session, "sms", self.caller)
         if sms.opted_out:
             # Pressing 1 to "¿Desea recibir avisos por SMS?" is consent again after a BAJA.
-            sms.opted_out = False
-            self.session.add(AuditEvent(actor="bot", action="opt_in", subject_type="conversation",
-                                        subject_id=str(sms.id), details={"channel": "sms", "by": "voice"}))
-        DbPorts(self.session, sms, self.settings, now=self.now).subscribe(person_id, case_reference)
+            opt_out.opt_in(self.session, sms, by="voice")
+        DbPorts(self.session, sms, self.settings, now=self.now).apply([fx.Subscribe(person_id, case_reference)])
         text = (T.render(T.SMS_CONSENT_CASE, reference=case_reference) if case_reference
                 else T.SMS_CONSENT_PERSON)
         outbox.enqueue(self.session, channel="sms", recipient=self.caller, text=render_for_channel("sms", text),
@@ -165,6 +171,7 @@ def handle_step(session: Session, settings: Settings, request: VoiceRequest, url
     ports = VoiceDbPorts(session, conversation, settings, now, request.caller)
     flow = CallFlow(call, state, ports, PolicyConfig(lookup_limit=settings.lookup_limit_persons))
     outcome = flow.start() if starting else flow.answer(request.heard)
+    ports.apply(outcome.effects)
     answer = twiml.render(outcome.nodes, urls.action(step + 1), urls.recording_callback)
     call.update(step=step + 1, at=now.isoformat(), last={"step": step, "twiml": answer})
     _finish(session, conversation, state, outcome, now)
@@ -223,6 +230,7 @@ def recording_completed(session: Session, settings: Settings, call_sid: str, url
     caller = conversation.address
     ports = VoiceDbPorts(session, conversation, settings, now, caller)
     outcome = CallFlow(call, state, ports, PolicyConfig(lookup_limit=settings.lookup_limit_persons)).recording_arrived(url)
+    ports.apply(outcome.effects)
     call["stage"] = "done"  # the call is over: nothing more is asked
     _record_heard(session, conversation, f"{call_sid}/recording", Heard(recording_url=url).transcript(), now,
                   media_kind="recording")

@@ -42,5 +42,19 @@ def insert_case(session: Session, case: Case, prefix: str) -> Case:
     raise RuntimeError("could not draw a unique case reference")
 
 
+def insert_case_as(session: Session, case: Case, reference: str) -> Case:
+    """Insert with the reference already drawn (and told to the relative): a collision, which only
+    a concurrent transaction can cause (``reference_taken`` was checked), fails the turn, which is
+    then run again."""
+    case.reference = reference
+    session.add(case)
+    session.flush()
+    return case
+
+
+def reference_taken(session: Session, reference: str) -> bool:
+    return session.scalar(select(Case.id).where(Case.reference == reference)) is not None
+
+
 def by_reference(session: Session, reference: str) -> Case | None:
     return session.scalars(select(Case).where(Case.reference == reference.upper())).first()

@@ -342,15 +342,6 @@ def defer_in_doubt(session: Session, row_id: int, worker_id: str, error: str, *,
     return True
 
 
-def mark_opted_out(session: Session, channel: str, recipient: str) -> None:
-    """The provider says this contact can no longer be written to (blocked the bot, texted STOP)."""
-    conv = session.scalars(select(Conversation).where(Conversation.channel == channel,
-                                                      Conversation.address == recipient)).first()
-    if conv is not None and not conv.opted_out:
-        conv.opted_out = True
-        conv.opted_out_at = utcnow()
-
-
 def retry_dead(session: Session, row_id: int) -> bool:
     """An operator sends a dead-lettered message again."""
     row = session.get(OutboundMessage, row_id)
@@ -380,14 +371,6 @@ def record_delivery_status(session: Session, provider_id: str, status: str, erro
         row.status = "failed"
         row.last_error = (error or status)[:500]
     return True
-
-
-def mark_recipient_opted_out(session: Session, recipient: str) -> None:
-    """The provider says this number unsubscribed (Twilio 21610): stop writing to it."""
-    for conv in session.scalars(select(Conversation).where(Conversation.address == recipient)):
-        if not conv.opted_out:
-            conv.opted_out = True
-            conv.opted_out_at = utcnow()
 
 
 # --- WhatsApp's window (bot/whatsapp_window.py) -------------------------------------------------
