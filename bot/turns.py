@@ -2,10 +2,10 @@
 
 A webhook records the message (one INSERT) and answers at once: its 200 means "recorded", and a
 provider never waits for the dialogue. A turn worker then takes a sender whose oldest pending
-message is due, locks that conversation (``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL, so
-several workers in several processes each take a different relative; on SQLite every transaction
-holds the write lock), and runs that one message's turn in one transaction with the reply it
-queues. A relative's messages therefore run one at a time and in the order they arrived, and a
+message is due, locks that conversation and the message in one statement (``FOR NO KEY UPDATE
+SKIP LOCKED`` on PostgreSQL, so several workers in several processes each take a different
+relative; on SQLite every transaction holds the write lock), and runs that one message's turn in
+one transaction with the reply it queues. A relative's messages therefore run one at a time and in the order they arrived, and a
 turn either happens whole or not at all: a worker killed in the middle leaves the message pending
 for the next one.
 
@@ -43,10 +43,6 @@ from db.repositories import outbox
 
 log = get_logger("turns")
 
-# How many senders one look at the queue considers; locked ones are skipped.
-CANDIDATES = 32
-
-
 @dataclass
 class TurnConfig:
     concurrency: int = 4  # turns in flight per process: half a turn is waiting on the database (GIL free)
@@ -59,19 +55,14 @@ class TurnConfig:
 
 def claim_next(session: Session, now: datetime) -> tuple[Conversation, InboundMessage] | None:
     """In the caller's transaction: lock a conversation with a due pending message that no other
-    worker holds and return it with its oldest pending message; None when there is nothing to do."""
-    for channel, address in conv_repo.due_pending(session, now, CANDIDATES):
-        conversation = conv_repo.try_lock_conversation(session, channel, address)
-        if conversation is None:
-            continue  # another worker is on this relative
-        # Read again under the lock: another worker may have run it since we looked.
-        oldest = conv_repo.oldest_pending(session, channel, address)
-        if oldest is None:
-            continue
-        if oldest.next_attempt_at is not None and oldest.next_attempt_at > now:
-            continue  # backing off after a failure; the later messages wait behind it
-        return conversation, oldest
-    return None
+    worker holds and return it with its oldest pending message; None when there is nothing to do.
+    One statement (``claim_oldest``); a relative's first message has no conversation yet, and gets
+    one here when nothing else was found (``TurnProcessor`` creates them ahead, in a transaction of
+    their own, when woken)."""
+    claimed = conv_repo.claim_oldest(session, now)
+    if claimed is None and conv_repo.adopt_new_senders(session, now):
+        claimed = conv_repo.claim_oldest(session, now)
+    return claimed
 
 
 class TurnProcessor:
@@ -82,6 +73,10 @@ class TurnProcessor:
         self.config = config or TurnConfig()
         self._stop = asyncio.Event()
         self._wake: asyncio.Event | None = None
+        # New relatives may be waiting (woken, or just started): give them their conversation rows
+        # in a short transaction of its own before the next claim; otherwise ``claim_next`` finds
+        # them only once no known relative has a message due.
+        self._adopt = True
         # Called on the event loop after each turn (in-process outbox worker: send the replies now).
         self.after_turn: Callable[[], None] | None = None
         # PostgreSQL: a dedicated connection that LISTENs (db/notify.py), started and stopped with
@@ -93,6 +88,10 @@ class TurnProcessor:
     def process_one(self) -> bool:
         """Run one due turn; False when there was none."""
         now = utcnow()
+        if self._adopt:
+            self._adopt = False  # before looking: a wake-up that comes meanwhile is kept
+            with self.session_factory() as session, session.begin():
+                conv_repo.adopt_new_senders(session, now)
         with self.session_factory() as session:
             claimed = claim_next(session, now)
             if claimed is None:
@@ -186,6 +185,7 @@ class TurnProcessor:
     def wake(self) -> None:
         """A webhook recorded a message: look now instead of at the next poll. Call it from the
         event loop the processor runs on."""
+        self._adopt = True
         if self._wake is not None:
             self._wake.set()
 

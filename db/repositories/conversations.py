@@ -6,14 +6,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import JSON, ColumnElement, Select, and_, bindparam, exists, false, func, literal_column, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from db import notify
-from db.base import utcnow
+from db.base import UTCDateTime, utcnow
 from db.models import Conversation, InboundMessage, Inquiry
 
 
@@ -110,51 +110,95 @@ def record_inbound(session: Session, channel: str, address: str, provider_id: st
     return None if row is None else int(row[0])
 
 
-@lru_cache(maxsize=1)
-def _due_pending_statement() -> Select[str, str]:
-    # Built once (parameters: now, window, limit): building it costs as much as running it.
-    oldest = (
+# A literal, not a bound value: only then can the planner use the partial index of pending rows
+# (``ix_inbound_messages_pending``) in a prepared statement's generic plan.
+PENDING: ColumnElement[str] = literal_column("'pending'")
+
+
+# How many of the oldest pending messages a claim looks at: their senders are the candidates. A
+# bound, so that a claim costs the same whatever the backlog (and whatever the planner believes
+# of it); a relative flooding the line fills at most this many, and others behind are still found.
+CLAIM_WINDOW = 500
+
+
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> Select[Conversation, InboundMessage]:
+    window = (
         select(InboundMessage.id, InboundMessage.channel, InboundMessage.address)
-        .where(InboundMessage.state == "pending",
-               or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= bindparam("now")))
+        .where(InboundMessage.state == PENDING)
         .order_by(InboundMessage.id)
-        .limit(bindparam("window"))
+        .limit(CLAIM_WINDOW)
         .subquery()
     )
+    # Each sender's oldest pending message in the window is its oldest of all (the window holds the
+    # oldest): a later message waits behind it, also while it backs off after a failure.
+    oldest = select(func.min(window.c.id)).group_by(window.c.channel, window.c.address)
+    stmt = (
+        select(Conversation, InboundMessage)
+        .join(InboundMessage, and_(InboundMessage.channel == Conversation.channel,
+                                   InboundMessage.address == Conversation.address))
+        .where(InboundMessage.id.in_(oldest), InboundMessage.state == PENDING,
+               or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= bindparam("now")))
+        .order_by(InboundMessage.id)
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        # The conversation (the relative's lock, as lock_conversation takes it) and the message,
+        # skipping whatever another worker holds. Locking the message too makes PostgreSQL check it
+        # again as it is now: one that another worker answered since this statement began is not
+        # taken twice. (SQLite: the transaction holds the write lock.)
+        stmt = stmt.with_for_update(of=(Conversation, InboundMessage), key_share=True, skip_locked=True)
+    return stmt.execution_options(populate_existing=True)
+
+
+def claim_oldest(session: Session, now: datetime) -> tuple[Conversation, InboundMessage] | None:
+    """In the caller's transaction, one statement: lock the conversation whose next message is the
+    oldest one due, with that message; None when there is none (or every one is held by other
+    workers). Only relatives who have a conversation row are found: see ``adopt_new_senders``."""
+    row = session.execute(_claim_statement(session.get_bind().dialect.name), {"now": now}).first()
+    return None if row is None else (row[0], row[1])
+
+
+@lru_cache(maxsize=4)
+def _adopt_statement(dialect: str) -> ReturningInsert[int]:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    senders = (
+        select(InboundMessage.channel, InboundMessage.address)
+        .where(InboundMessage.state == PENDING,
+               ~exists().where(Conversation.channel == InboundMessage.channel,
+                               Conversation.address == InboundMessage.address))
+        .distinct()
+        .subquery()
+    )
+    now = bindparam("now", type_=UTCDateTime())
+    rows = select(senders.c.channel, senders.c.address, bindparam("state", type_=JSON()), false(), now, now) \
+        .where(true())  # SQLite reads ON CONFLICT after a bare FROM as a join's ON
     return (
-        select(oldest.c.channel, oldest.c.address)
-        .group_by(oldest.c.channel, oldest.c.address)
-        .order_by(func.min(oldest.c.id))
-        .limit(bindparam("limit"))
+        insert(Conversation)
+        .from_select(["channel", "address", "state", "opted_out", "created_at", "updated_at"], rows)
+        .on_conflict_do_nothing(index_elements=["channel", "address"])
+        .returning(Conversation.id)
     )
 
 
-def due_pending(session: Session, now: datetime, limit: int, window: int = 500) -> list[tuple[str, str]]:
-    """Who has a message whose turn is due, oldest first: up to ``limit`` distinct (channel,
-    address) pairs among the ``window`` oldest due messages. Distinct senders, so that one relative
-    with a long backlog (a flood) does not fill the list while a worker is on it and others wait."""
-    rows = session.execute(_due_pending_statement(), {"now": now, "window": window, "limit": limit})
-    return [(str(channel), str(address)) for channel, address in rows]
+def adopt_new_senders(session: Session, now: datetime | None = None) -> int:
+    """Create the conversation of every relative whose pending messages have none yet (a first
+    message: the webhook records it and nothing else), so that ``claim_oldest`` can lock it. Returns
+    how many were created. A row another transaction is creating right now is waited for (then
+    left to it)."""
+    stmt = _adopt_statement(session.get_bind().dialect.name)
+    return len(session.connection().execute(stmt, {"now": now or utcnow(), "state": {}}).all())
 
 
-def _pending_query(channel: str, address: str) -> Select[InboundMessage]:
-    return (
+def pending_messages(session: Session, channel: str, address: str) -> list[InboundMessage]:
+    """This sender's messages still waiting for their turn, in the order they arrived."""
+    return list(session.scalars(
         select(InboundMessage)
         .where(InboundMessage.channel == channel, InboundMessage.address == address,
                InboundMessage.state == "pending")
         .order_by(InboundMessage.id)
         .execution_options(populate_existing=True)
-    )
-
-
-def pending_messages(session: Session, channel: str, address: str) -> list[InboundMessage]:
-    """This sender's messages still waiting for their turn, in the order they arrived."""
-    return list(session.scalars(_pending_query(channel, address)))
-
-
-def oldest_pending(session: Session, channel: str, address: str) -> InboundMessage | None:
-    """This sender's next message to answer (one row: a flood's backlog is not loaded per turn)."""
-    return session.scalars(_pending_query(channel, address).limit(1)).first()
+    ))
 
 
 def pending_backlog(session: Session) -> tuple[int, datetime | None]:
