@@ -16,20 +16,20 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.case_refusals import CaseRefusal, CaseRefused
 from db.base import utcnow
 from db.models import AuditEvent, Case, ConsoleNotice, User
 
 
-class CaseWorkError(Exception):
-    """Refused, with a Spanish sentence for the operator."""
+class CaseWorkError(CaseRefused):
+    """Taking, assigning or reopening refused; the code says why (each interface has its words)."""
 
 
 class HeldByOther(CaseWorkError):
     """The case is assigned to someone else; ``holder`` is their username."""
 
     def __init__(self, holder: str) -> None:
-        super().__init__(f"El caso lo tiene asignado {holder}. Para hacerse cargo, use «Tomar el caso de todos "
-                         f"modos» ({holder} recibirá un aviso).")
+        super().__init__(CaseRefusal.HELD_BY_OTHER, holder=holder)
         self.holder = holder
 
 
@@ -52,7 +52,7 @@ def take(session: Session, case: Case, user: User, *, take_over: bool = False, a
     """``user`` holds the case from now on. ``actor`` names who acted in the audit when it is not the
     user's console session (their API token)."""
     if case.status == "resolved":
-        raise CaseWorkError("El caso está cerrado: reábralo antes de tomarlo.")
+        raise CaseWorkError(CaseRefusal.CLOSED)
     holder = holder_of(session, case)
     if holder is not None and holder.id != user.id and holder.active and not take_over:
         raise HeldByOther(holder.username)
@@ -76,12 +76,12 @@ def assign(session: Session, case: Case, colleague: User, *, by: User | None, ac
     the user who assigns; an integration's token has none: then ``actor`` (the audit's) and
     ``by_label`` (the notices' words) say who."""
     if case.status == "resolved":
-        raise CaseWorkError("El caso está cerrado: reábralo antes de asignarlo.")
+        raise CaseWorkError(CaseRefusal.CLOSED)
     if not colleague.active or colleague.role not in ("operator", "admin"):
-        raise CaseWorkError("Solo se puede asignar a un operador o administrador activo.")
+        raise CaseWorkError(CaseRefusal.NOT_ASSIGNABLE)
     holder = holder_of(session, case)
     if holder is not None and holder.id == colleague.id:
-        raise CaseWorkError(f"El caso ya está asignado a {colleague.username}.")
+        raise CaseWorkError(CaseRefusal.ALREADY_ASSIGNED, colleague=colleague.username)
     by_id = by.id if by is not None else None
     who = by.username if by is not None else (by_label or "La integración")
     session.add(AuditEvent(actor=actor or f"user:{who}", action="case_assigned", subject_type="case",
@@ -99,9 +99,9 @@ def assign(session: Session, case: Case, colleague: User, *, by: User | None, ac
 
 def reopen(session: Session, case: Case, *, actor: str, note: str, followup_interval_hours: float) -> None:
     if case.status != "resolved":
-        raise CaseWorkError("El caso no está cerrado.")
+        raise CaseWorkError(CaseRefusal.NOT_CLOSED)
     if not note.strip():
-        raise CaseWorkError("Escriba por qué se reabre el caso.")
+        raise CaseWorkError(CaseRefusal.REOPEN_REASON_REQUIRED)
     session.add(AuditEvent(actor=actor, action="case_reopened", subject_type="case", subject_id=str(case.id),
                            details={"note": note.strip()[:2000], "previous_resolution": case.resolution}))
     case.status = "in_progress" if case.assignee_id else "open"

@@ -8,12 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.case_refusals import CaseRefusal, ReplyRefused
 from bot.matching.keys import fold
 from db.base import utcnow
 from db.models import AuditEvent, Case, Conversation, Inquiry, OutboundMessage
-from db.repositories import case_store
-from db.repositories import cases as case_repo
-from db.repositories.cases import ReplyRefused
+from db.repositories import audit, case_store, outbox
 
 __all__ = ["ReplyRefused", "case_status_for_conversation", "open_case", "queue_operator_reply", "reusable_case"]
 
@@ -107,11 +106,36 @@ def _same_search(session: Session, case: Case, details: dict[str, Any]) -> bool:
 def queue_operator_reply(session: Session, case: Case, text: str, *, actor: str) -> OutboundMessage:
     """An operator's words to the relative, on the relative's own channel, marked as the team's
     ("Mensaje del equipo: …", in the conversation's language) so that they are never mistaken for
-    the bot's. The exact text sent is audited. Raises ``ReplyRefused`` when it may not be sent."""
+    the bot's. The text queued is audited (an SMS sender folds it to GSM-7 on the way out). Raises
+    ``ReplyRefused`` when it may not be sent."""
     conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
-    t = texts.for_state(conversation.state if conversation else None)
+    _check_reply(case, conversation)
+    assert conversation is not None
+    t = texts.for_state(conversation.state)
     framed = text if text.startswith(t.OPERATOR_REPLY_PREFIX) else t.OPERATOR_REPLY_PREFIX + text
-    return case_repo.queue_operator_reply(session, case, framed, actor=actor)
+    message = outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=framed,
+                             kind="operator", priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id)
+    case.last_contact_at = utcnow()
+    audit.record(session, actor=actor, action="operator_reply", subject_type="case", subject_id=case.id,
+                 details={"text": framed, "outbound_id": message.id, "channel": conversation.channel})
+    session.flush()
+    return message
+
+
+def _check_reply(case: Case, conversation: Conversation | None) -> None:
+    """Whether the relative of ``case`` may be written to now; ``ReplyRefused`` says why not."""
+    if case.status == "resolved":
+        raise ReplyRefused(CaseRefusal.CLOSED)
+    if conversation is None:
+        raise ReplyRefused(CaseRefusal.NO_CONVERSATION)
+    if conversation.opted_out:
+        raise ReplyRefused(CaseRefusal.OPTED_OUT)
+    if conversation.channel == "voice":
+        # A call cannot carry a written reply (the outbox has no sender for it): the team calls back.
+        raise ReplyRefused(CaseRefusal.VOICE_LINE)
+    if case.reason == "death_notification" and case.death_notified_at is None:
+        # A death is told by a trained person on the phone, never first in a text message.
+        raise ReplyRefused(CaseRefusal.DEATH_NOT_NOTIFIED)
 
 
 def case_status_for_conversation(session: Session, conversation: Conversation, reference: str) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import cases as case_service
 from bot import texts
+from bot.case_refusals import CaseRefusal, CaseRefused
 from bot.conversations import render_for_channel
 from bot.matching.keys import fold
 from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
@@ -44,7 +45,8 @@ EXPLANATIONS = {
 
 
 class OperatorError(Exception):
-    """An action refused for a reason the operator must read (shown as is in the console/API)."""
+    """A status report or review refused, with a Spanish sentence shown as is. Actions on a case
+    raise the coded ``CaseRefused`` instead (bot/case_refusals.py), worded by each interface."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
     not: a person has reviewed this contact.
     """
     if case.status == "resolved":
-        raise OperatorError("el caso está cerrado")
+        raise CaseRefused(CaseRefusal.CLOSED)
     case.person_id = person.id
     conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
     if case.inquiry_id:
@@ -200,9 +202,9 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
 
 def record_death_notification(session: Session, case: Case, *, actor: str, note: str) -> None:
     if case.death_notified_at is not None:
-        raise OperatorError("la notificación ya está registrada")
+        raise CaseRefused(CaseRefusal.DEATH_ALREADY_NOTIFIED)
     if not note.strip():
-        raise OperatorError("indique quién llamó, a quién y qué se dijo")
+        raise CaseRefused(CaseRefusal.DEATH_NOTE_REQUIRED)
     case.death_notified_at = utcnow()
     case.death_notified_by = actor
     case.last_contact_at = case.death_notified_at
@@ -212,11 +214,11 @@ def record_death_notification(session: Session, case: Case, *, actor: str, note:
 
 def resolve_case(session: Session, case: Case, *, actor: str, note: str) -> None:
     if case.status == "resolved":
-        raise OperatorError("el caso ya está cerrado")
+        raise CaseRefused(CaseRefusal.ALREADY_CLOSED)
     if not note.strip():
-        raise OperatorError("escriba una nota de cierre")
+        raise CaseRefused(CaseRefusal.RESOLUTION_NOTE_REQUIRED)
     if case.reason == "death_notification" and case.death_notified_at is None:
-        raise OperatorError("registre primero la notificación de fallecimiento hecha por teléfono")
+        raise CaseRefused(CaseRefusal.DEATH_NOT_NOTIFIED)
     case.status = "resolved"
     case.resolved_at = utcnow()
     case.resolution = note.strip()[:4000]

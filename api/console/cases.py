@@ -1,7 +1,7 @@
 """A case page (transcript, the relative's details, candidate records) and the operator's actions.
 
-Every action calls the same service as the JSON API (bot.operators, db.repositories.cases); the
-console only turns their refusals into a message on the page. Showing the page is audited
+Every action calls the same service as the JSON API (bot.cases, bot.case_work, bot.operators); the
+console only words their coded refusals (bot/case_refusals.py) in Spanish on the page. Showing the page is audited
 (``case_viewed``, with the ids of the person records shown).
 """
 
@@ -19,6 +19,7 @@ from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
 from bot import calls, case_work, operators, replies, whatsapp_window
 from bot import cases as case_service
+from bot.case_refusals import CaseRefusal, CaseRefused
 from bot.matching.search import search_persons
 from db.models import CannedReply, Case, Conversation, Person, User
 from db.repositories import audit, case_search, persons
@@ -40,20 +41,31 @@ NOTICES = {
     "llamada": "Llamada en curso: Twilio llama primero a su teléfono; al contestar, le comunica con la familia "
                "desde el número de la línea. El resultado aparece en «Llamadas».",
 }
-# The reply service speaks English to API clients; operators read Spanish.
-REPLY_REFUSALS = {
-    "the case is resolved": "El caso está cerrado: no se puede responder.",
-    "the case has no conversation to reply to": "El caso no tiene conversación: no hay a quién responder.",
-    "the relative has opted out of messages": "El familiar pidió no recibir mensajes (BAJA): no se le puede escribir.",
+# Why an action on a case is refused, as operators read it (the API has its own words, in English).
+REFUSALS: dict[CaseRefusal, str] = {
+    CaseRefusal.CLOSED: "el caso está cerrado",
+    CaseRefusal.ALREADY_CLOSED: "el caso ya está cerrado",
+    CaseRefusal.NOT_CLOSED: "El caso no está cerrado.",
+    CaseRefusal.NO_CONVERSATION: "El caso no tiene conversación: no hay a quién responder.",
+    CaseRefusal.OPTED_OUT: "El familiar pidió no recibir mensajes (BAJA): no se le puede escribir.",
+    CaseRefusal.VOICE_LINE: "El familiar llamó a la línea de voz: no se le puede escribir. Llámele a su número.",
+    CaseRefusal.DEATH_NOT_NOTIFIED: "registre primero la notificación de fallecimiento hecha por teléfono",
+    CaseRefusal.DEATH_ALREADY_NOTIFIED: "la notificación ya está registrada",
+    CaseRefusal.DEATH_NOTE_REQUIRED: "indique quién llamó, a quién y qué se dijo",
+    CaseRefusal.RESOLUTION_NOTE_REQUIRED: "escriba una nota de cierre",
+    CaseRefusal.REOPEN_REASON_REQUIRED: "Escriba por qué se reabre el caso.",
+    CaseRefusal.HELD_BY_OTHER: "El caso lo tiene asignado {holder}. Para hacerse cargo, use «Tomar el caso de todos "
+                               "modos» ({holder} recibirá un aviso).",
+    CaseRefusal.ALREADY_ASSIGNED: "El caso ya está asignado a {colleague}.",
+    CaseRefusal.NOT_ASSIGNABLE: "Solo se puede asignar a un operador o administrador activo.",
 }
+# What one action says differently from the catalogue above.
 DEATH_FIRST = ("Registre primero la notificación de fallecimiento hecha por teléfono: una persona capacitada debe "
                "llamar a la familia antes de cualquier mensaje escrito.")
-
-
-def _reply_refusal(message: str) -> str:
-    if message.startswith("this is a death notification case"):
-        return DEATH_FIRST
-    return REPLY_REFUSALS.get(message, message)
+REPLY_REFUSALS = {CaseRefusal.CLOSED: "El caso está cerrado: no se puede responder.",
+                  CaseRefusal.DEATH_NOT_NOTIFIED: DEATH_FIRST}
+TAKE_REFUSALS = {CaseRefusal.CLOSED: "El caso está cerrado: reábralo antes de tomarlo."}
+ASSIGN_REFUSALS = {CaseRefusal.CLOSED: "El caso está cerrado: reábralo antes de asignarlo."}
 
 
 def _case_or_404(db: Session, case_id: int, *, lock: bool = False) -> Case:
@@ -166,6 +178,11 @@ def _refused(request: Request, db: Session, me: Operator, case_id: int, message:
     return case_page(request, db, me, _case_or_404(db, case_id), status_code=status_code, error=message)
 
 
+def _case_refused(request: Request, db: Session, me: Operator, case_id: int, refusal: CaseRefused,
+                  overrides: dict[CaseRefusal, str] | None = None) -> Response:
+    return _refused(request, db, me, case_id, refusal.words(REFUSALS, overrides))
+
+
 @router.post("/cases/{case_id}/take")
 def take(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
          take_over: Annotated[str, Form()] = "") -> Response:
@@ -173,8 +190,8 @@ def take(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
     case = _case_or_404(db, case_id, lock=True)
     try:
         case_work.take(db, case, me.user, take_over=take_over == "1")
-    except case_work.CaseWorkError as exc:
-        return _refused(request, db, me, case_id, str(exc))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case_id, exc, TAKE_REFUSALS)
     db.commit()
     return _done(case, "tomado")
 
@@ -188,8 +205,8 @@ def assign(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
     case = _case_or_404(db, case_id, lock=True)
     try:
         case_work.assign(db, case, colleague, by=me.user)
-    except case_work.CaseWorkError as exc:
-        return _refused(request, db, me, case_id, str(exc))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case_id, exc, ASSIGN_REFUSALS)
     db.commit()
     return _done(case, "asignado")
 
@@ -203,8 +220,8 @@ def reopen(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, 
     try:
         case_work.reopen(db, case, actor=me.actor, note=note,
                          followup_interval_hours=settings.followup_interval_hours)
-    except case_work.CaseWorkError as exc:
-        return _refused(request, db, me, case_id, str(exc))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case_id, exc)
     db.commit()
     return _done(case, "reabierto")
 
@@ -213,8 +230,8 @@ def _held_elsewhere(request: Request, db: Session, me: Operator, case: Case) -> 
     """While a colleague holds the case, only they act on it from the console."""
     try:
         case_work.check_holder(db, case, me.user)
-    except case_work.HeldByOther as exc:
-        return _refused(request, db, me, case.id, str(exc))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case.id, exc)
     return None
 
 
@@ -234,8 +251,8 @@ def reply(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
         return held
     try:
         case_service.queue_operator_reply(db, case, text, actor=me.actor)
-    except case_service.ReplyRefused as exc:
-        return _refused(request, db, me, case_id, _reply_refusal(str(exc)))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case_id, exc, REPLY_REFUSALS)
     db.commit()
     return _done(case, "respuesta")
 
@@ -254,8 +271,8 @@ def link(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
         return held
     try:
         result = operators.link_case(db, case, person, settings, actor=me.actor)
-    except operators.OperatorError as exc:
-        return _refused(request, db, me, case_id, str(exc))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case_id, exc)
     db.commit()
     return case_page(request, db, me, case, link=result)
 
@@ -289,8 +306,8 @@ def death_notification(case_id: CaseId, request: Request, me: OperatorForm, db: 
         return held
     try:
         operators.record_death_notification(db, case, actor=me.actor, note=note)
-    except operators.OperatorError as exc:
-        return _refused(request, db, me, case_id, str(exc))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case_id, exc)
     db.commit()
     return _done(case, "notificacion")
 
@@ -305,7 +322,7 @@ def resolve(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
         return held
     try:
         operators.resolve_case(db, case, actor=me.actor, note=note)
-    except operators.OperatorError as exc:
-        return _refused(request, db, me, case_id, str(exc))
+    except CaseRefused as exc:
+        return _case_refused(request, db, me, case_id, exc)
     db.commit()
     return _done(case, "resuelto")

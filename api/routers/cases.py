@@ -34,11 +34,37 @@ from api.schemas import (
 )
 from bot import case_work, operators
 from bot import cases as case_service
+from bot.case_refusals import CaseRefusal, CaseRefused
 from bot.whatsapp_window import WindowRules, window_state
 from db.models import ApiToken, Case, Person, User
 from db.repositories import case_search, cases
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=error_responses(401, 403, 422))
+
+# Why an action on a case is refused, in this API's language (the console words the same codes in
+# Spanish, api/console/cases.py).
+REFUSALS: dict[CaseRefusal, str] = {
+    CaseRefusal.CLOSED: "the case is resolved: reopen it first",
+    CaseRefusal.ALREADY_CLOSED: "the case is already resolved",
+    CaseRefusal.NOT_CLOSED: "the case is not resolved",
+    CaseRefusal.NO_CONVERSATION: "the case has no conversation to reply to",
+    CaseRefusal.OPTED_OUT: "the relative has opted out of messages",
+    CaseRefusal.VOICE_LINE: "the relative called the voice line: call them back on their number",
+    CaseRefusal.DEATH_NOT_NOTIFIED: "this is a death notification case: a trained person must call the family "
+                                    "and record the death notification first",
+    CaseRefusal.DEATH_ALREADY_NOTIFIED: "the death notification is already recorded",
+    CaseRefusal.DEATH_NOTE_REQUIRED: "say who called, whom, and what was said",
+    CaseRefusal.RESOLUTION_NOTE_REQUIRED: "a closing note is required",
+    CaseRefusal.REOPEN_REASON_REQUIRED: "say why the case is reopened",
+    CaseRefusal.HELD_BY_OTHER: "the case is assigned to {holder}: send take_over to take it over ({holder} is "
+                               "told on the console)",
+    CaseRefusal.ALREADY_ASSIGNED: "the case is already assigned to {colleague}",
+    CaseRefusal.NOT_ASSIGNABLE: "a case is assigned only to an active operator or admin",
+}
+
+
+def _conflict(refusal: CaseRefused) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=refusal.words(REFUSALS))
 
 
 def case_out(case: Case, assignee: str | None) -> CaseOut:
@@ -116,8 +142,8 @@ def reply_to_case(case_id: CaseId, body: ReplyIn, session: SessionDep, token: Op
     found = _case_or_404(session, case_id)
     try:
         message = case_service.queue_operator_reply(session, found, body.text, actor=actor_of(token))
-    except case_service.ReplyRefused as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except CaseRefused as exc:
+        raise _conflict(exc) from exc
     session.commit()
     return ReplyQueued(outbound_id=message.id, case_id=found.id, status=message.status)
 
@@ -142,8 +168,8 @@ def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: Sett
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no person with id {body.person_id}")
     try:
         result = operators.link_case(session, found, person, settings, actor=actor_of(token))
-    except operators.OperatorError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except CaseRefused as exc:
+        raise _conflict(exc) from exc
     session.commit()
     return LinkOut(disclosed=result.disclosed, explanation=result.explanation, case=_case_out(session, found))
 
@@ -155,8 +181,8 @@ def record_death_notification(case_id: CaseId, body: NoteIn, session: SessionDep
     found = _case_or_404(session, case_id)
     try:
         operators.record_death_notification(session, found, actor=actor_of(token), note=body.note)
-    except operators.OperatorError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except CaseRefused as exc:
+        raise _conflict(exc) from exc
     session.commit()
     return _case_out(session, found)
 
@@ -168,8 +194,8 @@ def resolve_case(case_id: CaseId, body: NoteIn, session: SessionDep, token: Oper
     found = _case_or_404(session, case_id)
     try:
         operators.resolve_case(session, found, actor=actor_of(token), note=body.note)
-    except operators.OperatorError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except CaseRefused as exc:
+        raise _conflict(exc) from exc
     session.commit()
     return _case_out(session, found)
 
@@ -200,8 +226,8 @@ def take_case(case_id: CaseId, body: TakeIn, session: SessionDep, token: Operato
             "assign it to a colleague with POST /api/v1/cases/{id}/assign"))
     try:
         case_work.take(session, found, user, take_over=body.take_over, actor=actor_of(token))
-    except case_work.CaseWorkError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except CaseRefused as exc:
+        raise _conflict(exc) from exc
     session.commit()
     return _case_out(session, found)
 
@@ -221,8 +247,8 @@ def assign_case(case_id: CaseId, body: AssignIn, session: SessionDep, token: Ope
     label = None if by is not None else f"La integración «{token.integration or token.name}»"
     try:
         case_work.assign(session, found, colleague, by=by, actor=actor_of(token), by_label=label)
-    except case_work.CaseWorkError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except CaseRefused as exc:
+        raise _conflict(exc) from exc
     session.commit()
     return _case_out(session, found)
 
@@ -237,7 +263,7 @@ def reopen_case(case_id: CaseId, body: NoteIn, session: SessionDep, settings: Se
     try:
         case_work.reopen(session, found, actor=actor_of(token), note=body.note,
                          followup_interval_hours=settings.followup_interval_hours)
-    except case_work.CaseWorkError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except CaseRefused as exc:
+        raise _conflict(exc) from exc
     session.commit()
     return _case_out(session, found)

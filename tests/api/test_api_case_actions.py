@@ -15,13 +15,13 @@ from tests.api.conftest import CaseSeed, Roster, Tokens
 
 
 def _case(factory: sessionmaker[Session], *, reason: str = "no_match", state: dict[str, Any] | None = None,
-          address: str = "+15005550100") -> int:
+          address: str = "+15005550100", channel: str = "sms") -> int:
     with factory.begin() as s:
-        conv = Conversation(channel="sms", address=address, state=state or {})
+        conv = Conversation(channel=channel, address=address, state=state or {})
         s.add(conv)
         s.flush()
         case = Case(reference=f"ACT-{address[-4:]}", conversation_id=conv.id, reason=reason, status="open",
-                    priority="urgent" if reason == "death_notification" else "normal", channel="sms")
+                    priority="urgent" if reason == "death_notification" else "normal", channel=channel)
         s.add(case)
         s.flush()
         return case.id
@@ -67,7 +67,7 @@ def test_link_errors_are_4xx_with_a_reason(
     assert missing.status_code == 404 and "999999" in missing.json()["detail"]
     closed = client.post(f"/api/v1/cases/{case_seed.resolved_id}/link", json={"person_id": roster.ids["F-001"]},
                          headers=op)
-    assert closed.status_code == 409 and "cerrado" in closed.json()["detail"]
+    assert closed.status_code == 409 and "resolved" in closed.json()["detail"]
     bad = client.post(f"/api/v1/cases/{case_seed.open_id}/link", json={"person_id": "x"}, headers=op)
     assert bad.status_code == 422
     no_case = client.post("/api/v1/cases/999999/resolve", json={"note": "x"}, headers=op)
@@ -82,14 +82,14 @@ def test_a_death_notification_case_takes_no_reply_until_the_call_is_recorded(
     reply = client.post(f"/api/v1/cases/{case_id}/replies", json={"text": "Texto ficticio."}, headers=op)
     assert reply.status_code == 409 and "death notification" in reply.json()["detail"]
     early = client.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Cerrado."}, headers=op)
-    assert early.status_code == 409 and "notificación" in early.json()["detail"]
+    assert early.status_code == 409 and "death notification" in early.json()["detail"]
     assert client.post(f"/api/v1/cases/{case_id}/death-notification", json={"note": " "}, headers=op).status_code == 422
 
     done = client.post(f"/api/v1/cases/{case_id}/death-notification",
                        json={"note": "Llamada ficticia: la trabajadora social habló con la madre."}, headers=op)
     assert done.status_code == 200, done.text
     twice = client.post(f"/api/v1/cases/{case_id}/death-notification", json={"note": "otra"}, headers=op)
-    assert twice.status_code == 409 and "ya está registrada" in twice.json()["detail"]
+    assert twice.status_code == 409 and "already recorded" in twice.json()["detail"]
     assert client.post(f"/api/v1/cases/{case_id}/replies", json={"text": "Texto ficticio."},
                        headers=op).status_code == 202
     closed = client.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Familia notificada (ficticio)."},
@@ -179,3 +179,21 @@ def test_a_resolved_case_is_reopened_with_its_reason(
     with session_factory() as s:
         [event] = s.scalars(select(AuditEvent).where(AuditEvent.action == "case_reopened")).all()
         assert event.details["note"] == "la familia volvió a escribir" and event.details["previous_resolution"]
+
+
+def test_every_case_refusal_is_worded_in_english_for_the_api_and_in_spanish_for_the_console() -> None:
+    from api.console.cases import REFUSALS as CONSOLE_WORDS
+    from api.routers.cases import REFUSALS as API_WORDS
+    from bot.case_refusals import CaseRefusal
+
+    assert set(API_WORDS) == set(CaseRefusal) == set(CONSOLE_WORDS)
+    assert all(not set("áéíóúñ¿«") & set(text) for text in API_WORDS.values())
+
+
+def test_a_reply_to_a_caller_of_the_voice_line_is_refused_in_english(
+    client: TestClient, tokens: Tokens, session_factory: sessionmaker[Session]
+) -> None:
+    case_id = _case(session_factory, channel="voice")
+    reply = client.post(f"/api/v1/cases/{case_id}/replies", json={"text": "Hola (ficticio)."},
+                        headers=tokens.headers("operator"))
+    assert reply.status_code == 409 and "call them back" in reply.json()["detail"]

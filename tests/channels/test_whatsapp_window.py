@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.console.format import local_time
+from bot import cases as case_service
 from bot import texts_es as T
 from bot import whatsapp_window
 from bot.auth import create_token, create_user
@@ -30,7 +31,6 @@ from bot.whatsapp_window import TEMPLATE_TEXT, WindowRules
 from common.settings import Settings
 from db.base import utcnow
 from db.models import Case, Conversation, OutboundMessage
-from db.repositories import cases as cases_repo
 from db.repositories import outbox
 from tests.channels.helpers import STATUS_PATH, channel_settings, drain, post_sms, run_turns, statuses
 from tests.console.conftest import PASSWORD, login
@@ -84,9 +84,14 @@ def the_case(factory: sessionmaker[Session]) -> Case:
 
 
 def reply(factory: sessionmaker[Session], text: str) -> int:
+    """An operator's reply, through the console's and the API's service (framed as the team's)."""
     with factory.begin() as s:
         case = s.scalars(select(Case)).one()
-        return cases_repo.queue_operator_reply(s, case, text, actor="user:test").id
+        return case_service.queue_operator_reply(s, case, text, actor="user:test").id
+
+
+def team(text: str) -> str:
+    return T.OPERATOR_REPLY_PREFIX + text
 
 
 def rows(factory: sessionmaker[Session]) -> list[OutboundMessage]:
@@ -146,7 +151,7 @@ def test_inside_the_window_replies_and_operator_messages_go_as_free_text(
     send(session_factory, wa_settings)
     assert fake_twilio.template_requests() == []
     assert bodies(fake_twilio)[0] == T.WELCOME
-    assert bodies(fake_twilio)[-1] == "Buenas tardes, soy Olga, del equipo. Revisamos su caso (ficticio)."
+    assert bodies(fake_twilio)[-1] == team("Buenas tardes, soy Olga, del equipo. Revisamos su caso (ficticio).")
     assert all("Body" in c["params"] and c["status"] == 201 for c in fake_twilio.calls_of("messages.create"))
     assert statuses(session_factory) == {"sent": len(bodies(fake_twilio))}
     assert case.reference in " ".join(bodies(fake_twilio))
@@ -187,8 +192,8 @@ def test_outside_the_window_one_template_then_the_held_texts_once_in_order_when_
     write(client, fake_twilio, wa_settings, "Quiero leer el mensaje")
     send(session_factory, wa_settings)
     assert bodies(fake_twilio)[answered + 1:] == [
-        "Primer mensaje del equipo (ficticio).", "Segundo mensaje del equipo (ficticio).",
-        "Tercer mensaje del equipo (ficticio)."]
+        team("Primer mensaje del equipo (ficticio)."), team("Segundo mensaje del equipo (ficticio)."),
+        team("Tercer mensaje del equipo (ficticio).")]
     send(session_factory, wa_settings)  # nothing left to send: each went exactly once
     assert Counter(bodies(fake_twilio)).most_common(1)[0][1] == 1
     assert "held" not in statuses(session_factory)
@@ -207,7 +212,7 @@ def test_a_message_of_substance_releases_the_held_texts_and_is_answered_after_th
     write(client, fake_twilio, wa_settings, "Busco también a Rigoberto Andrés Quiñónez Paredes")
     send(session_factory, wa_settings)
     after = bodies(fake_twilio)[answered:]
-    assert after[0] == "Seguimos con su caso (ficticio)." and len(after) >= 2  # then the dialogue's answer
+    assert after[0] == team("Seguimos con su caso (ficticio).") and len(after) >= 2  # then the dialogue's answer
     assert statuses(session_factory).get("held", 0) == 0
 
 
@@ -292,8 +297,8 @@ def test_63016_from_the_api_call_holds_the_text_and_sends_the_template_once(
 
     write(client, fake_twilio, wa_settings, "Aquí estoy")
     send(session_factory, wa_settings)
-    assert bodies(fake_twilio).count("Un mensaje que Twilio rechaza (ficticio).") == 1
-    assert bodies(fake_twilio).count("Otro detrás de él (ficticio).") == 1
+    assert bodies(fake_twilio).count(team("Un mensaje que Twilio rechaza (ficticio).")) == 1
+    assert bodies(fake_twilio).count(team("Otro detrás de él (ficticio).")) == 1
     assert len(fake_twilio.template_requests()) == 1
 
 
@@ -307,7 +312,7 @@ def test_63016_by_status_callback_turns_the_sent_row_into_a_held_one_and_sends_t
     send(session_factory, wa_settings)
     assert {r.id: r.status for r in rows(session_factory)}[held_id] == "sent"
     [refused_sid] = [m["sid"] for m in fake_twilio.messages
-                     if m["body"] == "Mensaje aceptado y luego rechazado (ficticio)."]
+                     if m["body"] == team("Mensaje aceptado y luego rechazado (ficticio).")]
     url, headers, form = fake_twilio.status_callback_request(refused_sid, "failed", error_code=63016)
     assert url == PUBLIC_URL + STATUS_PATH
     for _ in range(2):  # Twilio may call back twice: still one held row, one template
@@ -320,7 +325,7 @@ def test_63016_by_status_callback_turns_the_sent_row_into_a_held_one_and_sends_t
 
     write(client, fake_twilio, wa_settings, "Hola de nuevo")
     send(session_factory, wa_settings)
-    assert bodies(fake_twilio).count("Mensaje aceptado y luego rechazado (ficticio).") == 2  # refused, then read
+    assert bodies(fake_twilio).count(team("Mensaje aceptado y luego rechazado (ficticio).")) == 2  # refused, then read
     row = {r.id: r for r in rows(session_factory)}[held_id]
     assert row.status == "sent" and row.provider_id != refused_sid
     # A late copy of the old callback changes nothing now.

@@ -47,6 +47,6 @@ def test_a_recorded_name_is_a_link_on_the_case_and_a_caller_gets_no_written_repl
 
     r = operator.post(f"/console/cases/{case.id}/reply", data={"text": "Le llamamos pronto.",
                                                                "csrf_token": csrf_of(page)})
-    assert r.status_code == 409 and "call them back" in r.text
+    assert r.status_code == 409 and "Llámele a su número" in r.text  # in Spanish, as every refusal
     with session_factory() as s:
         assert list(s.scalars(select(OutboundMessage).where(OutboundMessage.status == "queued"))) == []

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import operators
 from bot import texts_es as T
+from bot.cases import queue_operator_reply
 from bot.outbox.worker import OutboxWorker, WorkerConfig
 from bot.scheduler import followup_job
 from common.settings import Settings
 from db.base import utcnow
 from db.models import Case, OutboundMessage
-from db.repositories.cases import queue_operator_reply
 from db.session import session_scope
 
 UNKNOWN = "Busco a Pedro Inventado Ninguno, hondureño, nacio el 1 de enero de 1990"
