@@ -7,6 +7,9 @@ sent instead of being sent twice.
 WhatsApp outside the relative's 24-hour window (bot/whatsapp_window.py): ``send_template`` sends the
 approved template (``content_sid`` + ``content_variables``, never ``body``: Twilio refuses a body
 with variables, 35127), and Twilio's 63016 for free text is ``WindowClosed``, never a failure.
+
+The channel's text rules are applied here, so that no caller can forget them: an SMS goes out folded
+to GSM-7 (bot/sms.py; text already folded is left as it is), WhatsApp text as written.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from twilio.rest import Client
 from bot.channels.twilio_client import make_twilio_client
 from bot.channels.twilio_http import RecordingHttpClient, retry_after_seconds
 from bot.outbox.senders import PermanentError, RateLimited, SendError, WindowClosed
+from bot.sms import to_gsm7
 from common.settings import Settings
 
 OPTED_OUT_CODES = {21610}  # "Attempt to send to unsubscribed recipient"
@@ -62,6 +66,11 @@ class TwilioSender:
             return "whatsapp:" + self.from_number
         return self.from_number
 
+    def _text_for(self, recipient: str, text: str) -> str:
+        """The body Twilio is given for ``text``: an SMS folded to GSM-7 (one accent outside it would
+        make the whole message UCS-2, 70 characters a segment instead of 160)."""
+        return text if self.channel == "whatsapp" or recipient.startswith("whatsapp:") else to_gsm7(text)
+
     def _create(self, recipient: str, content: dict[str, str]) -> str:
         sender = self._sender_for(recipient)
         kwargs = {"to": recipient, "from_": sender, **content}
@@ -79,7 +88,7 @@ class TwilioSender:
         return str(message.sid)
 
     async def send(self, recipient: str, text: str) -> str | None:
-        return await self._send(recipient, {"body": text})
+        return await self._send(recipient, {"body": self._text_for(recipient, text)})
 
     async def send_template(self, recipient: str, variables: dict[str, str]) -> str | None:
         if not self.template_sid:
@@ -109,6 +118,7 @@ class TwilioSender:
         found = self.client.messages.list(to=recipient, date_sent_after=since, limit=200, page_size=200)
         # A template's words are Twilio's (what was approved): any message to them then. While a
         # template is in flight nothing else to that address is (its texts are held).
+        text = None if text is None else self._text_for(recipient, text)  # as it was sent
         return [str(m.sid) for m in found
                 if (text is None or m.body == text) and m.from_ == sender
                 and str(m.direction or "").startswith("outbound")]

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from bot import texts_es as T
+from bot.cases import queue_operator_reply
 from bot.conversations import render_for_channel
+from bot.sms import is_gsm7, to_gsm7
 from common.metrics import INBOUND_MESSAGES
 from common.settings import Settings
-from db.models import Conversation, InboundMessage, OutboundMessage
+from db.models import Case, Conversation, InboundMessage, OutboundMessage
 from db.repositories import outbox
 from tests.channels.helpers import (
     PERSON,
@@ -105,6 +107,33 @@ def test_sms_replies_fit_gsm7_and_whatsapp_keeps_accents_and_its_prefix(
     drain(session_factory, sms_settings)
     assert fake_twilio.bodies_to("+50255598765") == [sms(T.WELCOME), sms(T.ASK_NAME)]
     assert sms(T.WELCOME) != T.WELCOME
+
+
+@pytest.mark.parametrize("address", [RELATIVE, "whatsapp:+50255598766"])
+def test_an_operators_reply_is_folded_to_gsm7_by_the_sms_sender_and_whatsapp_keeps_it(
+    client: TestClient, fake_twilio: FakeTwilio, sms_settings: Settings, session_factory: sessionmaker[Session],
+    address: str,
+) -> None:
+    post_sms(client, fake_twilio, sms_settings, address, "Hola")
+    drain(session_factory, sms_settings)
+    written = "Le llamamos mañana con información sobre «su familiar» — gracias (ficticio)."
+    with session_factory.begin() as s:
+        conv = s.scalars(select(Conversation)).one()
+        case = Case(reference="SMS-F7K2", conversation_id=conv.id, reason="no_match", status="open",
+                    priority="normal", channel=conv.channel)
+        s.add(case)
+        s.flush()
+        row_id = queue_operator_reply(s, case, written, actor="user:olga").id
+    drain(session_factory, sms_settings)
+    sent = fake_twilio.bodies_to(address)[-1]
+    if address.startswith("whatsapp:"):
+        assert sent == T.OPERATOR_REPLY_PREFIX + written
+    else:
+        assert sent == to_gsm7(T.OPERATOR_REPLY_PREFIX + written) != T.OPERATOR_REPLY_PREFIX + written
+        assert is_gsm7(sent) and "informacion" in sent and "mañana" in sent  # ñ is GSM-7
+    with session_factory() as s:
+        row = s.get(OutboundMessage, row_id)
+        assert row is not None and row.status == "sent" and row.text == T.OPERATOR_REPLY_PREFIX + written
 
 
 @pytest.mark.parametrize("sender", [RELATIVE, "whatsapp:+50255511111"])

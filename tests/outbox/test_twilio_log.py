@@ -79,3 +79,15 @@ def test_an_unreadable_log_is_a_send_error(fake_twilio: FakeTwilio) -> None:
     fake_twilio.fail_next(1, 503, method="messages.list")
     with pytest.raises(SendError):
         asyncio.run(_sender(fake_twilio).find_sent("+50255581006", "x", datetime.now(UTC)))
+
+
+def test_an_sms_row_with_accents_is_found_in_the_log_as_the_sender_folded_it(fake_twilio: FakeTwilio) -> None:
+    sender = _sender(fake_twilio)
+    fake_twilio.hand_to_carrier_after(0)
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    row_text = "Mensaje del equipo: le llamamos mañana con información — gracias (ficticio)"
+    sid = asyncio.run(sender.send("+50255581007", row_text))
+    assert fake_twilio.bodies_to("+50255581007") == ["Mensaje del equipo: le llamamos mañana con informacion - "
+                                                     "gracias (ficticio)"]
+    # The row keeps what was queued: a send in doubt is still recognised in the log, not sent twice.
+    assert asyncio.run(sender.find_sent("+50255581007", row_text, since)) == [sid]
