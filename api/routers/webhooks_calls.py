@@ -1,7 +1,7 @@
 """Twilio's requests about a call placed from the console or the API (bot/calls.py):
 ``POST /webhooks/twilio/calls/{call_id}?event=answer|confirm|status|leg|dial``.
 
-Signed like every Twilio webhook (the same check as SMS, api/routers/webhooks_twilio.py: 403 when
+Signed like every Twilio webhook (the same check as SMS, api/twilio_verification.py: 403 when
 the signature or the AccountSid is wrong); then ``CallSid`` must be a Twilio call id (400).
 
 - ``answer``: the operator's phone picked up; TwiML asks for 1 (a voicemail never presses it);
@@ -24,7 +24,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.routers.webhooks_twilio import _verified_form
+from api.twilio_verification import verified_form
 from bot import calls
 from common.settings import Settings
 from db.session import session_scope
@@ -52,7 +52,7 @@ def _sid(params: dict[str, str], name: str, *, required: bool = True) -> str:
 async def call_event(call_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request) -> Response:
     settings: Settings = request.app.state.settings
     factory: sessionmaker[Session] = request.app.state.sessionmaker
-    params = await _verified_form(request, settings)
+    params = await verified_form(request, settings)
     event = request.query_params.get("event")
     if event not in EVENTS:
         raise HTTPException(400, detail="event must be answer, confirm, status, leg or dial")

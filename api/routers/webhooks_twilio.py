@@ -2,26 +2,24 @@
 translate the form into a neutral message, record it (api/intake.py) and answer; a turn worker
 runs the dialogue and the reply goes out through the outbox.
 
-A valid signature is not enough. Twilio signs the URL followed by every parameter's name and value
-run together, so a captured request can be re-split (``MessageSid=SM…MessagingServiceSidMG…``:
-one parameter swallowing the next) and still verify, then pass for a new message. So, after the
-signature: ``AccountSid`` must be ours (403), and the message id and the sender must have the
-shape Twilio gives them (400): ``SM``/``MM`` and 32 hex digits, ``+E.164`` or ``whatsapp:+E.164``.
+The signature and the account are checked by api/twilio_verification.py, as for every Twilio
+webhook. A signed request can be re-split (``MessageSid=SM…MessagingServiceSidMG…``: one parameter
+swallowing the next) and still verify, then pass for a new message. So the message id and the sender
+must also have the shape Twilio gives them (400): ``SM``/``MM`` and 32 hex digits, ``+E.164`` or
+``whatsapp:+E.164``.
 """
 
 from __future__ import annotations
 
-import hmac
 import re
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from twilio.request_validator import RequestValidator
 
 from api.deps import SessionDep, SettingsDep
 from api.intake import record_or_refuse
+from api.twilio_verification import verified_form
 from bot import opt_out, whatsapp_window
 from bot.messages import InboundMessage
 from common.logging import get_logger
@@ -33,35 +31,6 @@ log = get_logger("webhooks.twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 E164 = re.compile(r"(whatsapp:)?\+[1-9][0-9]{6,14}")
-
-
-async def _verified_form(request: Request, settings: Settings) -> dict[str, str]:
-    if not settings.twilio_enabled:
-        raise HTTPException(404, detail="the SMS channel is not configured")
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        # What Twilio sends. Parsed directly: Starlette's general form parser costs more than
-        # everything else this webhook does (measured, docs/benchmarks.md).
-        try:
-            params = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError as exc:
-            raise HTTPException(400, detail="the form is not UTF-8") from exc
-    else:
-        form = await request.form()
-        params = {k: str(v) for k, v in form.multi_items()}
-    # Behind a proxy, what Twilio signed is the public URL, not what this process sees.
-    url = settings.hotline_public_url.rstrip("/") + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    signature = request.headers.get("X-Twilio-Signature", "")
-    assert settings.twilio_auth_token
-    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, params, signature):
-        log.warning("twilio.bad_signature", path=request.url.path)
-        raise HTTPException(403, detail="invalid Twilio signature")
-    assert settings.twilio_account_sid
-    if not hmac.compare_digest(params.get("AccountSid", "").encode(), settings.twilio_account_sid.encode()):
-        log.warning("twilio.other_account", path=request.url.path)
-        raise HTTPException(403, detail="AccountSid is not this hotline's Twilio account")
-    return params
 
 
 def _message_sid(params: dict[str, str], *names: str) -> str:
@@ -94,7 +63,7 @@ def _commit(session: Session) -> None:
 async def inbound_sms(request: Request) -> Response:
     # No session dependency: the only database work is the one statement of api/intake.py.
     settings: Settings = request.app.state.settings
-    params = await _verified_form(request, settings)
+    params = await verified_form(request, settings)
     sid = _message_sid(params, "MessageSid", "SmsSid", "SmsMessageSid")
     sender = params.get("From", "")
     if not E164.fullmatch(sender):
@@ -109,7 +78,7 @@ async def inbound_sms(request: Request) -> Response:
 
 @router.post("/webhooks/twilio/status")
 async def delivery_status(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    params = await _verified_form(request, settings)
+    params = await verified_form(request, settings)
     sid, status = _message_sid(params, "MessageSid", "SmsSid"), params.get("MessageStatus", "")
     if not status:
         raise HTTPException(400, detail="MessageStatus is required")

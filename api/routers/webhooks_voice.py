@@ -1,6 +1,6 @@
 """The voice line's Twilio webhook: ``POST /webhooks/twilio/voice`` answers TwiML.
 
-Signed like SMS (the same check, api/routers/webhooks_twilio.py: ``X-Twilio-Signature`` against
+Signed like SMS (the same check, api/twilio_verification.py: ``X-Twilio-Signature`` against
 ``HOTLINE_PUBLIC_URL`` + path + query, then ``AccountSid``); then ``CallSid`` must be ``CA`` and 32
 hex digits (400). One path for every request of a call, told apart by its query:
 
@@ -23,7 +23,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.routers.webhooks_twilio import _verified_form
+from api.twilio_verification import verified_form
 from bot.voice import service, twiml
 from bot.voice import texts_es as T
 from bot.voice.flow import Heard
@@ -80,7 +80,7 @@ def _xml(body: str) -> Response:
 async def voice(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     factory: sessionmaker[Session] = request.app.state.sessionmaker
-    params = await _verified_form(request, settings)
+    params = await verified_form(request, settings)
     call_sid = params.get("CallSid", "")
     if not CALL_SID.fullmatch(call_sid):
         raise HTTPException(400, detail="CallSid is not a Twilio call id (CA and 32 hex digits)")

@@ -72,6 +72,22 @@ def test_a_request_for_another_twilio_account_is_refused(client: TestClient, fak
     assert recorded(session_factory) == 0
 
 
+# Every Twilio webhook goes through the one check (api/twilio_verification.py).
+EVERY_TWILIO_WEBHOOK = [SMS_PATH, STATUS_PATH, "/webhooks/twilio/voice", "/webhooks/twilio/voice?step=1",
+                        "/webhooks/twilio/calls/1?event=status"]
+
+
+@pytest.mark.parametrize("path", EVERY_TWILIO_WEBHOOK)
+def test_every_twilio_webhook_refuses_a_missing_or_wrong_signature_and_another_account(
+    client: TestClient, fake_twilio: FakeTwilio, path: str, session_factory: sessionmaker[Session]
+) -> None:
+    params = inbound(fake_twilio, CallSid="CA" + "0" * 32, CallStatus="completed")
+    assert client.post(path, data=params).status_code == 403  # unsigned
+    assert post(client, fake_twilio, params, path=path, signature_of={**params, "Body": "otro"}) == 403
+    assert post(client, fake_twilio, {**params, "AccountSid": "AC" + "9" * 32}, path=path) == 403
+    assert recorded(session_factory) == 0
+
+
 @pytest.mark.parametrize("sid", [
     "SMturns0001", "SM" + "0" * 31, "SM" + "0" * 33, "SM" + "A" * 32, "XX" + "0" * 32, "",
     "SM" + "0" * 32 + "MessagingServiceSidMG" + "0" * 32,
