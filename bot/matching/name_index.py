@@ -5,18 +5,19 @@ imported (``bot.matching.search`` imports it): before a flush, a new or renamed 
 search keys (``person_keys``) set; after the flush, its rows in ``person_name_keys`` are replaced
 and new tokens are added to ``name_variants``. Code that writes persons with Core statements or
 COPY (bulk imports, the benchmark) calls ``bulk_index_names`` with the new rows instead, in the
-same transaction. ``reindex_all`` rebuilds everything (the data migration uses it).
+same transaction (or ``bulk_index_keys`` with the keys they already computed: the roster importer
+computes each person's keys once). ``reindex_all`` rebuilds everything (the data migration uses it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableSet
 from typing import Any
 
 from sqlalchemy import Connection, event, inspect
 from sqlalchemy.orm import Session
 
-from bot.matching.keys import name_index_keys, person_keys, phonetic_tokens, token_variants
+from bot.matching.keys import NameKeys, name_keys, person_keys, token_variants
 from db.models import Person
 from db.repositories import name_index as repo
 
@@ -26,10 +27,8 @@ _NAME_FIELDS = ("given_names", "surnames")
 def index_rows(given_names: str, surnames: str) -> tuple[set[str], int, set[tuple[str, str]]]:
     """The index keys of one person, the number of words of their name, and the (variant, token)
     rows of its tokens."""
-    keys = name_index_keys(given_names, surnames)
-    size = len(phonetic_tokens(given_names)) + len(phonetic_tokens(surnames))
-    tokens = {k for k in keys if " " not in k}
-    return keys, min(size, 255), {(v, t) for t in tokens for v in token_variants(t)}
+    keys = name_keys(given_names, surnames)
+    return set(keys.index_keys), keys.size, {(v, t) for t in keys.tokens for v in token_variants(t)}
 
 
 def bulk_index_names(
@@ -37,17 +36,32 @@ def bulk_index_names(
 ) -> None:
     """Index (person_id, given_names, surnames) rows. ``replace`` first drops the persons' old keys
     (renamed persons); without it the persons must have no keys yet (a bulk insert)."""
-    keys_by_person: dict[int, tuple[set[str], int]] = {}
-    variants: set[tuple[str, str]] = set()
-    for person_id, given, surnames in rows:
-        keys, size, person_variants = index_rows(given, surnames)
-        keys_by_person[person_id] = (keys, size)
-        variants |= person_variants
+    bulk_index_keys(db, ((pid, name_keys(given, surnames)) for pid, given, surnames in rows), replace=replace)
+
+
+def bulk_index_keys(
+    db: Session | Connection,
+    rows: Iterable[tuple[int, NameKeys]],
+    *,
+    replace: bool = False,
+    known_tokens: MutableSet[str] | None = None,
+) -> None:
+    """Index (person_id, keys) rows whose keys are already computed (``name_keys``). The variants
+    are computed once per distinct token; tokens in ``known_tokens`` (those this caller already
+    recorded) are skipped, and the new ones are added to it."""
+    keys_by_person: dict[int, tuple[frozenset[str], int]] = {}
+    tokens: set[str] = set()
+    for person_id, keys in rows:
+        keys_by_person[person_id] = (keys.index_keys, keys.size)
+        tokens |= keys.tokens
+    if known_tokens is not None:
+        tokens -= known_tokens
+        known_tokens |= tokens
     if replace:
         repo.replace_person_keys(db, keys_by_person)
     else:
         repo.add_person_keys(db, ((pid, k, size) for pid, (keys, size) in keys_by_person.items() for k in keys))
-    repo.add_variants(db, variants)
+    repo.add_variants(db, ((v, t) for t in tokens for v in token_variants(t)))
 
 
 def index_person_names(session: Session, persons: Iterable[Person]) -> None:

@@ -18,18 +18,19 @@ from sqlalchemy import (
     Select,
     SmallInteger,
     String,
+    Table,
     any_,
     bindparam,
     case,
     delete,
     func,
-    insert,
     literal,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.bulk import copy_plain_rows
 from db.models import NameVariant, Person, PersonNameKey
 
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
@@ -56,15 +57,11 @@ def replace_person_keys(db: Session | Connection, keys_by_person: Mapping[int, t
 
 
 def add_person_keys(db: Session | Connection, rows: Iterable[tuple[int, str, int]]) -> None:
-    """Insert (person_id, key, name_size) rows for persons that have none yet (bulk loads)."""
-    batch: list[dict[str, object]] = []
-    for person_id, key, size in rows:
-        batch.append({"person_id": person_id, "index_key": key, "name_size": size})
-        if len(batch) >= _BATCH:
-            db.execute(insert(PersonNameKey), batch)
-            batch = []
-    if batch:
-        db.execute(insert(PersonNameKey), batch)
+    """Insert (person_id, key, name_size) rows for persons that have none yet (bulk loads): COPY on
+    PostgreSQL, the driver's executemany on SQLite (db/bulk.py; about seven rows per person, so a
+    roster import writes millions)."""
+    table: Table = PersonNameKey.__table__  # type: ignore[assignment]
+    copy_plain_rows(db, table, ("index_key", "name_size", "person_id"), [(k, size, pid) for pid, k, size in rows])
 
 
 def add_variants(db: Session | Connection, rows: Iterable[tuple[str, str]]) -> None:
