@@ -10,14 +10,12 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.case_refusals import CaseRefusal, ReplyRefused
 from bot.matching.keys import fold
+from common.vocab import CasePriority
 from db.base import utcnow
 from db.models import AuditEvent, Case, Conversation, Inquiry, OutboundMessage
 from db.repositories import audit, case_store, outbox
 
 __all__ = ["ReplyRefused", "case_status_for_conversation", "open_case", "queue_operator_reply", "reusable_case"]
-
-PRIORITY_RANK = {"normal": 0, "high": 1, "urgent": 2}
-
 
 def open_case(
     session: Session,
@@ -39,7 +37,7 @@ def open_case(
     if existing is not None and conversation and reason == "asked_for_person":
         return existing
     if existing is not None:
-        if PRIORITY_RANK[priority] > PRIORITY_RANK[existing.priority]:
+        if CasePriority(priority).rank > CasePriority(existing.priority).rank:
             session.add(AuditEvent(actor=actor, action="case_escalated", subject_type="case",
                                    subject_id=str(existing.id),
                                    details={"from": existing.priority, "to": priority, "reason": reason}))

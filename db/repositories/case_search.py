@@ -9,18 +9,14 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from db.models import CASE_PRIORITIES, Case, Conversation, Person
+from db.models import Case, Conversation, Person
+from db.repositories.cases import SILENT_SINCE, URGENT_FIRST_SQL
 
 VIEWS = ("mine", "unassigned", "open", "resolved", "all")
 MIN_DIGITS = 4  # fewer trailing digits would match a large share of all numbers
 
-_PRIORITY_RANK = sql_case(
-    {p: i for i, p in enumerate(reversed(CASE_PRIORITIES))}, value=Case.priority, else_=len(CASE_PRIORITIES)
-)
-_SILENT_SINCE = func.coalesce(Case.last_contact_at, Case.created_at)
 _REFERENCE = re.compile(r"^[a-z]{1,8}-?[0-9a-z]{3,8}$", re.IGNORECASE)
 
 
@@ -85,7 +81,7 @@ def find_cases(session: Session, *, q: str | None = None, view: str = "open", us
         conditions.append(Case.priority == priority)
     total = int(session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0)
     order = ((Case.resolved_at.desc(), Case.id.desc()) if view == "resolved"
-             else (_PRIORITY_RANK, _SILENT_SINCE, Case.id))
+             else (URGENT_FIRST_SQL, SILENT_SINCE, Case.id))
     rows = session.scalars(select(Case).where(*conditions).order_by(*order).limit(limit).offset(offset))
     return list(rows), total
 

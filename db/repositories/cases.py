@@ -8,12 +8,16 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import CASE_PRIORITIES, Case, User
+from common.vocab import URGENT_FIRST
+from db.models import Case, User
 
-# Urgent first (death notifications), then high, then normal.
-_PRIORITY_RANK = sql_case(
-    {p: i for i, p in enumerate(reversed(CASE_PRIORITIES))}, value=Case.priority, else_=len(CASE_PRIORITIES)
-)
+# The queue's order, for every query that lists cases (the console's queue and search, the API):
+# urgent first (death notifications), then high, then normal (common/vocab.py); then the longest
+# without contact ("time without contact" runs from the last message to the relative, or from the
+# opening).
+URGENT_FIRST_SQL = sql_case({p.value: i for i, p in enumerate(URGENT_FIRST)}, value=Case.priority,
+                            else_=len(URGENT_FIRST))
+SILENT_SINCE = func.coalesce(Case.last_contact_at, Case.created_at)
 
 
 def get_case(session: Session, case_id: int) -> Case | None:
@@ -38,7 +42,7 @@ def list_cases(
     rows = session.scalars(
         select(Case)
         .where(*conditions)
-        .order_by(_PRIORITY_RANK, Case.created_at, Case.id)
+        .order_by(URGENT_FIRST_SQL, Case.created_at, Case.id)
         .limit(limit)
         .offset(offset)
     )

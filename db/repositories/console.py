@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from common.vocab import URGENT_FIRST
 from db.base import utcnow
 from db.models import (
-    CASE_PRIORITIES,
     STATUSES,
     AuditEvent,
     Case,
@@ -23,14 +22,8 @@ from db.models import (
     Person,
     User,
 )
+from db.repositories.cases import SILENT_SINCE, URGENT_FIRST_SQL
 from db.repositories.conversations import pending_backlog
-
-# Urgent first (death notifications), then high, then normal.
-_PRIORITY_RANK = sql_case(
-    {p: i for i, p in enumerate(reversed(CASE_PRIORITIES))}, value=Case.priority, else_=len(CASE_PRIORITIES)
-)
-# "Time without contact" runs from the last message to the relative, or from the opening.
-_SILENT_SINCE = func.coalesce(Case.last_contact_at, Case.created_at)
 
 
 def open_queue(session: Session, limit: int = 200) -> list[Case]:
@@ -39,7 +32,7 @@ def open_queue(session: Session, limit: int = 200) -> list[Case]:
         session.scalars(
             select(Case)
             .where(Case.status != "resolved")
-            .order_by(_PRIORITY_RANK, _SILENT_SINCE, Case.id)
+            .order_by(URGENT_FIRST_SQL, SILENT_SINCE, Case.id)
             .limit(limit)
         )
     )
@@ -144,7 +137,7 @@ def dashboard(session: Session, now: datetime | None = None) -> Dashboard:
     by_priority = dict(session.execute(
         select(Case.priority, func.count()).where(Case.status != "resolved").group_by(Case.priority)).all())
     oldest = session.scalars(
-        select(Case).where(Case.status != "resolved").order_by(_SILENT_SINCE, Case.id).limit(1)
+        select(Case).where(Case.status != "resolved").order_by(SILENT_SINCE, Case.id).limit(1)
     ).first()
     top = now.replace(minute=0, second=0, microsecond=0)
     hours = [top - timedelta(hours=23 - i) for i in range(24)]
@@ -156,7 +149,7 @@ def dashboard(session: Session, now: datetime | None = None) -> Dashboard:
     return Dashboard(
         persons_by_status={s: int(by_status.get(s, 0)) for s in STATUSES},
         persons_total=int(sum(by_status.values())),
-        open_by_priority={p: int(by_priority.get(p, 0)) for p in reversed(CASE_PRIORITIES)},
+        open_by_priority={p.value: int(by_priority.get(p, 0)) for p in URGENT_FIRST},
         oldest_waiting=oldest,
         hours=hours,
         inbound_per_hour=_per_hour(inbound, hours),
