@@ -18,13 +18,18 @@ Like the rest of ``bot/``, these functions work in the caller's transaction and 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bot.auth import user_principal
 from bot.operators import OperatorError, record_status
 from common.settings import Settings
 from db.base import utcnow
+from db.bulk import IdAllocator, copy_rows
 from db.models import AuditEvent, PendingStatusReport, Person, StatusReport, User
 from db.repositories.status import NewReport, StaleVersion
 
@@ -71,8 +76,7 @@ def propose_status(
                                           PendingStatusReport.decision.is_(None))
     ).first()
     if already is not None:
-        raise OperatorError(f"ya hay una propuesta pendiente para este registro (n.º {already.id}): "
-                            "confírmela o recházela primero")
+        raise OperatorError(already_pending_reason(already.id))
     pending = PendingStatusReport(
         person_id=person.id, status=report.status, location=report.location, source=report.source,
         verified_by=report.verified_by, verified_at=report.verified_at,
@@ -88,6 +92,45 @@ def propose_status(
                            details={"pending_id": pending.id, "status": report.status, "proposer": pending.proposer,
                                     "location": report.location, "source": report.source}))
     return pending
+
+
+def already_pending_reason(pending_id: int) -> str:
+    """Why a death is not proposed again while an earlier proposal waits for its second person."""
+    return f"ya hay una propuesta pendiente para este registro (n.º {pending_id}): confírmela o recházela primero"
+
+
+_PENDING = cast(Table, PendingStatusReport.__table__)
+_AUDIT = cast(Table, AuditEvent.__table__)
+_PENDING_COLUMNS = ("id", "person_id", "status", "location", "source", "verified_by", "verified_at",
+                    "expected_version", "proposed_by", "proposer", "created_at")
+_AUDIT_COLUMNS = ("id", "at", "actor", "action", "subject_type", "subject_id", "details")
+
+
+def propose_deaths_of_new_persons(
+    session: Session, proposals: Sequence[tuple[int, NewReport]], *, actor: str, principal: str, now: datetime
+) -> list[int]:
+    """``propose_status`` for persons created a moment ago without a status (a roster import's new
+    persons, thousands at a time): the same pending proposals and ``status_proposed`` audit events,
+    written in bulk. Such a person has no proposal yet and is at version 0. The proposals' ids."""
+    if not proposals:
+        return []
+    if any(report.status not in NEEDS_SECOND_PERSON or not (report.source and report.source.strip())
+           for _, report in proposals):
+        raise ValueError("only sourced deaths are proposals")
+    ids = IdAllocator(session, _PENDING).take(len(proposals))
+    copy_rows(session, _PENDING, _PENDING_COLUMNS, [
+        (pending_id, person_id, r.status, r.location, r.source, r.verified_by, r.verified_at, 0, actor,
+         principal, now)
+        for pending_id, (person_id, r) in zip(ids, proposals, strict=True)
+    ])
+    audit_ids = IdAllocator(session, _AUDIT).take(len(proposals))
+    copy_rows(session, _AUDIT, _AUDIT_COLUMNS, [
+        (audit_id, now, actor, "status_proposed", "person", str(person_id),
+         {"pending_id": pending_id, "status": r.status, "proposer": principal, "location": r.location,
+          "source": r.source})
+        for audit_id, pending_id, (person_id, r) in zip(audit_ids, ids, proposals, strict=True)
+    ])
+    return ids
 
 
 def _undecided(session: Session, pending_id: int) -> PendingStatusReport:

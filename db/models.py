@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -112,6 +113,11 @@ class Person(Base):
     # Cache of the latest status report (see module docstring).
     current_status: Mapped[str] = mapped_column(String(20), default="unconfirmed", index=True)
     status_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The hash of the last roster line applied to this person (bot.roster.parse.RosterRow.row_hash):
+    # a re-import compares it in the database and skips the line when it is the same. Any other
+    # change of status clears it (db.repositories.status.append_report), so that the next import
+    # compares that line in full; a new writer of the fields a roster line holds must clear it too.
+    import_hash: Mapped[int | None] = mapped_column(BigInteger)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -85,13 +85,18 @@ class _progress_bar:  # noqa: N801 - used as a context manager, reads like one
             TaskProgressColumn,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
         )
 
+        # The import reads the file once, checking and writing as it goes: one bar, in bytes of the
+        # file, with its rate and the time left.
         self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                  TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+                                  TransferSpeedColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                                  console=Console(stderr=True), transient=False)
         self._progress.start()
         tasks: dict[str, TaskID] = {}
-        labels = {"validating": "checking every line", "writing": "writing"}
+        labels = {"importing": "checking and writing every line"}
 
         def update(phase: str, done: int, total: int) -> None:
             if phase not in tasks:

@@ -1,8 +1,9 @@
 """Reading and validating a roster CSV (CONTRACT.md, "Roster CSV"). Pure: no database.
 
-``validate`` is the first pass of an import: it streams the whole file once, keeping only what it
-needs to find duplicates, and returns every bad line. ``read_rows`` streams the valid rows again for
-the second (writing) pass, so that a file of a million rows never sits in memory.
+``iter_file`` streams a file's lines, each a valid ``RosterRow`` or a ``BadLine`` with every fault
+of the line: the importer (bot/roster/importer.py) reads a file once, through it, finding repeated
+identities in the database. ``validate`` is the same check done in memory (it keeps every identity
+seen: small files and tests); ``read_rows`` streams the rows of a file ``validate`` found clean.
 
 Files come from spreadsheet programs: a UTF-8 byte-order mark is skipped, the separator is whichever
 of comma, semicolon or tab the header uses most, and a file that is not valid UTF-8 is read as
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
 import time
@@ -20,10 +22,10 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
-from typing import BinaryIO
+from functools import lru_cache
+from typing import Any, BinaryIO, Generic, TypeVar, overload
 
-from bot.matching.keys import person_keys
+from bot.matching.keys import NameKeys, name_keys
 from bot.roster import vocab
 from common.text import forbidden_character
 
@@ -38,15 +40,16 @@ MAX_LENGTHS = {
     "source": 300,
 }
 KEY_LENGTHS = {"given_key": 200, "surname_key": 200, "name_key": 400}
-# Rows read between two pauses that let the server's other threads run (see iter_file): ~1 ms.
+# Rows read between two looks at the clock, and the time between two pauses that let the server's
+# other threads run (see iter_file).
 YIELD_EVERY_ROWS = 50
+PAUSE_EVERY_SECONDS = 0.001
 # csv's own limit (128 KiB) would stop the whole file; ours says which field is too long.
 csv.field_size_limit(16 * 1024 * 1024)
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: 00:00(?::00)?)?$")
 _AGE = re.compile(r"^(-?\d{1,6})(?:[.,]0+)?$")
-_SPACES = re.compile(r"\s+")
 
 ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -63,9 +66,34 @@ class RowError:
         return f"line {self.line}: {self.reason}"
 
 
-@dataclass(frozen=True)
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):  # noqa: N801 - used like functools.cached_property
+    """``functools.cached_property`` without its lock: on Python 3.11 it takes one at every first
+    access, a microsecond per property per line of a million-line list."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)  # the instance's own value from now on
+        return value
+
+
+@dataclass(eq=False)  # not frozen: a frozen dataclass takes three times as long to build, per line
 class RosterRow:
-    """One valid line. ``None`` means the cell was empty: "nothing to say" (see docs/roster.md)."""
+    """One valid line. ``None`` means the cell was empty: "nothing to say" (see docs/roster.md).
+    Never changed once read."""
 
     line: int
     external_id: str | None
@@ -80,10 +108,42 @@ class RosterRow:
     verified_at: datetime | None
     restricted: bool | None
 
-    @cached_property
+    @_once
+    def name(self) -> NameKeys:
+        """The person's search keys and name-index keys, computed once (on demand: they cost more
+        than parsing the line, and an unchanged line of a re-import with an external id never
+        needs them)."""
+        return name_keys(self.given_names, self.surnames)
+
+    @property
     def keys(self) -> dict[str, str]:
-        """The person's search keys (computed on demand: they cost more than parsing the line)."""
-        return person_keys(self.given_names, self.surnames)
+        """The person's search keys (Person.name_key, given_key, surname_key, phonetic_key)."""
+        return self.name.person
+
+    @_once
+    def row_hash(self) -> int:
+        """A 64-bit hash of what the line says, once normalised: two lines that say the same thing
+        ("Hospitalizado" and "hospitalized", "GT" and "Guatemala", 03/05/1996 and 1996-05-03, a time
+        with its offset and the same time in UTC, an empty status and "sin confirmar" next to a
+        location or a source) have the same hash, and any difference that the import would write
+        changes it. Stored with the person (Person.import_hash); a re-import skips a line whose
+        hash is the stored one."""
+        # An empty status means unconfirmed when the line states a location or a source, and
+        # nothing at all otherwise (docs/roster.md).
+        states = self.status is not None or self.location is not None or self.source is not None
+        # One f-string (a million lines): fields apart by U+001F, an empty cell U+001E. No cell
+        # holds a control character (refused by _parse_cells), so a cell cannot forge either.
+        text = (
+            f"{_cell(self.external_id)}\x1f{self.given_names}\x1f{self.surnames}\x1f{_cell(self.nationality)}"
+            f"\x1f{self.birth_date.isoformat() if self.birth_date else NONE}"
+            f"\x1f{NONE if self.age is None else self.age}"
+            f"\x1f{(self.status or 'unconfirmed') if states else NONE}"
+            f"\x1f{_cell(self.location)}\x1f{_cell(self.source)}"
+            f"\x1f{self.verified_at.isoformat() if self.verified_at else NONE}"
+            f"\x1f{NONE if self.restricted is None else int(self.restricted)}"
+        )
+        digest = hashlib.blake2b(text.encode(), digest_size=8, person=_HASH_VERSION).digest()
+        return int.from_bytes(digest, "big", signed=True)  # a BIGINT column
 
     @property
     def states_status(self) -> bool:
@@ -100,6 +160,23 @@ class RosterRow:
         if self.external_id is not None:
             return ("id", self.external_id)
         return ("name", f"{self.keys['name_key']}|{self.birth_date.isoformat() if self.birth_date else ''}")
+
+
+# Part of every row hash: changing how lines are normalised must change it, so that stored hashes
+# no longer match and the next import compares every line in full.
+_HASH_VERSION = b"roster-row-1"
+NONE = "\x1e"  # an empty cell, in a row hash
+
+
+def _cell(value: str | None) -> str:
+    return NONE if value is None else value
+
+
+def duplicate_reason(identity: tuple[str, str], first_line: int) -> str:
+    """Why a line that repeats an earlier line's identity is refused."""
+    if identity[0] == "id":
+        return f"duplicate external_id '{identity[1]}' (first on line {first_line})"
+    return f"same names and birth date as line {first_line} and no external_id to tell them apart"
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +338,13 @@ def iter_file(
     progress: ProgressCallback | None = None,
     total_bytes: int = 0,
     header_names: dict[str, str] | None = None,
+    pause: bool = True,
 ) -> Iterator[RosterRow | BadLine]:
     """Every data line as a ``RosterRow`` or the list of its errors (header errors come first).
 
     ``header_names`` is filled with canonical column -> the header as written in the file.
+    ``pause``: let other threads of the process run now and then (see below); a command-line
+    process, where no other thread waits for the lock, turns it off.
     """
     warnings = warnings if warnings is not None else []
     with open_binary() as raw:
@@ -289,6 +369,7 @@ def iter_file(
         last_line = reader.line_num
         seen_rows = False
         n = 0
+        paused = time.perf_counter()
         while True:
             try:
                 cells = next(reader)
@@ -300,11 +381,15 @@ def iter_file(
             line = last_line + 1
             last_line = reader.line_num
             n += 1
-            if n % YIELD_EVERY_ROWS == 0:
+            if pause and n % YIELD_EVERY_ROWS == 0 and (clock := time.perf_counter()) - paused >= PAUSE_EVERY_SECONDS:
                 # Reading a list is seconds of pure-Python CPU. In a server it runs on a thread of
                 # the process that also answers webhooks: without a pause, every thread that needs
                 # the interpreter lock waits up to 5 ms per hand-over, and a request needs dozens.
+                # A pause every millisecond of work, not every N rows: a pause costs from tens of
+                # microseconds to milliseconds (on a busy machine the kernel runs others meanwhile),
+                # whatever the rows cost.
                 time.sleep(0)
+                paused = clock
             if progress is not None and n % 5000 == 0:
                 progress("validating", counter.count, total_bytes)
             if not any(c.strip() for c in cells):
@@ -334,15 +419,19 @@ def _parse_cells(
             RowError(line, None, f"{len(cells)} fields but the header has {header.width} columns")
         )
     values: dict[str, str] = {}
+    width = len(cells)
     for position, column in header.columns.items():
-        cell = cells[position] if position < len(cells) else ""
-        value = _clean(cell)
-        if control := forbidden_character(cell):
-            # Invisible, and would break the database (NUL), the PFIF export (XML) or a screen.
-            # (A line break inside a quoted cell is a spreadsheet's multi-line cell: allowed.)
-            errors.append(RowError(line, header.names[column], f"contains a control character ({control})"))
-            value = ""
-        values[column] = value
+        cell = cells[position] if position < width else ""
+        values[column] = cell.strip() if cell.isascii() else _clean(cell)  # ASCII is already NFC
+    # One look at the whole line (ignored columns too: they only cost the slow look below), the
+    # cells one by one only when it holds a control character.
+    if forbidden_character("".join(cells)):
+        for position, column in header.columns.items():
+            if position < width and (control := forbidden_character(cells[position])):
+                # Invisible, and would break the database (NUL), the PFIF export (XML) or a screen.
+                # (A line break inside a quoted cell is a spreadsheet's multi-line cell: allowed.)
+                errors.append(RowError(line, header.names[column], f"contains a control character ({control})"))
+                values[column] = ""
 
     def col(column: str) -> str:
         return header.names.get(column, column)
@@ -354,8 +443,9 @@ def _parse_cells(
         if len(values.get(column, "")) > limit:
             bad(column, f"too long ({len(values[column])} characters; at most {limit})")
             values[column] = ""
-    given = _SPACES.sub(" ", values.get("given_names", ""))
-    surnames = _SPACES.sub(" ", values.get("surnames", ""))
+    # Inner runs of spaces squeezed (str.split splits on the same whitespace as the regex \s+).
+    given = " ".join(values.get("given_names", "").split())
+    surnames = " ".join(values.get("surnames", "").split())
     for column, value in (("given_names", given), ("surnames", surnames)):
         if not value and not any(e.column == col(column) for e in errors):
             bad(column, "required, cannot be empty")
@@ -443,9 +533,15 @@ def _parse_cells(
 
 
 def _folded_length(text: str) -> int:
-    return len(unicodedata.normalize("NFKD", text.lower()))
+    return len(text) if text.isascii() else len(unicodedata.normalize("NFKD", text.lower()))
 
 
+# Dates and times repeat across a list (birth dates, one verified_at per batch of admissions):
+# parsed once each, at most this many remembered.
+_PARSED_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=_PARSED_CACHE)
 def _parse_date(raw: str) -> tuple[date | None, str | None]:
     if match := _ISO_DATE.match(raw):
         year, month, day = (int(g) for g in match.groups())
@@ -459,6 +555,7 @@ def _parse_date(raw: str) -> tuple[date | None, str | None]:
         return None, f"impossible date '{raw}'"
 
 
+@lru_cache(maxsize=_PARSED_CACHE)
 def _parse_timestamp(raw: str) -> datetime | None:
     """ISO 8601; a time without an offset is taken as UTC (docs/roster.md)."""
     try:
@@ -500,18 +597,14 @@ def validate(
                 line = item.errors[0].line
                 first = seen.setdefault(("id", item.external_id), line)
                 if first != line:
-                    reason = f"duplicate external_id '{item.external_id}' (first on line {first})"
+                    reason = duplicate_reason(("id", item.external_id), first)
                     result.errors.append(RowError(line, names.get("external_id", "external_id"), reason))
             continue
         identity = item.identity
         first = seen.setdefault(identity, item.line)
         if first != item.line:
-            if identity[0] == "id":
-                reason = f"duplicate external_id '{item.external_id}' (first on line {first})"
-                result.errors.append(RowError(item.line, names.get("external_id", "external_id"), reason))
-            else:
-                reason = f"same names and birth date as line {first} and no external_id to tell them apart"
-                result.errors.append(RowError(item.line, None, reason))
+            column = names.get("external_id", "external_id") if identity[0] == "id" else None
+            result.errors.append(RowError(item.line, column, duplicate_reason(identity, first)))
             continue
         result.rows += 1
     return result

@@ -60,6 +60,7 @@ FALSE_WORDS = ("0", "no", "false", "falso")
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
 
+@lru_cache(maxsize=4096)  # a list repeats a handful of status and yes/no words a million times
 def squash(text: str) -> str:
     """Lower case, no accents, no spaces/underscores/hyphens: how header and status words compare."""
     decomposed = unicodedata.normalize("NFKD", text.strip().lower())
@@ -101,6 +102,7 @@ def _countries() -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(codes), names
 
 
+@lru_cache(maxsize=4096)  # a list names a few countries, a million times
 def country_code(text: str) -> str | None:
     """ISO 3166-1 alpha-2 code of "GT", "gt", "Guatemala", "MÉXICO", "Mexico"...; None if unknown."""
     codes, names = _countries()

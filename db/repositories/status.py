@@ -51,10 +51,12 @@ def append_report(
     new_version = person.status_version + 1
     # Compare-and-set on the cached version: a concurrent writer that already bumped it makes
     # this update match no row, which we report as a stale version instead of a silent overwrite.
+    # The roster line last applied no longer describes the person: the next import compares it in
+    # full (Person.import_hash; the importer stores it again after its own reports).
     result = session.execute(
         update(Person)
         .where(Person.id == person.id, Person.status_version == person.status_version)
-        .values(status_version=new_version, current_status=report.status, updated_at=utcnow())
+        .values(status_version=new_version, current_status=report.status, updated_at=utcnow(), import_hash=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -91,6 +93,7 @@ def append_report(
     session.flush()
     person.status_version = new_version
     person.current_status = report.status
+    person.import_hash = None
     return row
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import status_review
 from bot.matching.keys import name_index_keys, person_keys
 from bot.operators import OperatorError
-from bot.roster.importer import DEFAULT_INCIDENT_NAME, RosterImportError, import_roster
+from bot.roster.importer import BATCH_SIZE, DEFAULT_INCIDENT_NAME, RosterImportError, import_roster
 from db.models import (
     AuditEvent,
     Case,
@@ -272,11 +272,11 @@ def test_a_database_failure_midway_leaves_nothing(session_factory, tmp_path) -> 
                          **person_keys("Pedro", "Gómez Paz")))
         s.commit()
     before = counts(session_factory)
-    rows = "".join(f"N-{i},Nombre{i},Apellido Uno,GT,,,,,,,\n" for i in range(4500))
+    rows = "".join(f"N-{i},Nombre{i},Apellido Uno,GT,,,,,,,\n" for i in range(BATCH_SIZE + 500))
     text = HEADER + "\n" + rows + ",Pedro,Gómez Paz,,,,,,,,\n"
     report = import_roster(session_factory, write(tmp_path, text), incident_name=INCIDENT)
     assert [str(e) for e in report.errors] == [
-        "line 4502: matches several recorded persons with the same names and birth date; "
+        f"line {BATCH_SIZE + 502}: matches several recorded persons with the same names and birth date; "
         "give it an external_id"]
     assert counts(session_factory) == before
 
