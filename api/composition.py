@@ -15,7 +15,7 @@ from bot.outbox.senders import Sender
 from bot.outbox.worker import OutboxWorker, WorkerConfig
 from bot.turns import TurnConfig, TurnProcessor
 from bot.whatsapp_window import WindowRules
-from common.settings import Settings, normalise_database_url
+from common.settings import Settings
 from db import notify
 from db.notify import Listener
 
@@ -70,7 +70,7 @@ def build_outbox_worker(settings: Settings, factory: sessionmaker[Session],
 
 def build_turn_processor(settings: Settings, factory: sessionmaker[Session]) -> TurnProcessor:
     config = TurnConfig()
-    if not normalise_database_url(settings.database_url).startswith("postgresql"):
+    if settings.is_sqlite:
         # SQLite runs one write transaction at a time: more lanes would only queue for the lock.
         config.concurrency = 1
     return TurnProcessor(factory, settings, config)

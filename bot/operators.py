@@ -21,7 +21,7 @@ from bot.matching.keys import fold
 from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, Inquiry, Person, StatusReport, Subscription, User
+from db.models import AuditEvent, Case, Conversation, Inquiry, Person, StatusReport, Subscription
 from db.repositories import outbox
 from db.repositories import status as status_repo
 from db.repositories.status import NewReport
@@ -126,22 +126,6 @@ def _send_disclosure(session: Session, conversation: Conversation, person_id: in
     session.add(AuditEvent(actor=actor, action="disclosure", subject_type="person", subject_id=str(person_id),
                            details={"conversation_id": conversation.id, "channel": conversation.channel,
                                     "text": rendered}))
-
-
-def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise OperatorError("el caso no existe")
-    return case
-
-
-def take_case(session: Session, case: Case, user: User) -> None:
-    if case.status == "resolved":
-        raise OperatorError("el caso está cerrado")
-    case.assignee_id = user.id
-    case.status = "in_progress"
-    session.add(AuditEvent(actor=f"user:{user.username}", action="case_taken", subject_type="case",
-                           subject_id=str(case.id), details={}))
 
 
 def link_case(session: Session, case: Case, person: Person, settings: Settings, *, actor: str) -> LinkResult:

@@ -119,6 +119,7 @@ class Settings(BaseSettings):
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (``database_url`` is normalised by the validator above)."""
         return self.database_url.startswith("sqlite")
 
     @property

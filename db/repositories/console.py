@@ -38,10 +38,6 @@ def open_queue(session: Session, limit: int = 200) -> list[Case]:
     )
 
 
-def count_open(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Case).where(Case.status != "resolved")) or 0)
-
-
 @dataclass(frozen=True)
 class TranscriptLine:
     at: datetime

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
 from db.models import Conversation, OutboundMessage
-from db.notify import OUTBOX, notify
+from db.notify import OUTBOX, notify, notify_once
 
 PRIORITY_REPLY = 0  # a relative's replies and operators' answers go first
 PRIORITY_FOLLOWUP = 5
@@ -46,7 +46,10 @@ def enqueue(
     priority: int = PRIORITY_REPLY,
     conversation_id: int | None = None,
     choices: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> OutboundMessage:
+    """Queue a message in the caller's transaction. ``flush=False``: the row gets its id at the
+    caller's next flush (a turn queues its replies and writes them in one statement)."""
     row = OutboundMessage(
         channel=channel,
         recipient=recipient,
@@ -59,13 +62,11 @@ def enqueue(
         choices=choices,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     # PostgreSQL: every worker process's listener wakes its outbox worker at commit (db/notify.py);
     # once per transaction is enough (a status change may queue a thousand notifications).
-    transaction = session.get_transaction()
-    if session.info.get("outbox_notified_in") is not transaction:
-        notify(session, OUTBOX)
-        session.info["outbox_notified_in"] = transaction
+    notify_once(session, OUTBOX)
     return row
 
 
@@ -163,13 +164,6 @@ def cancel(session: Session, row_id: int, worker_id: str, reason: str) -> bool:
         .values(status="cancelled", last_error=reason[:500], claimed_until=None)
     )
     return _rowcount(result) == 1
-
-
-def opted_out(session: Session, channel: str, recipient: str) -> bool:
-    conv = session.scalars(
-        select(Conversation).where(Conversation.channel == channel, Conversation.address == recipient)
-    ).first()
-    return bool(conv and conv.opted_out)
 
 
 def _rowcount(result: object) -> int:
@@ -339,20 +333,6 @@ def defer_in_doubt(session: Session, row_id: int, worker_id: str, error: str, *,
     row.claimed_by = None
     row.claimed_until = utcnow() + timedelta(seconds=delay_seconds - in_doubt_grace)
     row.last_error = error[:500]
-    return True
-
-
-def retry_dead(session: Session, row_id: int) -> bool:
-    """An operator sends a dead-lettered message again."""
-    row = session.get(OutboundMessage, row_id)
-    if row is None or row.status not in ("dead", "failed"):
-        return False
-    row.status = "queued"
-    row.attempts = 0
-    row.next_attempt_at = utcnow()
-    row.claimed_by = None
-    row.claimed_until = None
-    row.last_error = None
     return True
 
 
