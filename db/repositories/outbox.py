@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
 from db.models import Conversation, OutboundMessage
-from db.notify import OUTBOX, notify, notify_once
+from db.notify import OUTBOX, notify
 
 PRIORITY_REPLY = 0  # a relative's replies and operators' answers go first
 PRIORITY_FOLLOWUP = 5
@@ -46,10 +46,7 @@ def enqueue(
     priority: int = PRIORITY_REPLY,
     conversation_id: int | None = None,
     choices: dict[str, Any] | None = None,
-    flush: bool = True,
 ) -> OutboundMessage:
-    """Queue a message in the caller's transaction. ``flush=False``: the row gets its id at the
-    caller's next flush (a turn queues its replies and writes them in one statement)."""
     row = OutboundMessage(
         channel=channel,
         recipient=recipient,
@@ -62,11 +59,13 @@ def enqueue(
         choices=choices,
     )
     session.add(row)
-    if flush:
-        session.flush()
+    session.flush()
     # PostgreSQL: every worker process's listener wakes its outbox worker at commit (db/notify.py);
     # once per transaction is enough (a status change may queue a thousand notifications).
-    notify_once(session, OUTBOX)
+    transaction = session.get_transaction()
+    if session.info.get("outbox_notified_in") is not transaction:
+        notify(session, OUTBOX)
+        session.info["outbox_notified_in"] = transaction
     return row
 
 
