@@ -34,7 +34,8 @@ from bot.language.phones import masked
 from common.logging import get_logger
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, CaseCall, Conversation, User
+from db.models import Case, CaseCall, Conversation, User
+from db.repositories import audit
 
 log = get_logger("calls")
 
@@ -182,16 +183,16 @@ def call_placed(session: Session, call: CaseCall, sid: str, relative: str | None
         call.parent_sid = sid
     if call.operator_status == "placing":
         call.operator_status = "queued"
-    session.add(AuditEvent(actor=call.placed_by, action="call_placed", subject_type="case",
-                           subject_id=str(call.case_id),
-                           details={"call_id": call.id, "call_sid": sid, "operator_phone": mask(call.operator_phone),
-                                    "relative_phone": mask(relative)}))
+    audit.record(session, actor=call.placed_by, action="call_placed", subject_type="case",
+                 subject_id=call.case_id,
+                 details={"call_id": call.id, "call_sid": sid, "operator_phone": mask(call.operator_phone),
+                          "relative_phone": mask(relative)})
 
 
 def call_not_placed(session: Session, call: CaseCall, reason: str) -> None:
     call.operator_status, call.outcome, call.error, call.ended_at = "failed", "not_placed", reason[:300], utcnow()
-    session.add(AuditEvent(actor=call.placed_by, action="call_failed", subject_type="case",
-                           subject_id=str(call.case_id), details={"call_id": call.id, "reason": reason[:300]}))
+    audit.record(session, actor=call.placed_by, action="call_failed", subject_type="case",
+                 subject_id=call.case_id, details={"call_id": call.id, "reason": reason[:300]})
 
 
 def place_call(session: Session, case: Case, settings: Settings, *, actor: str, user_id: int | None,
@@ -309,8 +310,8 @@ def _outcome(call: CaseCall) -> str | None:
 
 
 def _leg_ended(session: Session, call: CaseCall, leg: str, status: str, seconds: int | None) -> None:
-    session.add(AuditEvent(actor="twilio", action="call_leg_ended", subject_type="case", subject_id=str(call.case_id),
-                           details={"call_id": call.id, "leg": leg, "status": status, "seconds": seconds}))
+    audit.record(session, actor="twilio", action="call_leg_ended", subject_type="case", subject_id=call.case_id,
+                 details={"call_id": call.id, "leg": leg, "status": status, "seconds": seconds})
 
 
 def _settle(session: Session, call: CaseCall) -> None:
@@ -319,10 +320,10 @@ def _settle(session: Session, call: CaseCall) -> None:
         return
     call.outcome = _outcome(call)
     call.ended_at = utcnow()
-    session.add(AuditEvent(actor="twilio", action="call_ended", subject_type="case", subject_id=str(call.case_id),
-                           details={"call_id": call.id, "placed_by": call.placed_by, "outcome": call.outcome,
-                                    "relative_seconds": call.relative_seconds,
-                                    "operator_seconds": call.operator_seconds}))
+    audit.record(session, actor="twilio", action="call_ended", subject_type="case", subject_id=call.case_id,
+                 details={"call_id": call.id, "placed_by": call.placed_by, "outcome": call.outcome,
+                          "relative_seconds": call.relative_seconds,
+                          "operator_seconds": call.operator_seconds})
 
 
 def operator_leg(session: Session, call: CaseCall, sid: str, status: str, duration: str | None) -> None:

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.case_refusals import CaseRefusal, CaseRefused
 from db.base import utcnow
-from db.models import AuditEvent, Case, ConsoleNotice, User
+from db.models import Case, ConsoleNotice, User
+from db.repositories import audit
 
 
 class CaseWorkError(CaseRefused):
@@ -58,13 +59,13 @@ def take(session: Session, case: Case, user: User, *, take_over: bool = False, a
         raise HeldByOther(holder.username)
     actor = actor or f"user:{user.username}"
     if holder is not None and holder.id != user.id:
-        session.add(AuditEvent(actor=actor, action="case_taken_over", subject_type="case", subject_id=str(case.id),
-                               details={"from": holder.username, "to": user.username}))
+        audit.record(session, actor=actor, action="case_taken_over", subject_type="case", subject_id=case.id,
+                     details={"from": holder.username, "to": user.username})
         notify(session, holder.id, f"{user.username} tomó el caso {case.reference}, que usted tenía asignado. "
                                    "Ya no actúe en él sin hablar con su colega.", case.id)
     else:
-        session.add(AuditEvent(actor=actor, action="case_taken", subject_type="case", subject_id=str(case.id),
-                               details={}))
+        audit.record(session, actor=actor, action="case_taken", subject_type="case", subject_id=case.id,
+                     details={})
     case.assignee_id = user.id
     if case.status == "open":
         case.status = "in_progress"
@@ -84,9 +85,9 @@ def assign(session: Session, case: Case, colleague: User, *, by: User | None, ac
         raise CaseWorkError(CaseRefusal.ALREADY_ASSIGNED, colleague=colleague.username)
     by_id = by.id if by is not None else None
     who = by.username if by is not None else (by_label or "La integración")
-    session.add(AuditEvent(actor=actor or f"user:{who}", action="case_assigned", subject_type="case",
-                           subject_id=str(case.id),
-                           details={"from": holder.username if holder else None, "to": colleague.username}))
+    audit.record(session, actor=actor or f"user:{who}", action="case_assigned", subject_type="case",
+                 subject_id=case.id,
+                 details={"from": holder.username if holder else None, "to": colleague.username})
     if colleague.id != by_id:
         notify(session, colleague.id, f"{who} le asignó el caso {case.reference}.", case.id)
     if holder is not None and holder.id not in (by_id, colleague.id):
@@ -102,8 +103,8 @@ def reopen(session: Session, case: Case, *, actor: str, note: str, followup_inte
         raise CaseWorkError(CaseRefusal.NOT_CLOSED)
     if not note.strip():
         raise CaseWorkError(CaseRefusal.REOPEN_REASON_REQUIRED)
-    session.add(AuditEvent(actor=actor, action="case_reopened", subject_type="case", subject_id=str(case.id),
-                           details={"note": note.strip()[:2000], "previous_resolution": case.resolution}))
+    audit.record(session, actor=actor, action="case_reopened", subject_type="case", subject_id=case.id,
+                 details={"note": note.strip()[:2000], "previous_resolution": case.resolution})
     case.status = "in_progress" if case.assignee_id else "open"
     case.resolved_at = None
     case.resolution = None

@@ -12,7 +12,7 @@ from bot.case_refusals import CaseRefusal, ReplyRefused
 from bot.matching.keys import fold
 from common.vocab import CasePriority
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, Inquiry, OutboundMessage
+from db.models import Case, Conversation, Inquiry, OutboundMessage
 from db.repositories import audit, case_store, outbox
 
 __all__ = ["ReplyRefused", "case_status_for_conversation", "open_case", "queue_operator_reply", "reusable_case"]
@@ -38,9 +38,9 @@ def open_case(
         return existing
     if existing is not None:
         if CasePriority(priority).rank > CasePriority(existing.priority).rank:
-            session.add(AuditEvent(actor=actor, action="case_escalated", subject_type="case",
-                                   subject_id=str(existing.id),
-                                   details={"from": existing.priority, "to": priority, "reason": reason}))
+            audit.record(session, actor=actor, action="case_escalated", subject_type="case",
+                         subject_id=existing.id,
+                         details={"from": existing.priority, "to": priority, "reason": reason})
             existing.priority = priority
             existing.reason = reason
         existing.sought_name = existing.sought_name or _sought_name(details)
@@ -63,9 +63,9 @@ def open_case(
         case_store.insert_case(session, case, prefix)
     else:
         case_store.insert_case_as(session, case, reference)
-    session.add(AuditEvent(actor=actor, action="case_opened", subject_type="case", subject_id=str(case.id),
-                           details={"reference": case.reference, "reason": reason, "priority": priority,
-                                    "person_id": person_id, "details": details}))
+    audit.record(session, actor=actor, action="case_opened", subject_type="case", subject_id=case.id,
+                 details={"reference": case.reference, "reason": reason, "priority": priority,
+                          "person_id": person_id, "details": details})
     return case
 
 

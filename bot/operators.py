@@ -21,8 +21,8 @@ from bot.matching.keys import fold
 from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, Inquiry, Person, StatusReport, Subscription
-from db.repositories import outbox
+from db.models import Case, Conversation, Inquiry, Person, StatusReport, Subscription
+from db.repositories import audit, outbox
 from db.repositories import status as status_repo
 from db.repositories.status import NewReport
 
@@ -123,9 +123,9 @@ def _send_disclosure(session: Session, conversation: Conversation, person_id: in
     rendered = render_for_channel(conversation.channel, text)
     outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=rendered,
                    kind=kind, priority=priority, conversation_id=conversation.id)
-    session.add(AuditEvent(actor=actor, action="disclosure", subject_type="person", subject_id=str(person_id),
-                           details={"conversation_id": conversation.id, "channel": conversation.channel,
-                                    "text": rendered}))
+    audit.record(session, actor=actor, action="disclosure", subject_type="person", subject_id=person_id,
+                 details={"conversation_id": conversation.id, "channel": conversation.channel,
+                          "text": rendered})
 
 
 def link_case(session: Session, case: Case, person: Person, settings: Settings, *, actor: str) -> LinkResult:
@@ -143,8 +143,8 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
         inquiry = session.get(Inquiry, case.inquiry_id)
         if inquiry is not None:
             inquiry.person_id = person.id
-    session.add(AuditEvent(actor=actor, action="case_linked", subject_type="case", subject_id=str(case.id),
-                           details={"person_id": person.id}))
+    audit.record(session, actor=actor, action="case_linked", subject_type="case", subject_id=case.id,
+                 details={"person_id": person.id})
     if conversation is None:
         return LinkResult(False, "El caso no tiene conversación: no hay a quién responder.")
     for sub in list(session.scalars(select(Subscription).where(Subscription.case_id == case.id))):
@@ -192,8 +192,8 @@ def record_death_notification(session: Session, case: Case, *, actor: str, note:
     case.death_notified_at = utcnow()
     case.death_notified_by = actor
     case.last_contact_at = case.death_notified_at
-    session.add(AuditEvent(actor=actor, action="death_notification_recorded", subject_type="case",
-                           subject_id=str(case.id), details={"note": note.strip()[:2000]}))
+    audit.record(session, actor=actor, action="death_notification_recorded", subject_type="case",
+                 subject_id=case.id, details={"note": note.strip()[:2000]})
 
 
 def resolve_case(session: Session, case: Case, *, actor: str, note: str) -> None:
@@ -207,8 +207,8 @@ def resolve_case(session: Session, case: Case, *, actor: str, note: str) -> None
     case.resolved_at = utcnow()
     case.resolution = note.strip()[:4000]
     case.next_followup_at = None
-    session.add(AuditEvent(actor=actor, action="case_resolved", subject_type="case", subject_id=str(case.id),
-                           details={"note": case.resolution}))
+    audit.record(session, actor=actor, action="case_resolved", subject_type="case", subject_id=case.id,
+                 details={"note": case.resolution})
 
 
 # --- status changes and the relatives who follow them -------------------------------------------------

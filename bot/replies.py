@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import AuditEvent, CannedReply, Case, CaseNote
+from db.models import CannedReply, Case, CaseNote
+from db.repositories import audit
 
 VARIABLES = {"referencia": "la referencia del caso", "nombre": "el nombre de la persona buscada, como lo escribió el familiar"}
 _VARIABLE = re.compile(r"\{([^{}]*)\}")
@@ -62,8 +63,8 @@ def save_canned(session: Session, *, reply_id: int | None, title: str, body: str
     else:
         reply.title, reply.body, reply.updated_by, reply.updated_at = title, body, actor, utcnow()
     session.flush()
-    session.add(AuditEvent(actor=actor, action="canned_reply_saved", subject_type="canned_reply",
-                           subject_id=str(reply.id), details={"title": title, "body": body}))
+    audit.record(session, actor=actor, action="canned_reply_saved", subject_type="canned_reply",
+                 subject_id=reply.id, details={"title": title, "body": body})
     return reply
 
 
@@ -71,8 +72,8 @@ def delete_canned(session: Session, reply_id: int, *, actor: str) -> None:
     reply = session.get(CannedReply, reply_id)
     if reply is None:
         return
-    session.add(AuditEvent(actor=actor, action="canned_reply_deleted", subject_type="canned_reply",
-                           subject_id=str(reply_id), details={"title": reply.title}))
+    audit.record(session, actor=actor, action="canned_reply_deleted", subject_type="canned_reply",
+                 subject_id=reply_id, details={"title": reply.title})
     session.delete(reply)
 
 
@@ -85,8 +86,8 @@ def add_note(session: Session, case: Case, text: str, *, actor: str) -> CaseNote
     note = CaseNote(case_id=case.id, author=actor, text=text, created_at=utcnow())
     session.add(note)
     session.flush()
-    session.add(AuditEvent(actor=actor, action="internal_note", subject_type="case", subject_id=str(case.id),
-                           details={"note_id": note.id, "text": text}))
+    audit.record(session, actor=actor, action="internal_note", subject_type="case", subject_id=case.id,
+                 details={"note_id": note.id, "text": text})
     return note
 
 
