@@ -114,10 +114,9 @@ def name_index_keys(given_names: str, surnames: str) -> set[str]:
     return set(name_keys(given_names, surnames).index_keys)
 
 
-@lru_cache(maxsize=1 << 16)
 def _index_keys(given: tuple[str, ...], surnames_: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """The index keys of these tokens, and those of them that are single tokens. Cached: the same
-    given names and surnames come back together."""
+    """The index keys of these tokens, and those of them that are single tokens. (Not cached: a
+    full name is nearly as rare as the person.)"""
     keys = {t[:MAX_KEY_LENGTH] for t in given + surnames_}
     keys.update(pair_key(g, s) for g in given for s in surnames_)
     keys.update(pair_key(a, b) for a, b in combinations(surnames_, 2))

@@ -267,7 +267,7 @@ class _Writer:
         stage = ImportStage(session)
         # The next batches are read and checked on a thread of their own while this one writes:
         # Python reads while the database stores (each has its own core when the machine has two).
-        with _ReadAhead(lines, self._prepare) as batches:
+        with repo.bulk_load(session), _ReadAhead(lines, self._prepare) as batches:
             for batch in batches:
                 self._batch(session, stage, batch)
                 if self.progress is not None:
