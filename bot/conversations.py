@@ -23,7 +23,7 @@ from bot import opt_out, proof_lock, whatsapp_window
 from bot.engine import effects as fx
 from bot.engine.choices import choices_for
 from bot.engine.dialogue import Inbound, respond
-from bot.language.commands import Command
+from bot.language.commands import Command, may_be_opt_out
 from bot.language.parse import parse_message
 from bot.matching.search import search_persons
 from bot.policy import Candidate, PolicyConfig
@@ -227,7 +227,8 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
     message.next_attempt_at = None
     # The relative wrote: on WhatsApp their window opens again and what was held for them is due.
     released = whatsapp_window.note_inbound(session, conversation, message.received_at or now)
-    opting_out = parse_message(text or "").command is Command.OPT_OUT
+    # The cheap first look of the webhooks (never misses an opt-out); the dialogue reads it in full.
+    opting_out = may_be_opt_out(text or "") and parse_message(text or "").command is Command.OPT_OUT
     if conversation.opted_out and not opting_out and _written_before_opt_out(conversation, message):
         # Its turn comes after the relative's BAJA/STOP (it waited behind a failing turn): the
         # relative asked for silence since, so it gets no answer, and it does not undo the opt-out.
@@ -243,21 +244,28 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
         return InboundResult(duplicate=False, conversation_id=conversation.id, events=["reply_to_read"])
     ports = DbPorts(session, conversation, settings, now=now)
     config = PolicyConfig(lookup_limit=settings.lookup_limit_persons)
-    turn = respond(conversation.state or {}, Inbound(text=text, media_kind=media_kind), ports, config)
-    ports.apply(turn.effects)  # before the replies are queued: an opt-out cancels what was queued, not them
+    # The dialogue only reads through its ports, and nothing it reads was written earlier in this turn:
+    # what is pending (the message done, the conversation's last_inbound_at) waits for the turn's own
+    # writes, so that the conversation is updated once, not once per lookup and again at the end.
+    with session.no_autoflush:
+        turn = respond(conversation.state or {}, Inbound(text=text, media_kind=media_kind), ports, config)
     conversation.state = turn.state
+    ports.apply(turn.effects)  # before the replies are queued: an opt-out cancels what was queued, not them
 
     result = InboundResult(duplicate=False, conversation_id=conversation.id, events=turn.events)
     kind = "optout_confirmation" if conversation.opted_out else "reply"
+    rows = []
     for i, reply in enumerate(turn.replies):
         rendered = render_for_channel(channel, reply)
         expects = turn.choices.get(i)
         # The buttons go with the row, in the conversation's language: a channel with buttons shows them.
         choices = choices_for(expects, turn.t).to_json() if expects is not None else None
-        row = outbox.enqueue(session, channel=channel, recipient=address, text=rendered, kind=kind,
-                             priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id, choices=choices)
+        rows.append(outbox.enqueue(session, channel=channel, recipient=address, text=rendered, kind=kind,
+                                   priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id, choices=choices,
+                                   flush=False))
         result.replies.append(rendered)
-        result.outbox_ids.append(row.id)
+    session.flush()  # the replies in one statement, with the turn's other writes
+    result.outbox_ids.extend(row.id for row in rows)
     log.info("inbound.handled", conversation_id=conversation.id, channel=channel, events=turn.events)
     INBOUND_MESSAGES.labels(channel, "no").inc()
     if message.received_at is not None:

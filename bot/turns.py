@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,6 +74,7 @@ class TurnProcessor:
         self.config = config or TurnConfig()
         self._stop = asyncio.Event()
         self._wake: asyncio.Event | None = None
+        self._threads: ThreadPoolExecutor | None = None
         # New relatives may be waiting (woken, or just started): give them their conversation rows
         # in a short transaction of its own before the next claim; otherwise ``claim_next`` finds
         # them only once no known relative has a message due.
@@ -201,7 +203,7 @@ class TurnProcessor:
         while not self._stop.is_set():
             self._wake.clear()  # before looking: a wake-up that comes while we look is kept
             try:
-                did = await asyncio.to_thread(self.process_one)
+                did = await asyncio.get_running_loop().run_in_executor(self._threads, self.process_one)
             except Exception as exc:  # the database may be briefly unreachable: wait and go on
                 log.error("turn.worker_error", lane=lane, error=type(exc).__name__)
                 did = False
@@ -221,6 +223,9 @@ class TurnProcessor:
 
     async def run(self) -> None:
         self._wake = asyncio.Event()
+        # Threads of their own: a lane holds its thread for a whole turn, and the event loop's
+        # default pool (cores + 4 threads) is shared with the outbox worker's database steps.
+        self._threads = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="turn")
         log.info("turns.worker_started", lanes=self.config.concurrency, listening=self.listener is not None)
         if self.listener is not None:
             self.listener.start()
@@ -230,6 +235,7 @@ class TurnProcessor:
         # Stopping: the lanes finish the turn in hand (a turn is one transaction) and leave.
         self._wake.set()
         await asyncio.gather(*lanes)
+        self._threads.shutdown(wait=False)
         if self.listener is not None:
             await self.listener.stop()
         log.info("turns.worker_stopped")

@@ -34,9 +34,27 @@ OUTBOX = "hotline_outbox"  # outbox rows were queued
 def notify(session: Session | Connection, channel: str) -> None:
     """Wake the listeners of ``channel`` when the caller's transaction commits (PostgreSQL only;
     a no-op on SQLite). Several notifications of one channel in one transaction arrive as one."""
-    bind = session.get_bind() if isinstance(session, Session) else session
-    if bind.dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(channel, "")))
+    connection = session.connection() if isinstance(session, Session) else session
+    if connection.dialect.name == "postgresql":
+        # On the connection: the session's pending rows are not flushed for it (a turn writes its
+        # replies together, later in the transaction).
+        connection.execute(select(func.pg_notify(channel, "")))
+
+
+def notify_once(session: Session, channel: str) -> None:
+    """``notify``, at most once per transaction of ``session`` for ``channel`` (a status change may
+    queue a thousand notifications: their workers are woken once)."""
+    transaction = session.get_transaction()
+    done: dict[str, object] = session.info.setdefault("notified_in", {})
+    if done.get(channel) is not transaction:
+        notify(session, channel)
+        done[channel] = transaction
+
+
+def notified(session: Session, channel: str) -> None:
+    """The caller's transaction notifies ``channel`` already, in a statement of its own (a turn's
+    claim does, in the same round trip): ``notify_once`` adds nothing to it."""
+    session.info.setdefault("notified_in", {})[channel] = session.get_transaction()
 
 
 def psycopg_dsn(database_url: str) -> str | None:

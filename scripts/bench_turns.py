@@ -17,10 +17,12 @@ conversation of that benchmark (greeting, name, birth date — a roster search a
    conversation and the person, insert one reply row, commit; as many threads as one worker has
    turn lanes, one turn per message of the backlog below.
 2. One worker. The backlog (``--relatives`` x 4 messages, recorded as the webhook records them, in
-   one transaction) is run by one ``hotline worker`` process (replies sent to a fake Twilio, as in
-   production the same process sends them). Turns per second = backlog / time from the commit of
-   the backlog to the last message answered (the worker is started and listening before).
-   Target: at least half the floor's turns per second.
+   one transaction) is run by one ``hotline worker`` process. Turns per second = backlog / time
+   from the commit of the backlog to the last message answered (the worker is started and
+   listening before). Like the floor, the turns alone: the SMS channel is off in the worker, its
+   replies stay queued. Target: at least half the floor's turns per second. Then once more with
+   the worker's outbox sending every reply to a fake Twilio (as in production the same process
+   does), for comparison.
 3. Two workers. The same with a fresh backlog and two ``hotline worker`` processes. Target: at
    least 1.6 times one worker.
 4. Surge. ``hotline serve`` (with its in-process workers) plus one ``hotline worker``; ``--surge``
@@ -157,13 +159,17 @@ def wait_listening(engine, n: int, procs: list[subprocess.Popen[bytes]], timeout
     time.sleep(1.0)  # past the wake-up each listener gives itself on connecting
 
 
-def workers_run(url: str, series: int, relatives: int, processes: int) -> dict[str, float]:
+def workers_run(url: str, series: int, relatives: int, processes: int, *, send: bool) -> dict[str, float]:
+    """``send``: the workers' outbox also sends every reply (to the fake Twilio); otherwise the SMS
+    channel is off in the workers and the replies stay queued: the turns alone, as the floor."""
     from tests.fakes import FakeTwilio
 
     engine = create_engine(url)
     fake = FakeTwilio(account_sid=channels.ACCOUNT_SID, auth_token=channels.AUTH_TOKEN,
                       phone_number=channels.PHONE).start()
     env = channels.fake_twilio_env(url, "http://127.0.0.1:9", fake)
+    if not send:
+        env = {k: v for k, v in env.items() if not k.startswith("TWILIO_")}
     procs = [subprocess.Popen([channels.HOTLINE, "worker"], env=env, cwd=ROOT) for _ in range(processes)]
     try:
         wait_listening(engine, processes, procs)
@@ -284,6 +290,7 @@ def main() -> None:
     parser.add_argument("--surge-messages", type=int, default=5, help="messages each of them sends (at most 5)")
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-two", action="store_true", help="skip the two-worker run")
+    parser.add_argument("--skip-sending", action="store_true", help="skip the run with the replies sent")
     parser.add_argument("--skip-surge", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -301,15 +308,21 @@ def main() -> None:
         if not args.skip_floor:
             f = results["floor"] = floor(url, 1, args.relatives, lanes) | {"load": os.getloadavg()}
             print(f"floor ({lanes} threads, {backlog} turns): {f['per_second']:.0f} turns/s ({load()})", flush=True)
-        one = results["one_worker"] = workers_run(url, 2, args.relatives, 1) | {"load": os.getloadavg()}
+        one = results["one_worker"] = workers_run(url, 2, args.relatives, 1, send=False) | {"load": os.getloadavg()}
         ratio = f" = {one['per_second'] / f['per_second']:.2f} x the floor" if not args.skip_floor else ""
-        print(f"one hotline worker ({backlog} turns): {one['per_second']:.0f} turns/s{ratio}, failed "
+        print(f"one hotline worker, turns ({backlog}): {one['per_second']:.0f} turns/s{ratio}, failed "
               f"{one['failed']:.0f} ({load()})", flush=True)
         if not args.skip_two:
-            two = results["two_workers"] = workers_run(url, 3, args.relatives, 2) | {"load": os.getloadavg()}
-            print(f"two hotline workers ({backlog} turns): {two['per_second']:.0f} turns/s = "
+            two = results["two_workers"] = workers_run(url, 3, args.relatives, 2, send=False) | {"load": os.getloadavg()}
+            print(f"two hotline workers, turns ({backlog}): {two['per_second']:.0f} turns/s = "
                   f"{two['per_second'] / one['per_second']:.2f} x one worker, failed {two['failed']:.0f} ({load()})",
                   flush=True)
+        if not args.skip_sending:
+            sending = results["one_worker_sending"] = workers_run(url, 5, args.relatives, 1, send=True) \
+                | {"load": os.getloadavg()}
+            print(f"one hotline worker, turns while its outbox sends every reply to the fake Twilio ({backlog}): "
+                  f"{sending['per_second']:.0f} turns/s = {sending['per_second'] / one['per_second']:.2f} x turns "
+                  f"alone, failed {sending['failed']:.0f} ({load()})", flush=True)
         if not args.skip_surge:
             script = SURGE_CONVERSATION[: args.surge_messages]
             s = results["surge"] = surge(url, args.surge, script, 4) | {"load": os.getloadavg()}

@@ -122,7 +122,7 @@ CLAIM_WINDOW = 500
 
 
 @lru_cache(maxsize=4)
-def _claim_statement(dialect: str) -> Select[Conversation, InboundMessage]:
+def _claim_statement(dialect: str) -> Select[Any]:
     window = (
         select(InboundMessage.id, InboundMessage.channel, InboundMessage.address)
         .where(InboundMessage.state == PENDING)
@@ -133,8 +133,13 @@ def _claim_statement(dialect: str) -> Select[Conversation, InboundMessage]:
     # Each sender's oldest pending message in the window is its oldest of all (the window holds the
     # oldest): a later message waits behind it, also while it backs off after a failure.
     oldest = select(func.min(window.c.id)).group_by(window.c.channel, window.c.address)
+    columns: list[Any] = [Conversation, InboundMessage]
+    if dialect == "postgresql":
+        # A turn queues replies: wake the outbox workers of every process at its commit, in this
+        # same round trip (evaluated only for the row returned; a turn rolled back wakes nobody).
+        columns.append(func.pg_notify(notify.OUTBOX, ""))
     stmt = (
-        select(Conversation, InboundMessage)
+        select(*columns)
         .join(InboundMessage, and_(InboundMessage.channel == Conversation.channel,
                                    InboundMessage.address == Conversation.address))
         .where(InboundMessage.id.in_(oldest), InboundMessage.state == PENDING,
@@ -154,9 +159,15 @@ def _claim_statement(dialect: str) -> Select[Conversation, InboundMessage]:
 def claim_oldest(session: Session, now: datetime) -> tuple[Conversation, InboundMessage] | None:
     """In the caller's transaction, one statement: lock the conversation whose next message is the
     oldest one due, with that message; None when there is none (or every one is held by other
-    workers). Only relatives who have a conversation row are found: see ``adopt_new_senders``."""
-    row = session.execute(_claim_statement(session.get_bind().dialect.name), {"now": now}).first()
-    return None if row is None else (row[0], row[1])
+    workers). Only relatives who have a conversation row are found: see ``adopt_new_senders``. On
+    PostgreSQL the statement also notifies the outbox workers (``notify.OUTBOX``) for the turn."""
+    dialect = session.get_bind().dialect.name
+    row = session.execute(_claim_statement(dialect), {"now": now}).first()
+    if row is None:
+        return None
+    if dialect == "postgresql":
+        notify.notified(session, notify.OUTBOX)
+    return row[0], row[1]
 
 
 @lru_cache(maxsize=4)

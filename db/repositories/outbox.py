@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
 from db.models import Conversation, OutboundMessage
-from db.notify import OUTBOX, notify
+from db.notify import OUTBOX, notify, notify_once
 
 PRIORITY_REPLY = 0  # a relative's replies and operators' answers go first
 PRIORITY_FOLLOWUP = 5
@@ -46,7 +46,10 @@ def enqueue(
     priority: int = PRIORITY_REPLY,
     conversation_id: int | None = None,
     choices: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> OutboundMessage:
+    """Queue a message in the caller's transaction. ``flush=False``: the row gets its id at the
+    caller's next flush (a turn queues its replies and writes them in one statement)."""
     row = OutboundMessage(
         channel=channel,
         recipient=recipient,
@@ -59,13 +62,11 @@ def enqueue(
         choices=choices,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     # PostgreSQL: every worker process's listener wakes its outbox worker at commit (db/notify.py);
     # once per transaction is enough (a status change may queue a thousand notifications).
-    transaction = session.get_transaction()
-    if session.info.get("outbox_notified_in") is not transaction:
-        notify(session, OUTBOX)
-        session.info["outbox_notified_in"] = transaction
+    notify_once(session, OUTBOX)
     return row
 
 
