@@ -186,6 +186,9 @@ def workers_run(url: str, series: int, relatives: int, processes: int, *, send: 
         fake.stop()
     figures = {"processes": processes, "turns": turns, "seconds": seconds, "per_second": turns / seconds,
                "failed": failed(engine)}
+    if not send:
+        with engine.begin() as conn:  # never sent: a later run with the SMS channel on must not send them
+            conn.execute(text("UPDATE outbound_messages SET status = 'cancelled' WHERE status = 'queued'"))
     engine.dispose()
     return figures
 
