@@ -61,12 +61,17 @@ def copy_rows(db: Db, table: Table, columns: Sequence[str], rows: Iterable[Seque
     conn = connection_of(db)
     if conn.dialect.name == "postgresql":
         return _copy(conn, table, columns, rows)
-    converters = _converters(conn, table, columns)
+    converters = [(i, f) for i, f in enumerate(_converters(conn, table, columns)) if f is not None]
     placeholders = ", ".join("?" for _ in columns)
     statement = f'INSERT INTO "{table.name}" ({_names(columns)}) VALUES ({placeholders})'
-    if any(converters):
-        rows = [tuple(v if f is None else f(v) for f, v in zip(converters, row, strict=True)) for row in rows]
-    batch = rows if isinstance(rows, list) else list(rows)
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        if converters:
+            values = list(row)
+            for i, convert in converters:
+                values[i] = convert(values[i])
+            row = tuple(values)  # the driver's executemany takes tuples
+        batch.append(row)
     if batch:
         conn.exec_driver_sql(statement, batch)  # type: ignore[arg-type]
     return len(batch)
@@ -116,6 +121,26 @@ def _names(columns: Sequence[str]) -> str:
 
 
 def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-    """Each column's SQLAlchemy bind processor on this dialect (dates to text, JSON to text...)."""
+    """Each column's SQLAlchemy bind processor on this dialect (dates to text, JSON to text...),
+    remembering its last results: a batch repeats the same few values (its timestamp, the birth
+    dates, an empty list of aliases)."""
     dialect = conn.dialect
-    return [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+    return [None if (f := table.c[c].type._cached_bind_processor(dialect)) is None else _remembering(f)
+            for c in columns]
+
+
+def _remembering(convert: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]:
+    done: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        if isinstance(value, list | dict):  # JSON: not hashable (and [] is the only common one)
+            return convert(value)
+        try:
+            return done[value]
+        except KeyError:
+            if len(done) >= size:
+                done.clear()
+            result = done[value] = convert(value)
+            return result
+
+    return remembered
