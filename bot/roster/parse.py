@@ -375,7 +375,7 @@ def iter_file(
                 paused = clock
             if progress is not None and n % 5000 == 0:
                 progress("validating", counter.count, total_bytes)
-            if not any(c.strip() for c in cells):
+            if not (cells and cells[0].strip()) and not any(c.strip() for c in cells):
                 continue  # spreadsheets leave blank rows (";;;;") at the end
             seen_rows = True
             yield _parse_cells(line, cells, header, today, now)
