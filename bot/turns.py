@@ -22,11 +22,14 @@ they never overtake it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,6 +78,9 @@ class TurnProcessor:
         self._stop = asyncio.Event()
         self._wake: asyncio.Event | None = None
         self._threads: ThreadPoolExecutor | None = None
+        # Each lane thread's own connection (``_session``), and all of them, to close at the end.
+        self._kept = threading.local()
+        self._all_kept: list[Connection] = []
         # New relatives may be waiting (woken, or just started): give them their conversation rows
         # in a short transaction of its own before the next claim; otherwise ``claim_next`` finds
         # them only once no known relative has a message due.
@@ -87,14 +93,46 @@ class TurnProcessor:
 
     # --- one turn (runs in a thread) ------------------------------------------------------------
 
+    def _session(self) -> Session:
+        """A session for a turn: on the connection this lane's thread keeps (``run``), or one from
+        the pool. Checking a connection out of the pool costs a liveness ping (a round trip) every
+        turn; a kept one that broke fails the claim, every turn's first statement, and is dropped
+        (the message is untouched and no attempt counted)."""
+        connection: Connection | None = getattr(self._kept, "connection", None)
+        if connection is None:
+            return self.session_factory()
+        return self.session_factory(bind=connection)
+
+    def _drop_kept(self) -> None:
+        connection: Connection | None = getattr(self._kept, "connection", None)
+        if connection is not None:
+            self._kept.connection = None
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def _keep_connection(self) -> None:
+        """In each of ``run``'s lane threads, at its start and after a failure."""
+        engine: Engine = self.session_factory.kw["bind"]
+        self._kept.connection = connection = engine.connect()
+        self._all_kept.append(connection)
+
     def process_one(self) -> bool:
         """Run one due turn; False when there was none."""
+        if self._threads is not None and getattr(self._kept, "connection", False) is None:
+            self._keep_connection()  # a lane thread whose connection was dropped
+        try:
+            return self._process_one()
+        except BaseException:
+            self._drop_kept()
+            raise
+
+    def _process_one(self) -> bool:
         now = utcnow()
         if self._adopt:
             self._adopt = False  # before looking: a wake-up that comes meanwhile is kept
-            with self.session_factory() as session, session.begin():
+            with self._session() as session, session.begin():
                 conv_repo.adopt_new_senders(session, now)
-        with self.session_factory() as session:
+        with self._session() as session:
             claimed = claim_next(session, now)
             if claimed is None:
                 session.rollback()
@@ -225,7 +263,8 @@ class TurnProcessor:
         self._wake = asyncio.Event()
         # Threads of their own: a lane holds its thread for a whole turn, and the event loop's
         # default pool (cores + 4 threads) is shared with the outbox worker's database steps.
-        self._threads = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="turn")
+        self._threads = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="turn",
+                                           initializer=self._keep_connection)
         log.info("turns.worker_started", lanes=self.config.concurrency, listening=self.listener is not None)
         if self.listener is not None:
             self.listener.start()
@@ -235,7 +274,12 @@ class TurnProcessor:
         # Stopping: the lanes finish the turn in hand (a turn is one transaction) and leave.
         self._wake.set()
         await asyncio.gather(*lanes)
-        self._threads.shutdown(wait=False)
+        self._threads.shutdown(wait=True)
+        self._threads = None
+        for connection in self._all_kept:
+            with contextlib.suppress(Exception):
+                connection.close()
+        self._all_kept.clear()
         if self.listener is not None:
             await self.listener.stop()
         log.info("turns.worker_stopped")

@@ -13,6 +13,7 @@ conversation fail), never by mocking our code. Every number, chat, name and text
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import subprocess
@@ -38,6 +39,7 @@ from common.settings import Settings
 from db.base import utcnow
 from db.models import AuditEvent, Case, Conversation, InboundMessage, OutboundMessage
 from db.repositories import conversations as conv_repo
+from db.session import make_engine
 from tests.channels.helpers import (
     PERSON_BIRTH_MESSAGE,
     PERSON_NAME_MESSAGE,
@@ -726,3 +728,49 @@ def test_a_relative_flooding_the_line_does_not_hold_up_the_others(
     finally:
         busy.rollback()
         busy.close()
+
+
+@pytest.mark.postgres_only
+def test_lanes_whose_kept_connections_the_server_dropped_answer_on_and_count_no_attempt(
+    db_url: str, sms_settings: Settings, session_factory: sessionmaker[Session],
+) -> None:
+    """A lane keeps its connection between turns (no liveness ping per turn). When the server drops
+    it, the next claim (every turn's first statement) fails, the lane takes a new connection, and
+    the message that was waiting is answered with no attempt counted against it."""
+    own = make_engine(db_url)  # the processor's own pool, so that the test's connections stay apart
+    processor = TurnProcessor(sessionmaker(bind=own, expire_on_commit=False), sms_settings,
+                              TurnConfig(concurrency=2, idle_sleep=0.05))
+    first, second = "+50255540001", "+50255540002"  # fictional
+    done = threading.Event()
+    runner = threading.Thread(target=lambda: (asyncio.run(processor_run(processor, done))), daemon=True)
+    runner.start()
+    try:
+        with session_factory() as s, s.begin():
+            conv_repo.record_inbound(s, "sms", first, message_sid("kept1"), "Hola", None)
+        wait_for(lambda: pending_inbound(session_factory) == 0, 30, "the first turn")
+        killer = create_engine(db_url, poolclass=NullPool)
+        try:
+            with killer.connect() as conn:
+                killed = conn.execute(text(
+                    "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t")).scalar()
+        finally:
+            killer.dispose()
+        assert killed and killed >= 2  # at least the two lanes' connections
+        with session_factory() as s, s.begin():
+            conv_repo.record_inbound(s, "sms", second, message_sid("kept2"), "Hola", None)
+        wait_for(lambda: pending_inbound(session_factory) == 0, 30, "the turn after the connections dropped")
+    finally:
+        processor.stop()
+        done.wait(timeout=30)
+        own.dispose()
+    row = inbound_rows(session_factory, second)[0]
+    assert (row.state, row.attempts, row.last_error) == ("done", 0, None)
+    assert outbox_texts(session_factory, "sms", second)
+
+
+async def processor_run(processor: TurnProcessor, done: threading.Event) -> None:
+    try:
+        await processor.run()
+    finally:
+        done.set()
