@@ -165,13 +165,13 @@ def import_roster(
         report.warnings.append(f"the file is not valid UTF-8; it was read as {fmt.description.split(',')[0]}")
     # A server imports on a worker thread and must let its other threads run now and then (the
     # pauses cost time, milliseconds each on a busy machine); a command-line process imports on its
-    # main thread and has nobody to let through.
+    # main thread and has only its own writing thread to let through (see _Writer.writing).
     pause = threading.current_thread() is not threading.main_thread()
     writer = _Writer(report, actor=actor, now=now, progress=progress, total_bytes=total_bytes, started=started,
                      settings=settings or get_settings(), principal=principal or actor, pause=pause)
     lines = iter_file(open_binary, fmt, today=now.date(), now=now, warnings=report.warnings,
                       progress=writer.note_bytes, total_bytes=total_bytes, header_names=writer.header_names,
-                      pause=pause)
+                      pause=True if pause else writer.is_writing)
     try:
         if isinstance(target, Session):
             savepoint = target.begin_nested()
@@ -233,11 +233,19 @@ class _Writer:
     principal: str
     pause: bool
     header_names: dict[str, str] = field(default_factory=dict)
+    # While the writing thread works on a batch, the reading thread pauses every millisecond: the
+    # writer waits for the database many times per batch and must get the interpreter lock back at
+    # once each time, not after the 5 ms Python lets a busy thread keep it (the re-import of a
+    # million lines took 28 s instead of 20 s, most of it the writer waiting for the lock).
+    writing: bool = False
     _bytes_read: int = 0
     _known_tokens: set[str] = field(default_factory=set)
 
     def note_bytes(self, _phase: str, done: int, _total: int) -> None:
         self._bytes_read = done
+
+    def is_writing(self) -> bool:
+        return self.writing
 
     def run(self, session: Session, lines: Iterator[RosterRow | BadLine]) -> None:
         report = self.report
@@ -269,7 +277,11 @@ class _Writer:
         # Python reads while the database stores (each has its own core when the machine has two).
         with repo.bulk_load(session), _ReadAhead(lines, self._prepare) as batches:
             for batch in batches:
-                self._batch(session, stage, batch)
+                self.writing = True
+                try:
+                    self._batch(session, stage, batch)
+                finally:
+                    self.writing = False
                 if self.progress is not None:
                     self.progress("importing", self._bytes_read, self.total_bytes)
         if self.progress is not None:

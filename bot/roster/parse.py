@@ -321,13 +321,13 @@ def iter_file(
     progress: ProgressCallback | None = None,
     total_bytes: int = 0,
     header_names: dict[str, str] | None = None,
-    pause: bool = True,
+    pause: bool | Callable[[], bool] = True,
 ) -> Iterator[RosterRow | BadLine]:
     """Every data line as a ``RosterRow`` or the list of its errors (header errors come first).
 
     ``header_names`` is filled with canonical column -> the header as written in the file.
     ``pause``: let other threads of the process run now and then (see below); a command-line
-    process, where no other thread waits for the lock, turns it off.
+    process, where no other thread waits for the lock, turns it off; a callable says each time.
     """
     warnings = warnings if warnings is not None else []
     with open_binary() as raw:
@@ -364,7 +364,8 @@ def iter_file(
             line = last_line + 1
             last_line = reader.line_num
             n += 1
-            if pause and n % YIELD_EVERY_ROWS == 0 and (clock := time.perf_counter()) - paused >= PAUSE_EVERY_SECONDS:
+            if (n % YIELD_EVERY_ROWS == 0 and (pause is True or (pause is not False and pause()))
+                    and (clock := time.perf_counter()) - paused >= PAUSE_EVERY_SECONDS):
                 # Reading a list is seconds of pure-Python CPU. In a server it runs on a thread of
                 # the process that also answers webhooks: without a pause, every thread that needs
                 # the interpreter lock waits up to 5 ms per hand-over, and a request needs dozens.
