@@ -260,12 +260,10 @@ def run_turn(session: Session, settings: Settings, conversation: Conversation, m
         expects = turn.choices.get(i)
         # The buttons go with the row, in the conversation's language: a channel with buttons shows them.
         choices = choices_for(expects, turn.t).to_json() if expects is not None else None
-        rows.append(outbox.enqueue(session, channel=channel, recipient=address, text=rendered, kind=kind,
-                                   priority=outbox.PRIORITY_REPLY, conversation_id=conversation.id, choices=choices,
-                                   flush=False))
+        rows.append({"channel": channel, "recipient": address, "text": rendered, "kind": kind,
+                     "priority": outbox.PRIORITY_REPLY, "conversation_id": conversation.id, "choices": choices})
         result.replies.append(rendered)
-    session.flush()  # the replies in one statement, with the turn's other writes
-    result.outbox_ids.extend(row.id for row in rows)
+    result.outbox_ids.extend(outbox.enqueue_many(session, rows))  # the replies in one statement
     log.info("inbound.handled", conversation_id=conversation.id, channel=channel, events=turn.events)
     INBOUND_MESSAGES.labels(channel, "no").inc()
     if message.received_at is not None:

@@ -49,7 +49,7 @@ log = get_logger("turns")
 
 @dataclass
 class TurnConfig:
-    concurrency: int = 4  # turns in flight per process: half a turn is waiting on the database (GIL free)
+    concurrency: int = 8  # turns in flight per process: most of a turn is waiting on the database (GIL free)
     idle_sleep: float = 0.1  # how often an idle worker looks at the queue when nothing wakes it
     # ...and while a listener hears the webhooks' NOTIFY (PostgreSQL): a slow fallback only.
     listening_sleep: float = 5.0

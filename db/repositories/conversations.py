@@ -6,10 +6,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, bindparam, exists, false, func, literal_column, or_, select, true
+from sqlalchemy import JSON, ColumnElement, Select, and_, bindparam, exists, false, func, literal_column, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.dml import ReturningInsert
 
 from db import notify
@@ -122,7 +122,7 @@ CLAIM_WINDOW = 500
 
 
 @lru_cache(maxsize=4)
-def _claim_statement(dialect: str) -> Select[Any]:
+def _claim_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     window = (
         select(InboundMessage.id, InboundMessage.channel, InboundMessage.address)
         .where(InboundMessage.state == PENDING)
@@ -133,34 +133,49 @@ def _claim_statement(dialect: str) -> Select[Any]:
     # Each sender's oldest pending message in the window is its oldest of all (the window holds the
     # oldest): a later message waits behind it, also while it backs off after a failure.
     oldest = select(func.min(window.c.id)).group_by(window.c.channel, window.c.address)
-    columns: list[Any] = [Conversation, InboundMessage]
-    if dialect == "postgresql":
-        # A turn queues replies: wake the outbox workers of every process at its commit, in this
-        # same round trip (evaluated only for the row returned; a turn rolled back wakes nobody).
-        columns.append(func.pg_notify(notify.OUTBOX, ""))
-    stmt = (
-        select(*columns)
-        .join(InboundMessage, and_(InboundMessage.channel == Conversation.channel,
-                                   InboundMessage.address == Conversation.address))
-        .where(InboundMessage.id.in_(oldest), InboundMessage.state == PENDING,
+    due = and_(InboundMessage.id.in_(oldest), InboundMessage.state == PENDING,
                or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= bindparam("now")))
-        .order_by(InboundMessage.id)
-        .limit(1)
+    to_conversation = and_(InboundMessage.channel == Conversation.channel,
+                           InboundMessage.address == Conversation.address)
+    if dialect != "postgresql":
+        # SQLite: the transaction holds the write lock.
+        return (select(Conversation, InboundMessage).join(InboundMessage, to_conversation).where(due)
+                .order_by(InboundMessage.id).limit(1).execution_options(populate_existing=True))
+    # The conversation (the relative's lock, as lock_conversation takes it) and the message, skipping
+    # whatever another worker holds. Locking the message too makes PostgreSQL check it again as it
+    # is now: one that another worker answered since this statement began is not taken twice.
+    claimed = (
+        select(Conversation.id.label("conversation_id"), InboundMessage.id.label("message_id"))
+        .join(InboundMessage, to_conversation).where(due).order_by(InboundMessage.id).limit(1)
+        .with_for_update(of=(Conversation, InboundMessage), key_share=True, skip_locked=True)
+        .cte("claimed")
     )
-    if dialect == "postgresql":
-        # The conversation (the relative's lock, as lock_conversation takes it) and the message,
-        # skipping whatever another worker holds. Locking the message too makes PostgreSQL check it
-        # again as it is now: one that another worker answered since this statement began is not
-        # taken twice. (SQLite: the transaction holds the write lock.)
-        stmt = stmt.with_for_update(of=(Conversation, InboundMessage), key_share=True, skip_locked=True)
-    return stmt.execution_options(populate_existing=True)
+    # Marked done in the same statement, as run_turn would (the same values, so the turn writes the
+    # message no more); a turn that fails is rolled back with it, and the message is pending again.
+    done = (
+        update(InboundMessage)
+        .where(InboundMessage.id == claimed.c.message_id)
+        .values(state="done", conversation_id=claimed.c.conversation_id, processed_at=bindparam("now"),
+                next_attempt_at=None)
+        .returning(*InboundMessage.__table__.c)
+        .cte("done")
+    )
+    message = aliased(InboundMessage, done)
+    # A turn queues replies: wake the outbox workers of every process at its commit, in this same
+    # round trip (evaluated only for the row returned; a turn rolled back wakes nobody).
+    return (
+        select(Conversation, message, func.pg_notify(notify.OUTBOX, ""))
+        .join(message, message.conversation_id == Conversation.id)
+        .execution_options(populate_existing=True)
+    )
 
 
 def claim_oldest(session: Session, now: datetime) -> tuple[Conversation, InboundMessage] | None:
     """In the caller's transaction, one statement: lock the conversation whose next message is the
     oldest one due, with that message; None when there is none (or every one is held by other
     workers). Only relatives who have a conversation row are found: see ``adopt_new_senders``. On
-    PostgreSQL the statement also notifies the outbox workers (``notify.OUTBOX``) for the turn."""
+    PostgreSQL the same statement marks the message done as of ``now`` (what run_turn writes) and
+    notifies the outbox workers (``notify.OUTBOX``) for the turn."""
     dialect = session.get_bind().dialect.name
     row = session.execute(_claim_statement(dialect), {"now": now}).first()
     if row is None:

@@ -21,10 +21,11 @@ while an older unsent row to the same recipient is backing off or held by anothe
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
@@ -46,10 +47,7 @@ def enqueue(
     priority: int = PRIORITY_REPLY,
     conversation_id: int | None = None,
     choices: dict[str, Any] | None = None,
-    flush: bool = True,
 ) -> OutboundMessage:
-    """Queue a message in the caller's transaction. ``flush=False``: the row gets its id at the
-    caller's next flush (a turn queues its replies and writes them in one statement)."""
     row = OutboundMessage(
         channel=channel,
         recipient=recipient,
@@ -62,12 +60,29 @@ def enqueue(
         choices=choices,
     )
     session.add(row)
-    if flush:
-        session.flush()
+    session.flush()
     # PostgreSQL: every worker process's listener wakes its outbox worker at commit (db/notify.py);
     # once per transaction is enough (a status change may queue a thousand notifications).
     notify_once(session, OUTBOX)
     return row
+
+
+def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Queue several messages at once, in the caller's transaction: one statement, no ORM objects
+    (a turn queues its replies so; the unit of work cost it more than the INSERT). Each row holds
+    ``enqueue``'s arguments (channel, recipient, text, kind, priority, conversation_id, choices).
+    Returns their ids, in order."""
+    if not rows:
+        return []
+    now = utcnow()
+    values = [{"kind": "reply", "priority": PRIORITY_REPLY, "conversation_id": None, "choices": None, **row,
+               "status": "queued", "next_attempt_at": now} for row in rows]
+    result = session.connection().execute(_ENQUEUE_MANY, values)
+    notify_once(session, OUTBOX)
+    return [int(i) for i in result.scalars()]
+
+
+_ENQUEUE_MANY = insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True)
 
 
 # Claims from all workers take turns on PostgreSQL (pg_advisory_xact_lock): with SKIP LOCKED alone,
