@@ -110,10 +110,51 @@ def copy_plain_rows(db: Db, table: Table, columns: Sequence[str], rows: Sequence
     if (block.count("\t") != len(rows) * (len(columns) - 1) or block.count("\n") != len(rows)
             or "\\" in block or "\r" in block):
         return copy_rows(db, table, columns, rows)
+    return copy_block(conn, table, columns, block, len(rows))
+
+
+def copy_text(values: Sequence[Any]) -> str:
+    """``values`` as one line of PostgreSQL's COPY text format (no line break): a row can be
+    prepared on another thread, ahead of its id (``copy_lines``)."""
+    return "\t".join(_copy_text(v) for v in values)
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES) if _needs_escape(value) else value
+    if isinstance(value, list | dict):
+        return _copy_text(json.dumps(value))
+    return str(value) if isinstance(value, int | float) else _copy_text(value.isoformat())  # date, datetime
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _needs_escape(value: str) -> bool:
+    return "\\" in value or "\t" in value or "\n" in value or "\r" in value
+
+
+def copy_lines(db: Db, table: Table, columns: Sequence[str], ids: Sequence[int], tails: Sequence[str]) -> int:
+    """PostgreSQL: COPY rows whose first column is an id and whose other columns are already COPY
+    text (``copy_text``), one block for the whole batch."""
+    conn = connection_of(db)
+    if not ids:
+        return 0
+    block = "".join(f"{i}\t{tail}\n" for i, tail in zip(ids, tails, strict=True))
+    return copy_block(conn, table, columns, block, len(ids))
+
+
+def copy_block(db: Db, table: Table, columns: Sequence[str], block: str, rows: int) -> int:
+    """PostgreSQL: COPY one block of COPY text (whole lines)."""
+    conn = connection_of(db)
     with closing(conn.connection.cursor()) as cursor, \
             cursor.copy(f'COPY "{table.name}" ({_names(columns)}) FROM STDIN') as copy:  # type: ignore[attr-defined]
         copy.write(block)
-    return len(rows)
+    return rows
 
 
 def _names(columns: Sequence[str]) -> str:

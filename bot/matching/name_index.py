@@ -11,8 +11,8 @@ computes each person's keys once). ``reindex_all`` rebuilds everything (the data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableSet
-from typing import Any
+from collections.abc import Iterable, MutableSet, Sequence
+from typing import Any, cast
 
 from sqlalchemy import Connection, event, inspect
 from sqlalchemy.orm import Session
@@ -45,23 +45,31 @@ def bulk_index_keys(
     *,
     replace: bool = False,
     known_tokens: MutableSet[str] | None = None,
+    templates: Sequence[str | None] | None = None,
 ) -> None:
     """Index (person_id, keys) rows whose keys are already computed (``name_keys``). The variants
     are computed once per distinct token; tokens in ``known_tokens`` (those this caller already
-    recorded) are skipped, and the new ones are added to it."""
-    keys_by_person: dict[int, tuple[frozenset[str], int]] = {}
+    recorded) are skipped, and the new ones are added to it. ``templates``: the rows' index rows
+    as ``key_rows_template`` built them (new persons on PostgreSQL), in the same order."""
+    rows = list(rows)
     tokens: set[str] = set()
-    for person_id, keys in rows:
-        keys_by_person[person_id] = (keys.index_keys, keys.size)
+    for _, keys in rows:
         tokens |= keys.tokens
     if known_tokens is not None:
         tokens -= known_tokens
         known_tokens |= tokens
-    if replace:
-        repo.replace_person_keys(db, keys_by_person)
+    if templates is not None and not replace and all(t is not None for t in templates):
+        repo.add_person_key_templates(db, zip((pid for pid, _ in rows), cast(Sequence[str], templates), strict=True))
+    elif replace:
+        repo.replace_person_keys(db, {pid: (keys.index_keys, keys.size) for pid, keys in rows})
     else:
-        repo.add_person_keys(db, ((pid, k, size) for pid, (keys, size) in keys_by_person.items() for k in keys))
+        repo.add_person_keys(db, ((pid, k, keys.size) for pid, keys in rows for k in keys.index_keys))
     repo.add_variants(db, ((v, t) for t in tokens for v in token_variants(t)))
+
+
+def key_rows_template(keys: NameKeys) -> str | None:
+    """A new person's index rows as COPY text, before its id is known (``bulk_index_keys``)."""
+    return repo.key_rows_template(keys.index_keys, keys.size)
 
 
 def index_person_names(session: Session, persons: Iterable[Person]) -> None:

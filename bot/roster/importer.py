@@ -43,7 +43,10 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matching.name_index import bulk_index_keys  # importing it registers the re-indexing events
+from bot.matching.name_index import (  # importing it registers the re-indexing events
+    bulk_index_keys,
+    key_rows_template,
+)
 from bot.operators import OperatorError, record_status
 from bot.roster.parse import (
     BadLine,
@@ -63,7 +66,7 @@ from bot.status_review import (
 from common.logging import get_logger
 from common.settings import Settings, get_settings
 from db.base import utcnow
-from db.bulk import IdAllocator, copy_rows
+from db.bulk import IdAllocator, copy_lines, copy_rows, copy_text, is_postgres
 from db.models import AuditEvent, ImportRun, Incident, Person, StatusReport
 from db.repositories import roster_import as repo
 from db.repositories.roster_import import ImportStage, Match, StagedLine
@@ -269,6 +272,7 @@ class _Writer:
             self._person_ids = IdAllocator(session, _PERSONS)
             self._report_ids = IdAllocator(session, _REPORTS)
         self._incident_id = incident_id
+        self._postgres = is_postgres(session)
         # Into an empty incident every good line is new (repeated lines are found in the staging
         # table): no matching at all.
         self._match = incident_id is not None and repo.has_persons(session, incident_id)
@@ -338,7 +342,12 @@ class _Writer:
                 prepared.staged.append((item.line, f"n:{identity[1]}", None, item.keys["name_key"],
                                         item.birth_date, item.row_hash, _is_death(item)))
             if not self._match and not self.report.dry_run:  # a new person: built here, off the writing thread
-                prepared.person_values.append(self._person_values(item))
+                values = self._person_values(item)
+                if self._postgres:  # as COPY text, and its index rows too, waiting for the ids
+                    prepared.person_lines.append(copy_text(values))
+                    prepared.key_templates.append(key_rows_template(item.name))
+                else:
+                    prepared.person_values.append(values)
         return prepared
 
     def _batch(self, session: Session, stage: ImportStage, batch: _Batch) -> None:
@@ -384,7 +393,7 @@ class _Writer:
         report.status_reports += sum(1 for row in creates if _has_report(row))
         if creates and report.written:
             assert self._incident_id is not None
-            self._insert(session, creates, batch.person_values if creates is batch.rows else None)
+            self._insert(session, creates, batch if creates is batch.rows else None)
         else:  # a dry run still says which deaths would be proposals
             for row in filter(_is_death, creates):
                 self._warn_proposal(row, None)
@@ -478,22 +487,26 @@ class _Writer:
                 keys["surname_key"], keys["phonetic_key"], row.effective_status if stated else "unconfirmed",
                 1 if stated else 0, row.row_hash, self.now, self.now)
 
-    def _insert(self, session: Session, rows: list[RosterRow], values: list[tuple[Any, ...]] | None) -> None:
-        """Write new persons; ``values``: their rows already built by the reading thread, if it did."""
+    def _insert(self, session: Session, rows: list[RosterRow], prepared: _Batch | None) -> None:
+        """Write new persons; ``prepared``: their batch, when the reading thread built their rows."""
         now = self.now
         session.flush()  # ORM rows of this batch first: on SQLite the ids below follow the largest
         person_ids = self._person_ids.take(len(rows))
-        if values is None:
-            values = [self._person_values(row) for row in rows]
-        copy_rows(session, _PERSONS, _PERSON_COLUMNS,
-                  [(person_id, *value) for person_id, value in zip(person_ids, values, strict=True)])
+        if prepared is not None and prepared.person_lines:
+            copy_lines(session, _PERSONS, _PERSON_COLUMNS, person_ids, prepared.person_lines)
+        else:
+            values = prepared.person_values if prepared is not None and prepared.person_values else [
+                self._person_values(row) for row in rows]
+            copy_rows(session, _PERSONS, _PERSON_COLUMNS,
+                      [(person_id, *value) for person_id, value in zip(person_ids, values, strict=True)])
         self._pause()
         # COPY bypasses the ORM events that keep the name index current: index them here, with
         # the keys computed for the persons' rows.
         if len(self._known_tokens) > KNOWN_TOKENS_LIMIT:
             self._known_tokens.clear()
         bulk_index_keys(session, ((pid, row.name) for pid, row in zip(person_ids, rows, strict=True)),
-                        known_tokens=self._known_tokens)
+                        known_tokens=self._known_tokens,
+                        templates=prepared.key_templates if prepared is not None and prepared.key_templates else None)
         self._pause()
         stated = [(person_id, row) for person_id, row in zip(person_ids, rows, strict=True) if _has_report(row)]
         report_ids = self._report_ids.take(len(stated))
@@ -563,7 +576,11 @@ class _Batch:
     errors: list[RowError] = field(default_factory=list)
     staged: list[StagedLine] = field(default_factory=list)
     identities: dict[int, tuple[str, str]] = field(default_factory=dict)
-    person_values: list[tuple[Any, ...]] = field(default_factory=list)  # rows' persons, when all are new
+    # When every line is a new person: its row (SQLite), or its row and index rows as COPY text
+    # without the id (PostgreSQL), built by the reading thread.
+    person_values: list[tuple[Any, ...]] = field(default_factory=list)
+    person_lines: list[str] = field(default_factory=list)
+    key_templates: list[str | None] = field(default_factory=list)
 
 
 _END = object()

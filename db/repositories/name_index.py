@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.bulk import copy_plain_rows
+from db.bulk import copy_block, copy_plain_rows
 from db.models import NameVariant, Person, PersonNameKey
 
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
@@ -62,6 +62,29 @@ def add_person_keys(db: Session | Connection, rows: Iterable[tuple[int, str, int
     roster import writes millions)."""
     table: Table = PersonNameKey.__table__  # type: ignore[assignment]
     copy_plain_rows(db, table, ("index_key", "name_size", "person_id"), [(k, size, pid) for pid, k, size in rows])
+
+
+# Stands for the person's id in a template of its index rows (a key never holds it: keys are folded).
+_PERSON = "\x00"
+
+
+def key_rows_template(keys: Iterable[str], size: int) -> str | None:
+    """A person's index rows as COPY text with a mark where its id goes: built before the id is
+    known (a roster import builds them on its reading thread). None when a key holds a character
+    that COPY text would need escaped (never, for folded keys; then add_person_keys is the way)."""
+    text = "".join(f"{key}\t{size}\t{_PERSON}\n" for key in keys)
+    lines = text.count("\n")
+    if text.count("\t") != 2 * lines or "\\" in text or "\r" in text or text.count(_PERSON) != lines:
+        return None
+    return text
+
+
+def add_person_key_templates(db: Session | Connection, rows: Iterable[tuple[int, str]]) -> None:
+    """Insert persons' index rows from ``key_rows_template`` (PostgreSQL: one COPY)."""
+    table: Table = PersonNameKey.__table__  # type: ignore[assignment]
+    block = "".join(template.replace(_PERSON, str(person_id)) for person_id, template in rows)
+    if block:
+        copy_block(db, table, ("index_key", "name_size", "person_id"), block, block.count("\n"))
 
 
 def add_variants(db: Session | Connection, rows: Iterable[tuple[str, str]]) -> None:

@@ -196,3 +196,20 @@ def test_a_new_persons_death_is_proposed_as_for_a_recorded_person(session_factor
             "import", "person")
         assert {**bulk_event.details, "pending_id": 0} == {**orm_event.details, "pending_id": 0}
         assert (bulk_event.details["pending_id"], orm_event.details["pending_id"]) == (bulk.id, orm.id)
+
+
+def test_cells_with_backslashes_tabs_and_line_breaks_are_stored_as_written(session_factory, tmp_path) -> None:
+    """New persons go to PostgreSQL as COPY text built ahead of their ids: what COPY would read as
+    an escape or a separator must arrive as written."""
+    text = (HEADER + "\n"
+            'E-1,Luis,"Pérez\\Gómez",GT,,,hospitalizado,"Hospital A\tpabellón 2\nCama 7 (ficticio)",'
+            '"Lista \\N (ficticia)",,\n')
+    report = import_roster(session_factory, write(tmp_path, text), incident_name=INCIDENT)
+    assert report.ok and report.created == 1, report.errors
+    with session_factory() as s:
+        luis = s.scalars(select(Person).where(Person.external_id == "E-1")).one()
+        [first] = s.scalars(select(StatusReport).where(StatusReport.person_id == luis.id)).all()
+        assert (luis.surnames, luis.aliases, luis.restricted, luis.approx_age) == ("Pérez\\Gómez", [], False, None)
+        assert (first.location, first.source) == ("Hospital A\tpabellón 2\nCama 7 (ficticio)", "Lista \\N (ficticia)")
+    again = import_roster(session_factory, write(tmp_path, text, "otra.csv"), incident_name=INCIDENT)
+    assert (again.unchanged, again.updated) == (1, 0)
