@@ -521,11 +521,14 @@ def test_a_worker_killed_mid_backlog_loses_no_turn_and_doubles_none(
     done_at_kill = done()
     assert 0 < done_at_kill < n, "the kill should land in the middle of the backlog"
     # Each turn happened whole or not at all: a done message has its two replies, a pending one none.
+    # Read in one snapshot: a COMMIT the worker sent just before it died may still land meanwhile.
     with session_factory() as s:
+        s.connection(execution_options={"isolation_level": "SERIALIZABLE"})
         queued = Counter(s.scalars(select(OutboundMessage.recipient)))
         in_flight = {(int(r.recipient), r.text) for r in s.scalars(
             select(OutboundMessage).where(OutboundMessage.status == "sending"))}
-    for row in inbound_rows(session_factory):
+        messages = list(s.scalars(select(InboundMessage)))
+    for row in messages:
         assert queued.get(row.address, 0) == (2 if row.state == "done" else 0), row.address
         assert row.state in ("done", "pending") and row.attempts == 0
 
