@@ -186,9 +186,8 @@ def workers_run(url: str, series: int, relatives: int, processes: int, *, send: 
         fake.stop()
     figures = {"processes": processes, "turns": turns, "seconds": seconds, "per_second": turns / seconds,
                "failed": failed(engine)}
-    if not send:
-        with engine.begin() as conn:  # never sent: a later run with the SMS channel on must not send them
-            conn.execute(text("UPDATE outbound_messages SET status = 'cancelled' WHERE status = 'queued'"))
+    with engine.begin() as conn:  # replies left unsent: a later run (the surge) must not send them first
+        conn.execute(text("UPDATE outbound_messages SET status = 'cancelled' WHERE status IN ('queued', 'sending')"))
     engine.dispose()
     return figures
 
