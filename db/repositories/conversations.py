@@ -157,7 +157,7 @@ def _claim_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     if dialect != "postgresql":
         # SQLite: the transaction holds the write lock.
         return (select(Conversation, InboundMessage).join(InboundMessage, to_conversation).where(due)
-                .order_by(InboundMessage.id).limit(1).execution_options(populate_existing=True))
+                .order_by(InboundMessage.id).limit(1))
     # The conversation (the relative's lock, as lock_conversation takes it) and the message, skipping
     # whatever another worker holds. Locking the message too makes PostgreSQL check it again as it
     # is now: one that another worker answered since this statement began is not taken twice.
@@ -183,7 +183,6 @@ def _claim_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(Conversation, message, func.pg_notify(notify.OUTBOX, ""))
         .join(message, message.conversation_id == Conversation.id)
-        .execution_options(populate_existing=True)
     )
 
 
@@ -194,8 +193,13 @@ def claim_oldest(session: Session, now: datetime) -> tuple[Conversation, Inbound
     PostgreSQL the same statement marks the message done as of ``now`` (what run_turn writes) and
     notifies the outbox workers (``notify.OUTBOX``) for the turn."""
     dialect = session.get_bind().dialect.name
+    stmt = _claim_statement(dialect)
+    if session.identity_map:
+        # Objects this session already holds are refreshed from the rows as locked (a turn's fresh
+        # session holds none, and is spared the cost).
+        stmt = stmt.execution_options(populate_existing=True)
     for window in CLAIM_WINDOWS:
-        row = session.execute(_claim_statement(dialect), {"now": now, "window": window}).first()
+        row = session.execute(stmt, {"now": now, "window": window}).first()
         if row is not None:
             break
     else:
