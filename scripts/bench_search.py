@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -538,11 +539,33 @@ def bench(backend: str, size: int, args: argparse.Namespace) -> dict[str, object
             if not args.no_api:
                 result["api"] = run_api(url, queries[: args.api_queries], 5)
                 print("api:", json.dumps(result["api"]), flush=True)
+        print(summary(result), flush=True)
         app_engine.dispose()
         engine.dispose()
         return result
     finally:
         drop()
+
+
+def summary(result: dict[str, Any]) -> str:
+    """The figures that matter, with their ratios and the machine's load."""
+    ours = result["ours"]["latency"]
+    lines = [f"summary, {result['backend']} {result['size']:,}: search_persons p50 {ours['p50_ms']} ms, p99 "
+             f"{ours['p99_ms']} ms (Python CPU p99 {result['ours']['python_cpu']['p99_ms']} ms); lowest recall "
+             f"{min(result['ours']['recall_by_kind'].values()):.2f}, near misses called strong "
+             f"{max(result['ours']['near_miss_strong'].values()):.2f}"]
+    api = result.get("api", {}).get("latency")
+    if api:
+        lines.append(f"  through the API (audit included): p50 {api['p50_ms']} ms, p99 {api['p99_ms']} ms = "
+                     f"{api['p50_ms'] / ours['p50_ms']:.1f} / {api['p99_ms'] / ours['p99_ms']:.1f} x search_persons")
+    trgm = result.get("pg_trgm", {}).get("latency")
+    if trgm:
+        lines.append(f"  pg_trgm: p50 {trgm['p50_ms']} ms, p99 {trgm['p99_ms']} ms = "
+                     f"{trgm['p50_ms'] / ours['p50_ms']:.1f} / {trgm['p99_ms'] / ours['p99_ms']:.1f} x ours; "
+                     f"lowest recall {min(result['pg_trgm']['recall_by_kind'].values()):.2f}")
+    before, after = result["load_average_before"], result["load_average_after"]
+    lines.append(f"  load average {before[0]:.1f} before the queries, {after[0]:.1f} after")
+    return "\n".join(lines)
 
 
 def main() -> None:
