@@ -37,7 +37,7 @@ from db.models import (
     AuditEvent,
     Case,
     Conversation,
-    InboundMessage,
+    InboundRecord,
     Inquiry,
     StatusReport,
     Subscription,
@@ -208,12 +208,12 @@ def clean_text(text: str | None) -> str | None:
     return strip_forbidden(text) if text is not None else None
 
 
-def _written_before_opt_out(conversation: Conversation, message: InboundMessage) -> bool:
+def _written_before_opt_out(conversation: Conversation, message: InboundRecord) -> bool:
     return (conversation.opted_out_at is not None and message.received_at is not None
             and message.received_at < conversation.opted_out_at)
 
 
-def run_turn(session: Session, settings: Settings, conversation: Conversation, message: InboundMessage,
+def run_turn(session: Session, settings: Settings, conversation: Conversation, message: InboundRecord,
              now: datetime | None = None) -> InboundResult:
     """Run the dialogue turn of one recorded message of this (locked) conversation: the new state,
     cases, inquiries, audit events and outbox rows, and the message marked done, all in the

@@ -40,7 +40,7 @@ from common.logging import get_logger
 from common.metrics import TURN_FAILURES
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Conversation, InboundMessage
+from db.models import AuditEvent, Conversation, InboundRecord
 from db.notify import Listener
 from db.repositories import conversations as conv_repo
 from db.repositories import outbox
@@ -57,7 +57,7 @@ class TurnConfig:
     backoff_base: float = 1.0
 
 
-def claim_next(session: Session, now: datetime) -> tuple[Conversation, InboundMessage] | None:
+def claim_next(session: Session, now: datetime) -> tuple[Conversation, InboundRecord] | None:
     """In the caller's transaction: lock a conversation with a due pending message that no other
     worker holds and return it with its oldest pending message; None when there is nothing to do.
     One statement (``claim_oldest``); a relative's first message has no conversation yet, and gets
@@ -151,7 +151,7 @@ class TurnProcessor:
     def record_failure(self, message_id: int, exc: BaseException) -> None:
         error = type(exc).__name__[:200]
         with self.session_factory() as session, session.begin():
-            probe = session.get(InboundMessage, message_id)
+            probe = session.get(InboundRecord, message_id)
             if probe is None:
                 return
             # Lock first, then read the message again: another worker may have run it meanwhile
@@ -183,13 +183,13 @@ class TurnProcessor:
                                                 "hand_over_error": type(handover_exc).__name__}))
 
     @staticmethod
-    def _mark_failed(message: InboundMessage, conversation: Conversation) -> None:
+    def _mark_failed(message: InboundRecord, conversation: Conversation) -> None:
         message.state = "failed"
         message.conversation_id = conversation.id
         message.processed_at = utcnow()
         message.next_attempt_at = None
 
-    def _hand_over(self, session: Session, conversation: Conversation, message: InboundMessage) -> None:
+    def _hand_over(self, session: Session, conversation: Conversation, message: InboundRecord) -> None:
         """The turn cannot run: a person takes over, and the relative is told so (never silence)."""
         self._mark_failed(message, conversation)
         session.flush()  # the message's own state, before the savepoint below (a rollback there expires it)

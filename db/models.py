@@ -324,8 +324,9 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class InboundMessage(Base):
-    """What a relative wrote. Unique per provider id so that a redelivered webhook does nothing.
+class InboundRecord(Base):
+    """What a relative wrote: the stored form of the neutral ``bot.messages.InboundMessage``. Unique
+    per provider id so that a redelivered webhook does nothing.
 
     A webhook only records the message (``pending``) and answers; a worker then runs the dialogue
     turn, links the row to its conversation and marks it ``done`` in the same transaction as the

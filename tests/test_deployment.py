@@ -240,13 +240,13 @@ def test_metrics_report_the_backlog_of_recorded_messages(settings, session_facto
 
     from api.app import create_app
     from db.base import utcnow
-    from db.models import InboundMessage
+    from db.models import InboundRecord
     from db.repositories.conversations import record_inbound
 
     with session_factory.begin() as s:  # recorded by a webhook; no worker has run them (FICTIONAL)
         for i in range(3):
             record_inbound(s, "telegram", f"70000000{i}", f"upd-{i}", "Hola", None)
-        s.execute(update(InboundMessage).values(received_at=utcnow() - timedelta(minutes=5)))
+        s.execute(update(InboundRecord).values(received_at=utcnow() - timedelta(minutes=5)))
     from bot.auth import create_token
 
     with session_factory.begin() as s:

@@ -41,7 +41,7 @@ from common.logging import get_logger
 from common.metrics import INBOUND_MESSAGES, TURN_EVENTS
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, InboundMessage, OutboundMessage
+from db.models import AuditEvent, Case, Conversation, InboundRecord, OutboundMessage
 from db.repositories import conversations as conv_repo
 from db.repositories import outbox
 
@@ -118,13 +118,13 @@ class VoiceDbPorts(DbPorts):
 
 
 def _recorded(session: Session, provider_id: str) -> bool:
-    return session.scalar(select(InboundMessage.id).where(InboundMessage.channel == CHANNEL,
-                                                          InboundMessage.provider_id == provider_id)) is not None
+    return session.scalar(select(InboundRecord.id).where(InboundRecord.channel == CHANNEL,
+                                                          InboundRecord.provider_id == provider_id)) is not None
 
 
 def _record_heard(session: Session, conversation: Conversation, provider_id: str, text: str, now: datetime,
                   media_kind: str | None = None) -> None:
-    session.add(InboundMessage(conversation_id=conversation.id, channel=CHANNEL, address=conversation.address,
+    session.add(InboundRecord(conversation_id=conversation.id, channel=CHANNEL, address=conversation.address,
                                provider_id=provider_id, text=clean_text(text), media_kind=media_kind,
                                received_at=now, state="done", processed_at=now))
 
@@ -191,8 +191,8 @@ def _finish(session: Session, conversation: Conversation, state: dict[str, Any],
 
 def _call_conversation(session: Session, call_sid: str) -> Conversation | None:
     """The conversation a call's first step was recorded on (callbacks do not all carry From)."""
-    conversation_id = session.scalar(select(InboundMessage.conversation_id).where(
-        InboundMessage.channel == CHANNEL, InboundMessage.provider_id == f"{call_sid}/0"))
+    conversation_id = session.scalar(select(InboundRecord.conversation_id).where(
+        InboundRecord.channel == CHANNEL, InboundRecord.provider_id == f"{call_sid}/0"))
     if conversation_id is None:
         return None
     found = session.get(Conversation, conversation_id)

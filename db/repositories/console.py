@@ -17,7 +17,7 @@ from db.models import (
     AuditEvent,
     Case,
     Conversation,
-    InboundMessage,
+    InboundRecord,
     OutboundMessage,
     Person,
     User,
@@ -52,8 +52,8 @@ class TranscriptLine:
 def transcript(session: Session, conversation_id: int, limit: int = 500) -> list[TranscriptLine]:
     """Both directions of one conversation in time order (the latest ``limit`` lines)."""
     inbound = session.scalars(
-        select(InboundMessage).where(InboundMessage.conversation_id == conversation_id)
-        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(limit)
+        select(InboundRecord).where(InboundRecord.conversation_id == conversation_id)
+        .order_by(InboundRecord.received_at.desc(), InboundRecord.id.desc()).limit(limit)
     )
     outbound = session.scalars(
         select(OutboundMessage).where(OutboundMessage.conversation_id == conversation_id)
@@ -139,7 +139,7 @@ def dashboard(session: Session, now: datetime | None = None) -> Dashboard:
     hours = [top - timedelta(hours=23 - i) for i in range(24)]
     since = hours[0]
     # Only timestamps of one day are read: bucketing in Python keeps one query for both databases.
-    inbound = list(session.scalars(select(InboundMessage.received_at).where(InboundMessage.received_at >= since)))
+    inbound = list(session.scalars(select(InboundRecord.received_at).where(InboundRecord.received_at >= since)))
     outbound = list(session.scalars(select(OutboundMessage.created_at).where(OutboundMessage.created_at >= since)))
     pending, oldest_pending = pending_backlog(session)
     return Dashboard(

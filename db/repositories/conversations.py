@@ -29,7 +29,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from db import notify
 from db.base import UTCDateTime, utcnow
-from db.models import Conversation, InboundMessage, Inquiry
+from db.models import Conversation, InboundRecord, Inquiry
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -91,13 +91,13 @@ def accept_statement(dialect: str) -> ReturningInsert[int]:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: through the ORM an INSERT's rowcount is -1 on PostgreSQL (psycopg),
     # which would make every redelivery look new.
-    returning: list[Any] = [InboundMessage.id]
+    returning: list[Any] = [InboundRecord.id]
     if dialect == "postgresql":
         # Wake the turn workers of every process (db/notify.py) in the same round trip: evaluated
         # once per row actually inserted (a redelivery wakes nobody), delivered at commit.
         returning.append(func.pg_notify(notify.INBOUND, ""))
     return (
-        insert(InboundMessage)
+        insert(InboundRecord)
         .values(channel=bindparam("channel"), address=bindparam("address"), provider_id=bindparam("provider_id"),
                 text=bindparam("text"), media_kind=bindparam("media_kind"), received_at=bindparam("received_at"),
                 state="pending", attempts=0)
@@ -141,43 +141,43 @@ CLAIM_WINDOWS = (32, 500)
 @lru_cache(maxsize=4)
 def _claim_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     window = (
-        select(InboundMessage.id, InboundMessage.channel, InboundMessage.address)
-        .where(InboundMessage.state == PENDING)
-        .order_by(InboundMessage.id)
+        select(InboundRecord.id, InboundRecord.channel, InboundRecord.address)
+        .where(InboundRecord.state == PENDING)
+        .order_by(InboundRecord.id)
         .limit(bindparam("window", type_=Integer))
         .subquery()
     )
     # Each sender's oldest pending message in the window is its oldest of all (the window holds the
     # oldest): a later message waits behind it, also while it backs off after a failure.
     oldest = select(func.min(window.c.id)).group_by(window.c.channel, window.c.address)
-    due = and_(InboundMessage.id.in_(oldest), InboundMessage.state == PENDING,
-               or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= bindparam("now")))
-    to_conversation = and_(InboundMessage.channel == Conversation.channel,
-                           InboundMessage.address == Conversation.address)
+    due = and_(InboundRecord.id.in_(oldest), InboundRecord.state == PENDING,
+               or_(InboundRecord.next_attempt_at.is_(None), InboundRecord.next_attempt_at <= bindparam("now")))
+    to_conversation = and_(InboundRecord.channel == Conversation.channel,
+                           InboundRecord.address == Conversation.address)
     if dialect != "postgresql":
         # SQLite: the transaction holds the write lock.
-        return (select(Conversation, InboundMessage).join(InboundMessage, to_conversation).where(due)
-                .order_by(InboundMessage.id).limit(1))
+        return (select(Conversation, InboundRecord).join(InboundRecord, to_conversation).where(due)
+                .order_by(InboundRecord.id).limit(1))
     # The conversation (the relative's lock, as lock_conversation takes it) and the message, skipping
     # whatever another worker holds. Locking the message too makes PostgreSQL check it again as it
     # is now: one that another worker answered since this statement began is not taken twice.
     claimed = (
-        select(Conversation.id.label("conversation_id"), InboundMessage.id.label("message_id"))
-        .join(InboundMessage, to_conversation).where(due).order_by(InboundMessage.id).limit(1)
-        .with_for_update(of=(Conversation, InboundMessage), key_share=True, skip_locked=True)
+        select(Conversation.id.label("conversation_id"), InboundRecord.id.label("message_id"))
+        .join(InboundRecord, to_conversation).where(due).order_by(InboundRecord.id).limit(1)
+        .with_for_update(of=(Conversation, InboundRecord), key_share=True, skip_locked=True)
         .cte("claimed")
     )
     # Marked done in the same statement, as run_turn would (the same values, so the turn writes the
     # message no more); a turn that fails is rolled back with it, and the message is pending again.
     done = (
-        update(InboundMessage)
-        .where(InboundMessage.id == claimed.c.message_id)
+        update(InboundRecord)
+        .where(InboundRecord.id == claimed.c.message_id)
         .values(state="done", conversation_id=claimed.c.conversation_id, processed_at=bindparam("now"),
                 next_attempt_at=None)
-        .returning(*InboundMessage.__table__.c)
+        .returning(*InboundRecord.__table__.c)
         .cte("done")
     )
-    message = aliased(InboundMessage, done)
+    message = aliased(InboundRecord, done)
     # A turn queues replies: wake the outbox workers of every process at its commit, in this same
     # round trip (evaluated only for the row returned; a turn rolled back wakes nobody).
     return (
@@ -186,7 +186,7 @@ def _claim_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     )
 
 
-def claim_oldest(session: Session, now: datetime) -> tuple[Conversation, InboundMessage] | None:
+def claim_oldest(session: Session, now: datetime) -> tuple[Conversation, InboundRecord] | None:
     """In the caller's transaction, one statement: lock the conversation whose next message is the
     oldest one due, with that message; None when there is none (or every one is held by other
     workers). Only relatives who have a conversation row are found: see ``adopt_new_senders``. On
@@ -213,10 +213,10 @@ def claim_oldest(session: Session, now: datetime) -> tuple[Conversation, Inbound
 def _adopt_statement(dialect: str) -> ReturningInsert[int]:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     senders = (
-        select(InboundMessage.channel, InboundMessage.address)
-        .where(InboundMessage.state == PENDING,
-               ~exists().where(Conversation.channel == InboundMessage.channel,
-                               Conversation.address == InboundMessage.address))
+        select(InboundRecord.channel, InboundRecord.address)
+        .where(InboundRecord.state == PENDING,
+               ~exists().where(Conversation.channel == InboundRecord.channel,
+                               Conversation.address == InboundRecord.address))
         .distinct()
         .subquery()
     )
@@ -240,13 +240,13 @@ def adopt_new_senders(session: Session, now: datetime | None = None) -> int:
     return len(session.connection().execute(stmt, {"now": now or utcnow(), "state": {}}).all())
 
 
-def pending_messages(session: Session, channel: str, address: str) -> list[InboundMessage]:
+def pending_messages(session: Session, channel: str, address: str) -> list[InboundRecord]:
     """This sender's messages still waiting for their turn, in the order they arrived."""
     return list(session.scalars(
-        select(InboundMessage)
-        .where(InboundMessage.channel == channel, InboundMessage.address == address,
-               InboundMessage.state == "pending")
-        .order_by(InboundMessage.id)
+        select(InboundRecord)
+        .where(InboundRecord.channel == channel, InboundRecord.address == address,
+               InboundRecord.state == "pending")
+        .order_by(InboundRecord.id)
         .execution_options(populate_existing=True)
     ))
 
@@ -254,7 +254,7 @@ def pending_messages(session: Session, channel: str, address: str) -> list[Inbou
 def pending_backlog(session: Session) -> tuple[int, datetime | None]:
     """How many recorded messages still wait for their turn, and when the oldest arrived."""
     count, oldest = session.execute(
-        select(func.count(), func.min(InboundMessage.received_at)).where(InboundMessage.state == "pending")
+        select(func.count(), func.min(InboundRecord.received_at)).where(InboundRecord.state == "pending")
     ).one()
     return int(count or 0), oldest
 

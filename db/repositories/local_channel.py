@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import Conversation, InboundMessage, OutboundMessage
+from db.models import Conversation, InboundRecord, OutboundMessage
 
 
 def take_pending(session: Session, address: str, *, after_id: int = 0, reader: str) -> list[OutboundMessage]:
@@ -65,10 +65,10 @@ def transcript(session: Session, address: str, *, reader: str) -> list[Transcrip
     the order they happened (a relative's message is recorded before the replies to it, in the same
     transaction; at an equal time the relative's message comes first)."""
     said = session.execute(
-        select(InboundMessage.received_at, InboundMessage.text)
-        .where(InboundMessage.channel == "local", InboundMessage.address == address,
-               InboundMessage.text.is_not(None))
-        .order_by(InboundMessage.id)
+        select(InboundRecord.received_at, InboundRecord.text)
+        .where(InboundRecord.channel == "local", InboundRecord.address == address,
+               InboundRecord.text.is_not(None))
+        .order_by(InboundRecord.id)
     ).all()
     replies = replies_after(session, address, after_id=0, reader=reader)
     # Each side keeps its own order (ids); merged by time (heapq.merge only ever takes the next

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Executable, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Case, Conversation, InboundMessage, Inquiry, OutboundMessage, Subscription
+from db.models import Case, Conversation, InboundRecord, Inquiry, OutboundMessage, Subscription
 
 _CHUNK = 500  # ids per statement: well under every database's parameter limit
 
@@ -57,7 +57,7 @@ def delete_conversations(session: Session, ids: Sequence[int]) -> dict[str, int]
         session.execute(update(Case).where(Case.inquiry_id.in_(inquiry_ids)).values(inquiry_id=None)
                         .execution_options(synchronize_session=False))
         for model, key in ((Subscription, "subscriptions"), (Inquiry, "inquiries"),
-                           (InboundMessage, "inbound_messages"), (OutboundMessage, "outbound_messages")):
+                           (InboundRecord, "inbound_messages"), (OutboundMessage, "outbound_messages")):
             counts[key] += _rowcount(
                 session,
                 delete(model).where(model.conversation_id.in_(chunk)).execution_options(synchronize_session=False),

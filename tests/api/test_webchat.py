@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.routers.webchat import EMPTY, MAX_TEXT_CHARS, TOO_LONG, TOO_MANY_MESSAGES, TOO_MANY_SESSIONS, UNKNOWN_SESSION
 from common.settings import Settings
-from db.models import Conversation, InboundMessage
+from db.models import Conversation, InboundRecord
 from db.repositories.outbox import enqueue
 
 OPERATOR_REPLY = "Le escribe Olga, del equipo (mensaje ficticio): seguimos revisando su caso."
@@ -52,7 +52,7 @@ def poll(client: TestClient, session_id: str, after: int) -> list[dict[str, obje
 
 def inbound_count(factory: sessionmaker[Session]) -> int:
     with factory() as s:
-        return int(s.scalar(select(func.count()).select_from(InboundMessage)) or 0)
+        return int(s.scalar(select(func.count()).select_from(InboundRecord)) or 0)
 
 
 # --- off unless enabled ---------------------------------------------------------------------------

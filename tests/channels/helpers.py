@@ -27,7 +27,7 @@ from db.models import (
     AuditEvent,
     Case,
     Conversation,
-    InboundMessage,
+    InboundRecord,
     Incident,
     OutboundMessage,
     Person,
@@ -202,7 +202,7 @@ def counts(factory: sessionmaker[Session]) -> dict[str, int]:
             return int(s.scalar(select(func.count()).select_from(model)) or 0)
         return {
             "conversations": n(Conversation),
-            "inbound": n(InboundMessage),
+            "inbound": n(InboundRecord),
             "outbound": n(OutboundMessage),
             "cases": n(Case),
             "disclosures": int(s.scalar(select(func.count()).select_from(AuditEvent)

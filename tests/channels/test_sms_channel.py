@@ -17,7 +17,7 @@ from bot.conversations import render_for_channel
 from bot.sms import is_gsm7, to_gsm7
 from common.metrics import INBOUND_MESSAGES
 from common.settings import Settings
-from db.models import Case, Conversation, InboundMessage, OutboundMessage
+from db.models import Case, Conversation, InboundRecord, OutboundMessage
 from db.repositories import outbox
 from tests.channels.helpers import (
     PERSON,
@@ -149,7 +149,7 @@ def test_a_voice_note_gets_the_kind_text_only_reply(
     bodies = fake_twilio.bodies_to(sender)
     assert bodies[-1] == expected and len(bodies) == 2  # the welcome, then only that
     with session_factory() as s:
-        assert s.scalars(select(InboundMessage.media_kind)).one() == "voice"
+        assert s.scalars(select(InboundRecord.media_kind)).one() == "voice"
 
 
 @pytest.mark.parametrize("word", ["STOP", "BAJA", "alto"])

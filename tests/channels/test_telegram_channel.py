@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from bot import texts_es as T
 from common.settings import Settings
-from db.models import Conversation, InboundMessage
+from db.models import Conversation, InboundRecord
 from tests.channels.helpers import (
     PERSON,
     PERSON_BIRTH_MESSAGE,
@@ -82,7 +82,7 @@ def test_a_telegram_voice_note_gets_the_kind_text_only_reply(
     drain(session_factory, tg_settings)
     assert fake_telegram.sent_to(CHAT) == [T.WELCOME, T.MEDIA_UNREADABLE]
     with session_factory() as s:
-        assert s.scalars(select(InboundMessage.media_kind)).one() == "voice"
+        assert s.scalars(select(InboundRecord.media_kind)).one() == "voice"
 
 
 def test_baja_on_telegram_stops_everything_queued(

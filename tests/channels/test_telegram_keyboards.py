@@ -23,7 +23,7 @@ from bot.channels.telegram_bot import make_bot
 from bot.channels.telegram_poller import TelegramPoller
 from bot.channels.telegram_updates import translate_update
 from common.settings import Settings
-from db.models import Case, Conversation, InboundMessage, OutboundMessage
+from db.models import Case, Conversation, InboundRecord, OutboundMessage
 from db.repositories.console import transcript as console_transcript
 from tests.channels.helpers import (
     PERSON,
@@ -146,7 +146,7 @@ def test_someone_elses_contact_is_answered_kindly_and_not_kept(
     [case] = cases(session_factory)
     assert case.callback_phone is None
     with session_factory() as s:  # neither that person's number nor their name is recorded
-        last = s.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+        last = s.scalars(select(InboundRecord).order_by(InboundRecord.id.desc())).first()
         assert last is not None and (last.media_kind, last.text) == ("contact_other", None)
 
 
@@ -244,7 +244,7 @@ def test_a_contact_is_the_senders_own_only_when_telegram_says_so(contact: dict, 
 
 def replayed(factory: sessionmaker[Session]) -> bool:
     with factory() as s:
-        return s.scalars(select(InboundMessage).where(InboundMessage.media_kind == "contact")).first() is not None
+        return s.scalars(select(InboundRecord).where(InboundRecord.media_kind == "contact")).first() is not None
 
 
 def cases(factory: sessionmaker[Session]) -> list[Case]:

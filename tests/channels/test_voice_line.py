@@ -25,7 +25,7 @@ from db.models import (
     AuditEvent,
     Case,
     Conversation,
-    InboundMessage,
+    InboundRecord,
     OutboundMessage,
     Person,
     ProofAttempt,
@@ -149,10 +149,10 @@ def test_the_call_is_a_transcript_on_the_voice_conversation_and_nothing_waits_in
     with session_factory() as s:
         conv = s.scalars(select(Conversation).where(Conversation.channel == "voice")).one()
         assert conv.address == CALLER
-        heard = list(s.scalars(select(InboundMessage.text).where(InboundMessage.conversation_id == conv.id)
-                               .order_by(InboundMessage.id)))
+        heard = list(s.scalars(select(InboundRecord.text).where(InboundRecord.conversation_id == conv.id)
+                               .order_by(InboundRecord.id)))
         assert heard == ["[llamada entrante]", "José Luis Hernández García", "Marcó 1", "Marcó 0"]
-        assert set(s.scalars(select(InboundMessage.state))) == {"done"}  # no turn worker runs a chat on them
+        assert set(s.scalars(select(InboundRecord.state))) == {"done"}  # no turn worker runs a chat on them
         spoken = list(s.scalars(select(OutboundMessage).where(OutboundMessage.conversation_id == conv.id)
                                 .order_by(OutboundMessage.id)))
         assert [(m.kind, m.status) for m in spoken] == [("voice", "sent")] * 4
@@ -175,8 +175,8 @@ def test_a_redelivered_step_gets_the_same_answer_and_opens_nothing_twice(
     assert other.redeliver() == other.body
     assert len(cases(session_factory)) == 1
     with session_factory() as s:
-        assert s.scalar(select(InboundMessage.id).where(InboundMessage.text == "Marcó 0")) is not None
-        assert len(list(s.scalars(select(InboundMessage).where(InboundMessage.text == "Marcó 0")))) == 1
+        assert s.scalar(select(InboundRecord.id).where(InboundRecord.text == "Marcó 0")) is not None
+        assert len(list(s.scalars(select(InboundRecord).where(InboundRecord.text == "Marcó 0")))) == 1
 
 
 # --- namesakes, a wrong date, the nationality -----------------------------------------------------
@@ -363,7 +363,7 @@ def test_a_name_not_understood_twice_is_recorded_for_an_operator(
     assert opened_details(session_factory, case)["recording_url"] == recording["RecordingUrl"]
     assert said(caller.answer)[0] == V.RECORDED and caller.prompt() == V.OFFER_SMS
     with session_factory() as s:
-        line = s.scalars(select(InboundMessage).where(InboundMessage.media_kind == "recording")).one()
+        line = s.scalars(select(InboundRecord).where(InboundRecord.media_kind == "recording")).one()
         assert recording["RecordingUrl"] in (line.text or "")
     # The address is the recording itself (Twilio's API, with the account's credentials).
     audio = httpx.get(recording["RecordingUrl"], auth=(fake_twilio.account_sid, fake_twilio.auth_token))
@@ -402,7 +402,7 @@ def test_the_end_of_the_call_is_in_the_transcript_once(
         headers, form = fake_twilio.call_status_callback(url, caller.sid, CALLER, seconds=42)
         assert caller.client.post(url, data=form, headers=headers).status_code == 204
     with session_factory() as s:
-        ended = list(s.scalars(select(InboundMessage.text).where(InboundMessage.provider_id.like("%/end"))))
+        ended = list(s.scalars(select(InboundRecord.text).where(InboundRecord.provider_id.like("%/end"))))
         assert ended == [V.render(V.CALL_ENDED, status="completed")]
 
 

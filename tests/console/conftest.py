@@ -18,7 +18,7 @@ from bot.auth import create_user
 from bot.matching.keys import person_keys
 from common.settings import Settings
 from db.base import utcnow
-from db.models import Case, Conversation, InboundMessage, Incident, OutboundMessage, Person, Subscription
+from db.models import Case, Conversation, InboundRecord, Incident, OutboundMessage, Person, Subscription
 from db.repositories.status import NewReport, append_report
 
 PASSWORD = "contraseña-de-prueba-1"  # fictional
@@ -116,7 +116,7 @@ def seed(session_factory: sessionmaker[Session]) -> Seed:
         other_conv = Conversation(channel="telegram", address="987654321")
         s.add_all([conv, other_conv])
         s.flush()
-        s.add(InboundMessage(conversation_id=conv.id, channel="sms", address=RELATIVE, provider_id="SM-test-1",
+        s.add(InboundRecord(conversation_id=conv.id, channel="sms", address=RELATIVE, provider_id="SM-test-1",
                              text="Rigoberto Paredes López", state="done",
                              received_at=now - timedelta(hours=3)))
         s.add(OutboundMessage(conversation_id=conv.id, channel="sms", recipient=RELATIVE, text="Caso abierto (ficticio)",

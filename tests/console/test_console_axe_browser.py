@@ -20,7 +20,7 @@ from bot.auth import create_user
 from bot.matching.keys import person_keys
 from common.settings import Settings
 from db.base import utcnow
-from db.models import Case, Conversation, InboundMessage, Incident, OutboundMessage, Person
+from db.models import Case, Conversation, InboundRecord, Incident, OutboundMessage, Person
 from db.repositories.status import NewReport, append_report
 from db.session import make_engine
 from tests.console.test_console_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, login
@@ -58,7 +58,7 @@ def axe_db(_sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, dict[s
         s.add(conv)
         s.flush()
         for i in range(12):  # enough lines for the transcript to scroll
-            s.add(InboundMessage(conversation_id=conv.id, channel="sms", address=conv.address,
+            s.add(InboundRecord(conversation_id=conv.id, channel="sms", address=conv.address,
                                  provider_id=f"SM-axe-{i}", text=f"Mensaje ficticio {i}", state="done",
                                  received_at=utcnow()))
             s.add(OutboundMessage(conversation_id=conv.id, channel="sms", recipient=conv.address,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from common.settings import Settings
-from db.models import Case, CaseCall, Conversation, InboundMessage, User
+from db.models import Case, CaseCall, Conversation, InboundRecord, User
 from tests.channels.helpers import channel_settings
 from tests.console.conftest import USERS, login, page_csrf
 from tests.fakes import FakeTwilio
@@ -130,7 +130,7 @@ def test_a_number_the_relative_wrote_is_masked_on_the_case_page_and_its_live_tra
         case = s.get(Case, cases["death"])
         assert case is not None
         for n, text in enumerate(written):
-            s.add(InboundMessage(conversation_id=case.conversation_id, channel="local",
+            s.add(InboundRecord(conversation_id=case.conversation_id, channel="local",
                                  address="web-5f1c0de0a1b2c3d4", provider_id=f"mask-{n}", text=text,
                                  state="done"))
     path = f"/console/cases/{cases['death']}"

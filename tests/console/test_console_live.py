@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import status_review
 from common.settings import Settings
 from db.base import utcnow
-from db.models import Case, InboundMessage, OperatorSession, Person, User
+from db.models import Case, InboundRecord, OperatorSession, Person, User
 from db.repositories.status import NewReport
 from tests.console.conftest import Seed
 
@@ -62,7 +62,7 @@ def test_the_transcript_fragment_has_what_the_relative_just_wrote(
     assert 'id="transcript" tabindex="0"' in page and f'data-src="/console/cases/{seed.case_id}/transcript"' in page
     before = olga.get(f"/console/cases/{seed.case_id}/transcript")
     with session_factory.begin() as s:
-        s.add(InboundMessage(conversation_id=seed.conversation_id, channel="sms", address="+50255510123",
+        s.add(InboundRecord(conversation_id=seed.conversation_id, channel="sms", address="+50255510123",
                              provider_id="SM-live-1", text="¿Hay noticias? (ficticio)", state="done",
                              received_at=utcnow()))
     after = olga.get(f"/console/cases/{seed.case_id}/transcript")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, ImportRun, InboundMessage, OutboundMessage, Person
+from db.models import AuditEvent, Case, ImportRun, InboundRecord, OutboundMessage, Person
 from tests.console.conftest import RELATIVE, Seed, csrf_of, page_csrf
 
 Client = Callable[[str | None], TestClient]
@@ -255,7 +255,7 @@ def test_the_dashboard_warns_when_recorded_messages_wait_unanswered(
     page = make_client("viewer").get("/console/dashboard").text
     assert re.search(r'<p id="pending-turns">\s*2 · el más antiguo', page)
     with session_factory.begin() as s:  # ...and two minutes later nobody has answered them
-        s.execute(update(InboundMessage).values(received_at=utcnow() - timedelta(minutes=2)))
+        s.execute(update(InboundRecord).values(received_at=utcnow() - timedelta(minutes=2)))
     page = make_client("viewer").get("/console/dashboard").text
     assert '<p id="pending-turns" class="error" role="alert">' in page and "hotline worker" in page
 

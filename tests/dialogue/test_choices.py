@@ -18,7 +18,7 @@ from bot.conversations import handle_inbound
 from bot.language.commands import Command
 from bot.language.parse import parse_message
 from bot.messages import CONTACT, CONTACT_OTHER
-from db.models import AuditEvent, Case, Conversation, InboundMessage, Inquiry, OutboundMessage
+from db.models import AuditEvent, Case, Conversation, InboundRecord, Inquiry, OutboundMessage
 from db.session import session_scope
 from tests.dialogue.support import disclosed
 
@@ -122,7 +122,7 @@ def test_someone_elses_contact_is_refused_kindly_and_never_kept(relative) -> Non
     [case] = chat.cases()
     assert case.callback_phone is None
     with chat.r.factory() as s:  # nothing of that person is recorded either
-        last = s.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+        last = s.scalars(select(InboundRecord).order_by(InboundRecord.id.desc())).first()
         assert last is not None and (last.media_kind, last.text) == (CONTACT_OTHER, None)
     # A number the relative writes is their own choice, and is taken.
     assert chat.say("+502 5412 3456") == [(T.PHONE_NOTED, TAKEN_AWAY)]

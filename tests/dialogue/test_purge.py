@@ -16,7 +16,7 @@ from db.models import (
     AuditEvent,
     Case,
     Conversation,
-    InboundMessage,
+    InboundRecord,
     Inquiry,
     OutboundMessage,
     Subscription,
@@ -60,7 +60,7 @@ def test_purge_removes_old_conversations_and_theirs_but_keeps_the_audit_trail(re
     old, busy, recent, old_id, busy_id = _scenario(relative, demo)
     [disclosure] = old.disclosures()
     case_id = old.cases()[-1].id
-    for model in (InboundMessage, Inquiry, Subscription, OutboundMessage):
+    for model in (InboundRecord, Inquiry, Subscription, OutboundMessage):
         assert _count(demo, model, old_id) > 0, model
 
     with session_scope(demo) as s:
@@ -72,9 +72,9 @@ def test_purge_removes_old_conversations_and_theirs_but_keeps_the_audit_trail(re
     with demo() as s:
         addresses = set(s.scalars(select(Conversation.address)))
         assert old.address not in addresses and {busy.address, recent.address} <= addresses
-        for model in (InboundMessage, Inquiry, Subscription, OutboundMessage):
+        for model in (InboundRecord, Inquiry, Subscription, OutboundMessage):
             assert s.query(model).filter(model.conversation_id == old_id).count() == 0, model
-        assert s.query(InboundMessage).filter(InboundMessage.conversation_id == busy_id).count() == 1
+        assert s.query(InboundRecord).filter(InboundRecord.conversation_id == busy_id).count() == 1
         kept = s.get(AuditEvent, disclosure.id)
         assert kept is not None and kept.details["text"] == disclosure.details["text"]
         case = s.get(Case, case_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from bot.roster.importer import import_roster
 from common.text import forbidden_character, strip_forbidden
-from db.models import InboundMessage
+from db.models import InboundRecord
 from tests.channels.helpers import SECRET_HEADER, TELEGRAM_PATH, TELEGRAM_SECRET, channel_settings, post_sms
 from tests.fakes import FakeTelegram, FakeTwilio
 
@@ -49,7 +49,7 @@ def telegram_client(db_url: str, fake_telegram: FakeTelegram) -> Iterator[TestCl
 
 def texts(factory: sessionmaker[Session]) -> list[str | None]:
     with factory() as s:
-        return list(s.scalars(select(InboundMessage.text).order_by(InboundMessage.id)))
+        return list(s.scalars(select(InboundRecord.text).order_by(InboundRecord.id)))
 
 
 def test_a_telegram_update_with_a_lone_surrogate_is_answered_200_once_and_recorded_clean(

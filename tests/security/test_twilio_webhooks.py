@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from twilio.request_validator import RequestValidator
 
 from api.app import create_app
-from db.models import InboundMessage
+from db.models import InboundRecord
 from tests.channels.helpers import SMS_PATH, STATUS_PATH, channel_settings
 from tests.fakes import FakeTwilio
 from tests.fakes.twilio_server import new_sid, signed_request
@@ -31,7 +31,7 @@ def client(db_url: str, fake_twilio: FakeTwilio) -> Iterator[TestClient]:
 
 def recorded(factory: sessionmaker[Session]) -> int:
     with factory() as s:
-        return int(s.scalar(select(func.count()).select_from(InboundMessage)) or 0)
+        return int(s.scalar(select(func.count()).select_from(InboundRecord)) or 0)
 
 
 def inbound(fake: FakeTwilio, **fields: str) -> dict[str, str]:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
 from db.migrate import upgrade
-from db.models import InboundMessage
+from db.models import InboundRecord
 from tests.channels.helpers import SMS_PATH, provider_env
 from tests.fakes import FakeTwilio
 from tests.support import HOTLINE, ROOT, free_port, hotline_env
@@ -145,8 +145,8 @@ def test_sms_webhooks_answer_200_through_a_database_outage_and_every_message_is_
         # Everything recorded once, every turn run, every relative answered at the fake.
         def settled() -> bool:
             with factory() as s:
-                done = s.scalar(select(func.count()).select_from(InboundMessage)
-                                .where(InboundMessage.state == "done"))
+                done = s.scalar(select(func.count()).select_from(InboundRecord)
+                                .where(InboundRecord.state == "done"))
             answered = {m["to"] for m in fake_twilio.messages}
             return done == len(sent) and answered >= set(sent)
 
@@ -157,7 +157,7 @@ def test_sms_webhooks_answer_200_through_a_database_outage_and_every_message_is_
                 f"not all answered: {len({m['to'] for m in fake_twilio.messages} & set(sent))} of {len(sent)}")
             time.sleep(0.25)
         with factory() as s:
-            rows = s.execute(select(InboundMessage.address, InboundMessage.state)).all()
+            rows = s.execute(select(InboundRecord.address, InboundRecord.state)).all()
         assert sorted(a for a, _ in rows) == sorted(sent)  # each recorded once
         with httpx.Client(base_url=base, timeout=10) as client:
             metrics = _scrape(client, token)

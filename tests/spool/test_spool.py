@@ -31,7 +31,7 @@ from bot.messages import InboundMessage
 from bot.spool import QUARANTINE_DIR, STALE_TEMP_SECONDS, Spool
 from common.settings import Settings
 from db.models import Conversation
-from db.models import InboundMessage as InboundRow
+from db.models import InboundRecord as InboundRow
 from db.session import database_unreachable, make_engine
 from tests.channels.helpers import channel_settings, post_sms, post_update
 from tests.fakes import FakeTwilio

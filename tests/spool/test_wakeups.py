@@ -23,7 +23,7 @@ from bot.scheduler import PeriodicJob
 from bot.turns import TurnConfig, TurnProcessor
 from common.settings import Settings
 from db import notify
-from db.models import InboundMessage
+from db.models import InboundRecord
 from db.notify import Listener
 from tests.support import ROOT
 
@@ -51,7 +51,7 @@ def record_elsewhere(db_url: str, provider_id: str) -> float:
 
 def state_of(factory: sessionmaker[Session], provider_id: str) -> str | None:
     with factory() as s:
-        return s.scalar(select(InboundMessage.state).where(InboundMessage.provider_id == provider_id))
+        return s.scalar(select(InboundRecord.state).where(InboundRecord.provider_id == provider_id))
 
 
 @pytest.fixture

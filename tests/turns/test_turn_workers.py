@@ -37,7 +37,7 @@ from bot.conversations import handle_inbound, render_for_channel, run_turn
 from bot.turns import TurnConfig, TurnProcessor, claim_next
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, InboundMessage, OutboundMessage
+from db.models import AuditEvent, Case, Conversation, InboundRecord, OutboundMessage
 from db.repositories import conversations as conv_repo
 from db.session import make_engine
 from tests.channels.helpers import (
@@ -84,18 +84,18 @@ def sms_client(sms_settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def inbound_rows(factory: sessionmaker[Session], address: str | None = None) -> list[InboundMessage]:
+def inbound_rows(factory: sessionmaker[Session], address: str | None = None) -> list[InboundRecord]:
     with factory() as s:
-        stmt = select(InboundMessage).order_by(InboundMessage.id)
+        stmt = select(InboundRecord).order_by(InboundRecord.id)
         if address is not None:
-            stmt = stmt.where(InboundMessage.address == address)
+            stmt = stmt.where(InboundRecord.address == address)
         return list(s.scalars(stmt))
 
 
 def pending_inbound(factory: sessionmaker[Session]) -> int:
     with factory() as s:
-        return int(s.scalar(select(func.count()).select_from(InboundMessage)
-                            .where(InboundMessage.state == "pending")) or 0)
+        return int(s.scalar(select(func.count()).select_from(InboundRecord)
+                            .where(InboundRecord.state == "pending")) or 0)
 
 
 def outbox_texts(factory: sessionmaker[Session], channel: str, recipient: str) -> list[str]:
@@ -508,8 +508,8 @@ def test_a_worker_killed_mid_backlog_loses_no_turn_and_doubles_none(
 
     def done() -> int:
         with session_factory() as s:
-            return int(s.scalar(select(func.count()).select_from(InboundMessage)
-                                .where(InboundMessage.state == "done")) or 0)
+            return int(s.scalar(select(func.count()).select_from(InboundRecord)
+                                .where(InboundRecord.state == "done")) or 0)
 
     first = WorkerProcess(db_url, env)
     try:
@@ -527,7 +527,7 @@ def test_a_worker_killed_mid_backlog_loses_no_turn_and_doubles_none(
         queued = Counter(s.scalars(select(OutboundMessage.recipient)))
         in_flight = {(int(r.recipient), r.text) for r in s.scalars(
             select(OutboundMessage).where(OutboundMessage.status == "sending"))}
-        messages = list(s.scalars(select(InboundMessage)))
+        messages = list(s.scalars(select(InboundRecord)))
     for row in messages:
         assert queued.get(row.address, 0) == (2 if row.state == "done" else 0), row.address
         assert row.state in ("done", "pending") and row.attempts == 0
@@ -694,7 +694,7 @@ def test_an_opt_out_takes_effect_even_when_an_earlier_message_of_the_relative_is
     assert outbox_texts(session_factory, "sms", RELATIVE) == before
     with session_factory() as s:
         conversation = s.scalars(select(Conversation).where(Conversation.address == RELATIVE)).one()
-        hola = s.scalars(select(InboundMessage).where(InboundMessage.provider_id == message_sid("stop01"))).one()
+        hola = s.scalars(select(InboundRecord).where(InboundRecord.provider_id == message_sid("stop01"))).one()
     assert conversation.opted_out and hola.state == "done"
     # Writing again afterwards is consent to be answered again, as always.
     post_sms(sms_client, fake_twilio, sms_settings, RELATIVE, "Hola", sid=message_sid("stop03"))
