@@ -1,14 +1,41 @@
-"""The product's vocabularies, in one leaf module anyone may import: case priorities (and their one
-order), case statuses and reasons, channels, outbox statuses.
+"""The product's vocabularies, in one leaf module anyone may import: a person's status, roles,
+case priorities (and their one order), case statuses and reasons, channels, outbox statuses.
 
 Each is a ``StrEnum``: a member is its string, so rows, JSON and templates carry plain strings and
-comparing with one works. db/models.py keeps its tuples for the CHECK constraints and the API's
-``Literal`` types; tests/test_vocab.py holds the two equal.
+comparing with one works. This module is their one source: db/models.py derives from them the
+tuples of plain strings the API's ``Literal`` types need (``values``).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+def values(vocabulary: type[StrEnum]) -> tuple[str, ...]:
+    """The vocabulary's plain strings in declaration order (for CHECK constraints and ``Literal``)."""
+    return tuple(member.value for member in vocabulary)
+
+
+class PersonStatus(StrEnum):
+    """What a roster or a verified report says of a person (SPEC 3)."""
+
+    UNCONFIRMED = "unconfirmed"
+    SAFE = "safe"
+    HOSPITALIZED = "hospitalized"
+    TRANSFERRED = "transferred"
+    RELEASED = "released"
+    RETURNED = "returned"
+    DECEASED = "deceased"
+
+
+class Role(StrEnum):
+    """Console users and their API tokens. A ``reporter`` (a hospital, a prosecutor's office) is a
+    token only, and may only add status reports."""
+
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+    REPORTER = "reporter"
 
 
 class CasePriority(StrEnum):

@@ -29,43 +29,22 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from common.vocab import CasePriority, CaseReason, CaseStatus, Channel, OutboxStatus, PersonStatus, Role, values
 from db.base import Base, UTCDateTime, utcnow
 
 # --- vocabularies -------------------------------------------------------------------------------
 
-STATUSES = (
-    "unconfirmed",
-    "safe",
-    "hospitalized",
-    "transferred",
-    "released",
-    "returned",
-    "deceased",
-)
-ROLES = ("admin", "operator", "viewer")  # console users (and their tokens)
+# The plain strings of common/vocab.py's enums (their one source), for the API's Literal types and
+# the console's choices.
+STATUSES = values(PersonStatus)
+ROLES = (Role.ADMIN.value, Role.OPERATOR.value, Role.VIEWER.value)  # console users (and their tokens)
 # A ``reporter`` token (a hospital, a prosecutor's office) may only add status reports.
-TOKEN_ROLES = (*ROLES, "reporter")
-CASE_PRIORITIES = ("normal", "high", "urgent")
-CASE_STATUSES = ("open", "in_progress", "waiting", "resolved")
-CASE_REASONS = (
-    "no_match",
-    "ambiguous",
-    "unconfirmed",
-    "conflicting_details",
-    "restricted",
-    "death_notification",
-    "asked_for_person",
-    "abuse_limit",
-    "unreadable_media",
-    "no_proof",  # the name matched but the relative did not show they know the person (e.g. "no sé")
-    "proof_attempts",  # the person is under proof lock (SPEC 5, rule 6)
-    "needs_interpreter",  # a message in a language the bot does not speak (a Mayan language)
-    "other",
-)
-CHANNELS = ("telegram", "sms", "whatsapp", "local", "voice")  # voice: the voice line (bot/voice)
-# held: WhatsApp text kept until the relative writes again (their 24-hour window is closed).
-OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "dead", "cancelled", "held")
-
+TOKEN_ROLES = values(Role)
+CASE_PRIORITIES = values(CasePriority)
+CASE_STATUSES = values(CaseStatus)
+CASE_REASONS = values(CaseReason)
+CHANNELS = values(Channel)
+OUTBOX_STATUSES = values(OutboxStatus)
 
 
 class Incident(Base):

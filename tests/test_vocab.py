@@ -1,5 +1,5 @@
-"""The vocabularies of common/vocab.py are the ones the database's CHECK constraints allow
-(db/models.py keeps its tuples for them): a value added to one and not the other fails here."""
+"""The vocabularies of common/vocab.py: their order, their plain strings where the API and rows carry
+them, and a case's priority upgrade."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases import open_case
-from common.vocab import URGENT_FIRST, CasePriority, CaseReason, CaseStatus, Channel, OutboxStatus
+from common.vocab import URGENT_FIRST, CasePriority, CaseReason, Channel, OutboxStatus, PersonStatus
 from db.models import (
     CASE_PRIORITIES,
     CASE_REASONS,
@@ -19,12 +19,14 @@ from db.models import (
 )
 
 
-def test_each_vocabulary_is_exactly_what_the_database_allows() -> None:
-    assert tuple(CasePriority) == CASE_PRIORITIES
-    assert tuple(CaseStatus) == CASE_STATUSES
-    assert tuple(CaseReason) == CASE_REASONS
-    assert tuple(Channel) == CHANNELS
-    assert tuple(OutboxStatus) == OUTBOX_STATUSES
+def test_the_api_offers_exactly_each_vocabulary_and_plain_strings() -> None:
+    """The OpenAPI document's enums are the vocabularies' values, as plain strings (not enum reprs)."""
+    from api.schemas import StatusReportIn
+
+    schema = StatusReportIn.model_json_schema()
+    assert schema["properties"]["status"]["enum"] == [str(m.value) for m in PersonStatus]
+    assert all(type(v) is str for v in (*CASE_PRIORITIES, *CASE_STATUSES, *CASE_REASONS, *CHANNELS, *OUTBOX_STATUSES))
+    assert (tuple(CaseReason), tuple(Channel), tuple(OutboxStatus)) == (CASE_REASONS, CHANNELS, OUTBOX_STATUSES)
 
 
 def test_urgent_cases_come_first_and_a_more_urgent_priority_ranks_higher() -> None:
