@@ -59,7 +59,8 @@ def build_worker_config(settings: Settings) -> WorkerConfig:
 
     # Every worker also sends the follow-ups to silent cases (safe with several workers).
     return WorkerConfig(lease_seconds=settings.outbox_lease_seconds, periodic=[followup_job(settings)],
-                        whatsapp=WindowRules.from_settings(settings))
+                        whatsapp=WindowRules.from_settings(settings), redis_url=settings.redis_url,
+                        redis_key_prefix=settings.redis_key_prefix)
 
 
 def build_outbox_worker(settings: Settings, factory: sessionmaker[Session],

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = 30.0
     telegram_per_chat_per_second: float = 1.0
 
+    # Where the workers share the provider limits above (bot/outbox/redis_slots.py): unset, in
+    # PostgreSQL (or the one process's own pace on SQLite); set (redis://host:6379/0), in Redis.
+    redis_url: str | None = None
+    redis_key_prefix: str = "hotline"  # deployments sharing one Redis keep their limits apart
+
     # Where the webhooks keep messages while the database is unreachable (bot/spool.py). Per host;
     # it must survive a restart (a volume in a container: the image sets /data/spool).
     hotline_spool_dir: Path = Field(default_factory=lambda: Path.cwd() / "hotline-spool")

@@ -27,12 +27,14 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import opt_out, whatsapp_window
 from bot.outbox.ratelimit import ChannelGate, ChannelLimits, LocalPace, Pace, RecipientSpacing, SharedPace
+from bot.outbox.redis_slots import RedisSlots
 from bot.outbox.senders import PermanentError, ProviderLog, RateLimited, Sender, SendError, ShowsChoices
 from bot.scheduler import PeriodicJob
 from common.logging import get_logger
@@ -84,6 +86,9 @@ class WorkerConfig:
     stop_grace: float = 15.0
     # Limits shared with other workers through the database: None = on PostgreSQL.
     shared_limits: bool | None = None
+    # Share them through Redis instead (REDIS_URL; bot/outbox/redis_slots.py), on either database.
+    redis_url: str | None = None
+    redis_key_prefix: str = "hotline"
     # Jobs run between claims (bot/scheduler.py: the follow-ups to silent cases).
     periodic: list[PeriodicJob] = field(default_factory=list)
     # WhatsApp's window (bot/whatsapp_window.py); None: every row goes as it is.
@@ -111,6 +116,7 @@ class OutboxWorker:
         self._lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._slots: asyncio.Semaphore | None = None
         self._gates: dict[str, ChannelGate] = {}
+        self._redis: RedisSlots | None = None
         self._spacing = {ch: RecipientSpacing(lim.per_recipient_interval) for ch, lim in self.limits.items()}
         self._stopping_since: float | None = None
         # Rows from the moment their confirmation is asked until their outcome is recorded: a
@@ -165,7 +171,11 @@ class OutboxWorker:
                 self._slots = asyncio.Semaphore(self.config.concurrency)
             rate = self.limits[channel].per_second if channel in self.limits else 0.0
             pace: Pace
-            if self._shared() and rate > 0:
+            if self.config.redis_url and rate > 0:
+                if self._redis is None:
+                    self._redis = RedisSlots(self.config.redis_url, self.config.redis_key_prefix)
+                pace = SharedPace(rate, partial(self._redis.book, channel))
+            elif self._shared() and rate > 0:
                 def book(interval: float, key: str = channel) -> float:
                     return self._db(rate_limits.reserve_slot, key, interval)
                 pace = SharedPace(rate, book)
@@ -531,6 +541,8 @@ class OutboxWorker:
             await self._give_back(list(self._held.values()))
         finally:
             renewer.cancel()
+            if self._redis is not None:
+                self._redis.close()
         log.info("outbox.worker_stopped", worker_id=self.worker_id)
 
     def wake(self) -> None:
