@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api import hardening
 from api.composition import BackgroundWorker, build_workers
+from api.errors import ErrorCode, error_response
 from api.errors import install as install_error_handlers
 from api.intake import Intake
 from api.metrics import router as metrics_router
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             {"field": ".".join(str(p) for p in e.get("loc", ())), "reason": e.get("msg", "invalid")}
             for e in exc.errors()
         ]
-        return JSONResponse(status_code=422, content={"detail": "invalid request", "errors": errors})
+        return error_response(422, "invalid request", ErrorCode.INVALID_INPUT, errors=errors)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -59,7 +59,7 @@ def security_headers(settings: Settings) -> list[tuple[str, str]]:
 
 # Starlette's body limit answers a 413 in plain text when it refuses a body before a route read it;
 # every other error of the API is JSON (api.schemas.ErrorOut). The console keeps its own pages.
-TOO_LARGE_JSON = b'{"detail":"Content Too Large"}'
+TOO_LARGE_JSON = b'{"detail":"Content Too Large","code":"too_large"}'
 
 
 def _is_plain_too_large(status: int, headers: MutableHeaders, path: str) -> bool:
@@ -102,7 +102,7 @@ class HardeningMiddleware:
             await send(message)
 
         if self.hide_api_docs and is_api_docs_path(scope["path"]):
-            await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send_with_headers)
+            await JSONResponse({"detail": "Not Found", "code": "not_found"}, status_code=404)(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
 

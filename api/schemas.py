@@ -134,9 +134,16 @@ class FieldError(BaseModel):
 
 class ErrorOut(BaseModel):
     """Every error answer of the web process (4xx and 5xx), whatever made it: a route, validation
-    (api/app.py), the body limit or routing (Starlette). Only ``detail`` is always there."""
+    (api/app.py), the body limit or routing (Starlette). ``detail`` is always there, and ``code`` on
+    every error of the API (api/errors.py)."""
 
-    detail: str = Field(description="what went wrong, for developers")
+    detail: str = Field(description="what went wrong, in English, for developers")
+    code: str | None = Field(default=None, description="what went wrong, as a stable code to branch on and to word "
+                             "in the client's own language. Every status has its own (`bad_request` 400, "
+                             "`unauthenticated` 401, `forbidden` 403, `not_found` 404, `method_not_allowed` 405, "
+                             "`conflict` 409, `too_large` 413, `invalid_input` 422, `rate_limited` 429, "
+                             "`internal_error` 500, `unavailable` 503); a route may give a finer one, named in "
+                             "its description (`stale_version` 409...)")
     errors: list[FieldError] | None = Field(default=None, description="422 of invalid input: every field and why")
     current_version: int | None = Field(default=None, description="409 of a stale status report: the person's "
                                         "status version now (also in `ETag`)")

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.errors import CODE_OF_STATUS, ApiError, ErrorCode
 from api.schemas import ErrorOut
 from common.settings import Settings
 from tests.api.conftest import Tokens
@@ -84,6 +85,8 @@ def test_every_error_path_answers_in_the_one_shape(client: TestClient, tokens: T
     for r in answers:
         assert r.headers["content-type"] == "application/json"
         ErrorOut.model_validate(r.json())
+    assert [r.json()["code"] for r in answers] == ["unauthenticated", "forbidden", "not_found", "not_found",
+                                                  "invalid_input", "bad_request", "too_large"]
     assert answers[4].json()["errors"][0]["field"] == "path.person_id"
 
 
@@ -97,4 +100,33 @@ def test_an_unexpected_exception_is_a_json_500_that_tells_nothing(settings: Sett
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/api/v1/boom")
     assert r.status_code == 500
-    assert r.json() == {"detail": "internal server error"}
+    assert r.json() == {"detail": "internal server error", "code": "internal_error"}
+
+
+def test_a_route_gives_its_own_code_and_fields_with_api_error(settings: Settings) -> None:
+    app: FastAPI = create_app(settings)
+
+    @app.get("/api/v1/refuse")
+    def refuse() -> None:
+        raise ApiError(409, "case_closed", "the case is closed", headers={"ETag": '"3"'}, current_version=3)
+
+    @app.get("/api/v1/plain")
+    def plain() -> None:
+        raise HTTPException(409, detail="the record changed")
+
+    with TestClient(app) as c:
+        r = c.get("/api/v1/refuse")
+        assert (r.status_code, r.headers["ETag"]) == (409, '"3"')
+        assert r.json() == {"detail": "the case is closed", "code": "case_closed", "current_version": 3}
+        ErrorOut.model_validate(r.json())
+        r = c.get("/api/v1/plain")
+        assert r.json() == {"detail": "the record changed", "code": "conflict"}
+        r = c.put("/api/v1/plain")
+        assert (r.status_code, r.json()["code"], r.headers["Allow"]) == (405, "method_not_allowed", "GET")
+
+
+def test_every_shared_code_is_documented_with_the_error_model(document: dict[str, Any]) -> None:
+    described = document["components"]["schemas"]["ErrorOut"]["properties"]["code"]["description"]
+    for status, code in CODE_OF_STATUS.items():
+        assert f"`{code}` {status}" in described, code
+    assert f"`{ErrorCode.STALE_VERSION}` 409" in described

@@ -219,7 +219,8 @@ def test_without_a_domain_name_the_export_is_refused_naming_the_setting(
         response = client.get("/api/v1/exports/pfif.xml", headers=tokens.headers("admin"))
     assert response.status_code == 409
     body = response.json()
-    assert set(body) == {"detail"} and named in body["detail"] and "domain" in body["detail"]
+    assert set(body) == {"detail", "code"} and named in body["detail"] and "domain" in body["detail"]
+    assert body["code"] == "conflict"
     with session_factory() as s:  # nothing left, so nothing is audited as exported
         assert s.scalars(select(AuditEvent).where(AuditEvent.action == "export")).first() is None
 
