@@ -1,5 +1,7 @@
-"""A relative talking to the hotline through the real service, database and engine, against the
-fictional demo roster (bot/roster/demo_roster.csv; see docs/roster.md for its notable rows)."""
+"""A relative talking to the hotline against the fictional demo roster (bot/roster/demo_roster.csv;
+see docs/roster.md for its notable rows): ``relative`` through the real service, database and engine
+(the end-to-end set, on both databases), ``mem_relative`` to the engine over in-memory ports (the
+dialogue-only tests, no database)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from bot.roster.demo import ensure_demo_roster
 from common.settings import Settings
 from db.models import AuditEvent, Case, Conversation, Person
 from db.session import session_scope
+from tests.dialogue.memory_ports import MemoryRelative, memory_relative
+from tests.dialogue.support import today
 
 _ids = itertools.count(1)
 
@@ -47,6 +51,9 @@ class Relative:
                 .where(Conversation.channel == self.channel, Conversation.address == self.address)
                 .order_by(Case.id)))
 
+    def person_id(self, external_id: str) -> int:
+        return person_id(self.factory, external_id)
+
     def disclosures(self) -> list[AuditEvent]:
         """Disclosures made to this relative."""
         with self.factory() as s:
@@ -67,6 +74,17 @@ def relative(demo: sessionmaker[Session], settings: Settings) -> Callable[..., R
     def make(channel: str = "local", address: str | None = None, **overrides: object) -> Relative:
         s = settings.model_copy(update=overrides) if overrides else settings
         return Relative(demo, s, channel, address or f"relative-{next(_ids)}")
+    return make
+
+
+@pytest.fixture
+def mem_relative() -> Callable[..., MemoryRelative]:
+    """A relative talking to the engine over the demo roster in memory (tests/dialogue/memory_ports.py):
+    the same ``say``/``cases``/``disclosures`` as ``relative``, no database, milliseconds a test."""
+    on = today()
+
+    def make(channel: str = "local", address: str | None = None, **overrides: int) -> MemoryRelative:
+        return memory_relative(channel, address, today=on, **overrides)
     return make
 
 

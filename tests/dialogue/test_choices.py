@@ -1,7 +1,9 @@
 """The answers a reply offers to tap (bot/engine/choices.py), as the outbox rows keep them for the
 channel: SÍ / NO and HUMANO to the offer of updates, the "share my number" button when a call-back
-number is asked, their removal once answered; Telegram contacts; /start. Through the real service
-and database, against the FICTIONAL demo roster (docs/roster.md). Chat ids and numbers are fictional.
+number is asked, their removal once answered; Telegram contacts; /start. Against the FICTIONAL demo
+roster (docs/roster.md): most in memory (``MemChat``: the engine's choices, rendered as the service
+renders them), the end-to-end ones through the real service and database (``Chat``: the outbox
+rows, on both databases). Chat ids and numbers are fictional.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from sqlalchemy import select
 from bot import texts_en as EN
 from bot import texts_es as T
 from bot.conversations import handle_inbound
+from bot.engine import effects as fx
+from bot.engine.choices import choices_for
 from bot.language.commands import Command
 from bot.language.parse import parse_message
 from bot.messages import CONTACT, CONTACT_OTHER
-from db.models import AuditEvent, Case, Conversation, InboundRecord, Inquiry, OutboundMessage
+from db.models import AuditEvent, Case, Conversation, InboundRecord, OutboundMessage
 from db.session import session_scope
+from tests.dialogue.memory_ports import OpenedCase
 from tests.dialogue.support import disclosed
 
 _ids = itertools.count(1)
@@ -62,6 +67,29 @@ class Chat:
         return list(self.r.cases())
 
 
+class MemChat:
+    """The same relative against the engine in memory: each reply with the choices the service
+    would write on its outbox row (bot/engine/choices.py, in the conversation's language)."""
+
+    def __init__(self, mem_relative: Any) -> None:
+        self.r = mem_relative(channel="telegram", address=str(next(_chats)))
+
+    def say(self, text: str | None, media_kind: str | None = None) -> list[tuple[str, dict | None]]:
+        self.r.say(text, media_kind)
+        turn = self.r.turns[-1]
+        return [(reply, choices_for(turn.choices[i], turn.t).to_json() if i in turn.choices else None)
+                for i, reply in enumerate(turn.replies)]
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.r.chat.state)
+
+    def cases(self) -> list[OpenedCase]:
+        return self.r.cases()
+
+    def inquired_names(self) -> list[str | None]:
+        return [e.details.get("name") for t in self.r.turns for e in t.effects if isinstance(e, fx.RecordInquiry)]
+
+
 @pytest.mark.parametrize("t", [T, EN], ids=["es", "en"])
 def test_every_button_reads_back_as_the_answer_it_stands_for(t: Any) -> None:
     # A tap sends the label as an ordinary message: it must mean what the button says.
@@ -82,23 +110,23 @@ def test_the_offer_of_updates_shows_si_no_humano_and_the_answer_takes_them_away(
     assert "choices" not in chat.state()
 
 
-def test_buttons_stay_while_their_question_still_waits(relative) -> None:
-    chat = Chat(relative)
+def test_buttons_stay_while_their_question_still_waits(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     chat.say(DISCLOSABLE)
     assert chat.say("AYUDA") == [(T.HELP, None)]  # the offer still waits: its buttons stay
     assert chat.say("no") == [(T.NOT_SUBSCRIBED, TAKEN_AWAY), (T.ANYTHING_ELSE, SHOWN_NEXT)]
 
 
-def test_an_english_conversation_gets_english_buttons(relative) -> None:
-    chat = Chat(relative)
+def test_an_english_conversation_gets_english_buttons(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     chat.say("Hello, I am looking for Jesus Velazquez Yanez")
     [*_, offer] = chat.say("25/12/1994")
     assert offer == (EN.OFFER_SUBSCRIPTION,
                      {"expects": "yes_no", "rows": [[{"label": "YES"}, {"label": "NO"}], [{"label": "HUMAN"}]]})
 
 
-def test_opting_out_takes_the_buttons_away(relative) -> None:
-    chat = Chat(relative)
+def test_opting_out_takes_the_buttons_away(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     chat.say(DISCLOSABLE)
     assert chat.say("BAJA") == [(T.OPTED_OUT, TAKEN_AWAY)]
 
@@ -130,15 +158,15 @@ def test_someone_elses_contact_is_refused_kindly_and_never_kept(relative) -> Non
         assert s.get(Case, case.id).callback_phone == NUMBER
 
 
-def test_a_shared_number_phonenumbers_rejects_is_asked_again(relative) -> None:
-    chat = Chat(relative)
+def test_a_shared_number_phonenumbers_rejects_is_asked_again(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     chat.say(DECEASED)
     assert chat.say("+99912", media_kind=CONTACT) == [(T.ASK_PHONE_AGAIN, SHOWN_PHONE)]
     assert chat.cases()[0].callback_phone is None
 
 
-def test_an_own_contact_nobody_asked_for_is_not_kept(relative) -> None:
-    chat = Chat(relative)
+def test_an_own_contact_nobody_asked_for_is_not_kept(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     assert chat.say(NUMBER, media_kind=CONTACT) == [(T.WELCOME, None), (T.CONTACT_NOT_NEEDED, None),
                                                     (T.ASK_NAME, None)]
     chat.say("Jesús Velázquez Yáñez")
@@ -146,16 +174,15 @@ def test_an_own_contact_nobody_asked_for_is_not_kept(relative) -> None:
     assert chat.cases() == []
 
 
-def test_the_share_label_typed_out_is_never_a_name(relative) -> None:
-    chat = Chat(relative)
+def test_the_share_label_typed_out_is_never_a_name(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     chat.say(DECEASED)
     assert chat.say("Compartir mi número") == [(T.ASK_OWN_PHONE, SHOWN_PHONE)]
-    with chat.r.factory() as s:
-        assert [i.details.get("name") for i in s.scalars(select(Inquiry))] == [DECEASED.rsplit(" ", 1)[0]]
+    assert chat.inquired_names() == [DECEASED.rsplit(" ", 1)[0]]
 
 
-def test_asking_for_a_person_offers_a_call_that_may_be_declined(relative) -> None:
-    chat = Chat(relative)
+def test_asking_for_a_person_offers_a_call_that_may_be_declined(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     out = chat.say("HUMANO")
     [case] = chat.cases()
     assert out == [(T.WELCOME, None), (T.render(T.HUMAN_REQUESTED, reference=case.reference), None),
@@ -166,34 +193,33 @@ def test_asking_for_a_person_offers_a_call_that_may_be_declined(relative) -> Non
     assert chat.say("HUMANO") == [(T.render(T.HUMAN_REQUESTED, reference=case.reference), None)]
 
 
-def test_asking_for_a_person_then_sharing_the_own_contact_keeps_it_on_that_case(relative) -> None:
-    chat = Chat(relative)
+def test_asking_for_a_person_then_sharing_the_own_contact_keeps_it_on_that_case(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     chat.say("quiero hablar con una persona")
     assert chat.say(NUMBER, media_kind=CONTACT) == [(T.PHONE_NOTED, TAKEN_AWAY)]
     [case] = chat.cases()
     assert (case.reason, case.callback_phone) == ("asked_for_person", NUMBER)
 
 
-def test_after_an_offered_call_anything_else_is_an_ordinary_message(relative) -> None:
-    chat = Chat(relative)
+def test_after_an_offered_call_anything_else_is_an_ordinary_message(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     chat.say("HUMANO")
     # Not a number: the offer lapses without a word about it, and the search goes on.
     assert chat.say("Jesús Velázquez Yáñez") == [(T.ASK_BIRTH, TAKEN_AWAY)]
 
 
-def test_an_unreadable_voice_note_offers_a_person_with_a_button(relative) -> None:
-    chat = Chat(relative)
+def test_an_unreadable_voice_note_offers_a_person_with_a_button(mem_relative) -> None:
+    chat = MemChat(mem_relative)
     assert chat.say(None, media_kind="voice") == [(T.WELCOME, None), (T.MEDIA_UNREADABLE, SHOWN_HUMAN)]
     assert chat.say("Jesús Velázquez Yáñez") == [(T.ASK_BIRTH, TAKEN_AWAY)]
 
 
 @pytest.mark.parametrize("command", ["/start", "/start@linea_familiares_fake_bot", "/start JRZ-4F7K"])
-def test_start_greets_every_time_and_is_never_a_name(relative, command: str) -> None:
-    chat = Chat(relative)
+def test_start_greets_every_time_and_is_never_a_name(mem_relative, command: str) -> None:
+    chat = MemChat(mem_relative)
     assert chat.say(command) == [(T.WELCOME, None), (T.ASK_NAME, None)]
     chat.say("Jesús Velázquez Yáñez")
     assert chat.say(command) == [(T.WELCOME, None), (T.ASK_NAME, None)]  # not the first contact: the same
     state = chat.state()
     assert state["details"] == {} and state["asking"] == "name"
-    with chat.r.factory() as s:
-        assert s.scalars(select(Inquiry)).all() == []
+    assert chat.inquired_names() == []

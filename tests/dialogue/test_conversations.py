@@ -1,4 +1,7 @@
-"""Whole conversations against the fictional demo roster, through the real service and database.
+"""Whole conversations against the fictional demo roster. ``mem_relative``: the engine over in-memory
+ports (what the dialogue says, no database); ``relative``: the end-to-end set through the real
+service and database, on SQLite and PostgreSQL (disclosure, refusal, disambiguation, hand-over,
+subscription, opt-out, and what only the database shows: audit rows, case rows, isolation).
 
 Rows used (docs/roster.md): DEMO-001 José Luis Hernández García (GT, 1996-05-03, hospitalised);
 DEMO-002 José Luis Hernández López (GT, 1991-08-17, unconfirmed); DEMO-003/004 Juan Carlos Pérez
@@ -34,8 +37,8 @@ def _no_death_hint(text: str) -> None:
     assert not any(w in low for w in STATUS_WORDS), text
 
 
-def test_first_message_gets_the_welcome_and_one_question(relative) -> None:
-    r = relative()
+def test_first_message_gets_the_welcome_and_one_question(mem_relative) -> None:
+    r = mem_relative()
     replies = r.say("hola")
     assert replies == [T.WELCOME, T.ASK_NAME]  # the welcome answers the greeting
     assert r.say("buenas tardes") == [f"{T.GREETING_REPLY} {T.ASK_NAME}"]
@@ -51,38 +54,38 @@ def test_full_details_in_one_message_disclose_the_hospital(relative) -> None:
     assert "con vida" in event.details["text"]
 
 
-def test_surnames_first_in_capitals_over_several_messages(relative) -> None:
-    r = relative()
+def test_surnames_first_in_capitals_over_several_messages(mem_relative) -> None:
+    r = mem_relative()
     assert T.ASK_NAME in r.said("buenas")
     assert T.ASK_BIRTH in r.said("HERNANDEZ GARCIA JOSE LUIS")
     assert "con vida" in r.said("03/05/1996")
 
 
-def test_day_and_month_swapped_birth_date_is_accepted(relative) -> None:
-    r = relative()
+def test_day_and_month_swapped_birth_date_is_accepted(mem_relative) -> None:
+    r = mem_relative()
     r.say("José Luis Hernández García")
     assert "con vida" in r.said("5/3/1996")
 
 
-def test_age_with_nationality_proves_only_for_a_record_without_birth_date(relative) -> None:
+def test_age_with_nationality_proves_only_for_a_record_without_birth_date(mem_relative) -> None:
     # DEMO-012 has only an age (34 on the list): age ±1 with the nationality is the proof.
-    r = relative()
+    r = mem_relative()
     r.say("José Guadalupe Martínez Ixcoy")
     out = r.said("tiene 34 años")
     assert T.ASK_NATIONALITY in out
     assert "José Guadalupe Martínez Ixcoy: con vida" in r.said("es chapín")
 
 
-def test_age_with_nationality_asks_for_the_birth_date_where_the_record_has_one(relative) -> None:
-    r = relative()
+def test_age_with_nationality_asks_for_the_birth_date_where_the_record_has_one(mem_relative) -> None:
+    r = mem_relative()
     r.say("Jesús Velázquez Yáñez")
     r.say(f"tiene {age_on(date(1994, 12, 25), _today())} años")
     assert r.say("es chapín") == [T.ASK_BIRTH_FULL]
     assert "con vida" in r.said("25 de diciembre de 1994")
 
 
-def test_nickname_finds_the_person(relative) -> None:
-    r = relative()
+def test_nickname_finds_the_person(mem_relative) -> None:
+    r = mem_relative()
     assert "Jesús Velázquez Yáñez: con vida" in r.said("Chuy Velazquez Yanez, nacio el 25 de diciembre de 1994")
 
 
@@ -95,23 +98,23 @@ def test_homonyms_are_told_apart_by_the_birth_date(relative) -> None:
     assert "con vida, recibe atención médica" in r2.said("3 de mayo de 1990")
 
 
-def test_homonyms_with_an_age_get_the_same_birth_date_question_as_anyone(relative) -> None:
-    r = relative()
+def test_homonyms_with_an_age_get_the_same_birth_date_question_as_anyone(mem_relative) -> None:
+    r = mem_relative()
     r.say("Juan Carlos Pérez Ramírez")
     assert r.say(f"es hondureño, tiene {age_on(date(1998, 11, 14), _today())} años") == [T.ASK_BIRTH_FULL]
     out = r.said("14/11/1998")
     assert "a salvo" in out and "con vida" not in out
 
 
-def test_one_surname_shared_by_two_records_is_resolved_by_age_and_nationality(relative) -> None:
-    r = relative()
+def test_one_surname_shared_by_two_records_is_resolved_by_age_and_nationality(mem_relative) -> None:
+    r = mem_relative()
     r.say("José Luis Hernández")  # DEMO-001 and DEMO-002 both fit the name
     assert r.say(f"guatemalteco de {age_on(date(1996, 5, 3), _today())} años") == [T.ASK_BIRTH_FULL]
     assert "José Luis Hernández García: con vida" in r.said("3 de mayo de 1996")
 
 
-def test_an_age_that_fits_no_homonym_discloses_nothing(relative) -> None:
-    r = relative()
+def test_an_age_that_fits_no_homonym_discloses_nothing(mem_relative) -> None:
+    r = mem_relative()
     r.say("Juan Carlos Pérez Ramírez")
     assert r.say("hondureño, 60 años") == [T.ASK_BIRTH_FULL]
     out = r.said("no sé")
@@ -119,15 +122,15 @@ def test_an_age_that_fits_no_homonym_discloses_nothing(relative) -> None:
     assert r.cases()[-1].reason == "conflicting_details"
 
 
-def test_swapped_surnames_are_a_different_person(relative) -> None:
-    r = relative()
+def test_swapped_surnames_are_a_different_person(mem_relative) -> None:
+    r = mem_relative()
     out = r.said("Antonio Sanchez Moreno, salvadoreño, 21 de febrero de 1987")  # the birth date of Moreno Sánchez
     assert "con vida" not in out
     assert r.cases()[-1].reason == "conflicting_details"
 
 
-def test_one_surname_only_still_finds_a_unique_person(relative) -> None:
-    r = relative()
+def test_one_surname_only_still_finds_a_unique_person(mem_relative) -> None:
+    r = mem_relative()
     out = r.said("Jesus Velazquez, nacido el 25/12/1994")
     assert "Jesús Velázquez Yáñez: con vida" in out
 
@@ -154,8 +157,8 @@ def test_deceased_opens_an_urgent_case_and_never_hints(relative) -> None:
     assert r.disclosures() == []
 
 
-def test_restricted_record_is_never_disclosed(relative) -> None:
-    r = relative()
+def test_restricted_record_is_never_disclosed(mem_relative) -> None:
+    r = mem_relative()
     out = r.said("Mario Alberto Cifuentes Barrios, guatemalteco, 7 de marzo de 1995")
     assert "Hospital" not in out
     assert r.cases()[-1].reason == "restricted"
@@ -194,29 +197,29 @@ def test_stop_is_honoured_at_once(relative, demo) -> None:
         assert s.query(Conversation).filter_by(address=r.address).one().opted_out
 
 
-def test_voice_note_gets_the_text_only_reply(relative) -> None:
-    r = relative()
+def test_voice_note_gets_the_text_only_reply(mem_relative) -> None:
+    r = mem_relative()
     assert T.MEDIA_UNREADABLE in r.say(None, media_kind="voice")
 
 
-def test_two_failed_answers_offer_a_human(relative) -> None:
-    r = relative()
+def test_two_failed_answers_offer_a_human(mem_relative) -> None:
+    r = mem_relative()
     r.say("José Luis Hernández García")
     r.say("asdf")
     out = r.said("qwerty")
     assert T.OFFER_HUMAN_AFTER_FAILURES in out
 
 
-def test_correction_of_the_given_name(relative) -> None:
-    r = relative()
+def test_correction_of_the_given_name(mem_relative) -> None:
+    r = mem_relative()
     r.say("Jose Velazquez Yanez")
     out = r.said("no, es Jesús, no José")
     assert T.ASK_BIRTH in out or T.CORRECTION_NOTED in out
     assert "Jesús Velázquez Yáñez: con vida" in r.said("25/12/1994")
 
 
-def test_lookup_limit_stops_disclosures_after_five_persons(relative) -> None:
-    r = relative(lookup_limit_persons=1)
+def test_lookup_limit_stops_disclosures_after_five_persons(mem_relative) -> None:
+    r = mem_relative(lookup_limit_persons=1)
     assert "con vida" in r.said("José Luis Hernández García 03/05/1996")
     r.say("OTRA")
     out = r.said("Jesús Velázquez Yáñez, guatemalteco, 25/12/1994")
@@ -243,16 +246,16 @@ def test_two_unknown_persons_in_one_conversation_get_two_cases_and_a_repeat_does
     assert all(c.inquiry_id is not None for c in cases)
 
 
-def test_thanks_after_an_answer_does_not_disclose_again(relative) -> None:
-    r = relative()
+def test_thanks_after_an_answer_does_not_disclose_again(mem_relative) -> None:
+    r = mem_relative()
     r.say("José Luis Hernández García 03/05/1996")
     r.say("no")
     assert r.say("muchas gracias") == [T.AFTER_ANSWER]
     assert len(r.disclosures()) == 1
 
 
-def test_guessing_birth_dates_after_a_contradiction_never_discloses(relative) -> None:
-    r = relative()
+def test_guessing_birth_dates_after_a_contradiction_never_discloses(mem_relative) -> None:
+    r = mem_relative()
     r.say("José Luis Hernández García, guatemalteco, 1 de enero de 1990")  # contradicts the record
     assert r.cases()[-1].reason == "conflicting_details"
     r.say("OTRA")

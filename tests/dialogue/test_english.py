@@ -10,7 +10,6 @@ import pytest
 
 from bot import texts_en as EN
 from bot import texts_es as ES
-from tests.dialogue.conftest import person_id
 from tests.dialogue.support import ROWS, TZ
 
 DEATH_WORDS_EN = ("died", "dead", "death", "deceas", "passed away", "loss", "condolence", "morgue", "forensic",
@@ -34,15 +33,15 @@ def no_death_word(replies: list[str]) -> None:
     assert not any(w in text for w in DEATH_WORDS_EN), text
 
 
-def test_english_disclosure_with_the_birth_date(relative) -> None:
-    r = relative()
+def test_english_disclosure_with_the_birth_date(mem_relative) -> None:
+    r = mem_relative()
     assert r.say("Hello, I am looking for my brother Jesus Velazquez Yanez") == [EN.WELCOME, EN.ASK_BIRTH]
     assert r.say("born December 25 1994") == [disclosed_en("DEMO-007"), EN.OFFER_SUBSCRIPTION]
     assert r.say("yes") == [EN.SUBSCRIBED, EN.ANYTHING_ELSE]
 
 
-def test_english_no_match_and_i_dont_know_get_the_uniform_case_words(relative) -> None:
-    r = relative()
+def test_english_no_match_and_i_dont_know_get_the_uniform_case_words(mem_relative) -> None:
+    r = mem_relative()
     assert r.say("I am looking for Wenceslao Ixtabay Quinonez") == [EN.WELCOME, EN.ASK_BIRTH]
     out = r.say("I don't know")
     [case] = r.cases()
@@ -50,20 +49,20 @@ def test_english_no_match_and_i_dont_know_get_the_uniform_case_words(relative) -
 
 
 @pytest.mark.parametrize("external_id", ["DEMO-013", "DEMO-002"])  # restricted; unconfirmed
-def test_english_restricted_and_unconfirmed_records_get_the_same_case_words(relative, external_id: str) -> None:
+def test_english_restricted_and_unconfirmed_records_get_the_same_case_words(mem_relative, external_id: str) -> None:
     row = ROWS[external_id]
     born = row["fecha_nacimiento"]
-    r = relative()
+    r = mem_relative()
     assert r.say(f"Hello, I am looking for {row['nombres']} {row['apellidos']}, born {born}")[1:] == [
         EN.ASK_NATIONALITY]
     out = r.say("Guatemala")
     [case] = r.cases()
     assert out == [EN.render(EN.ESCALATED, reference=case.reference), EN.OFFER_SUBSCRIPTION]
-    assert case.person_id == person_id(r.factory, external_id)
+    assert case.person_id == r.person_id(external_id)
 
 
-def test_english_deceased_record_opens_an_urgent_case_and_says_nothing_of_a_death(relative) -> None:
-    r = relative()
+def test_english_deceased_record_opens_an_urgent_case_and_says_nothing_of_a_death(mem_relative) -> None:
+    r = mem_relative()
     out = r.say("Please help, I am looking for my son Francisco Javier del Valle Orellana, born 12/06/1985")
     [case] = r.cases()
     assert (case.reason, case.priority) == ("death_notification", "urgent")
@@ -71,18 +70,18 @@ def test_english_deceased_record_opens_an_urgent_case_and_says_nothing_of_a_deat
     no_death_word(out)
 
 
-def test_english_namesakes_get_the_same_birth_date_question(relative) -> None:
-    r = relative()
+def test_english_namesakes_get_the_same_birth_date_question(mem_relative) -> None:
+    r = mem_relative()
     r.say("I am looking for Juan Carlos Perez Ramirez")
     assert r.say("He is 25 years old, from Honduras") == [EN.ASK_BIRTH_FULL]
 
 
-def test_the_conversation_keeps_its_language(relative) -> None:
-    r = relative()
+def test_the_conversation_keeps_its_language(mem_relative) -> None:
+    r = mem_relative()
     r.say("Hola, busco a Jesús Velázquez Yáñez")
     # A stray English word later does not switch a Spanish conversation.
     assert r.say("ok, born 25/12/1994")[0].startswith("Jesús Velázquez Yáñez: con vida")
-    english = relative()
+    english = mem_relative()
     english.say("Hello, I am looking for Jesus Velazquez Yanez")
     assert english.say("25/12/1994")[0] == disclosed_en("DEMO-007")
 

@@ -145,8 +145,8 @@ SMS_CONVERSATIONS = [
 
 
 @pytest.mark.parametrize("messages", SMS_CONVERSATIONS, ids=["homonyms", "failures", "english", "correction"])
-def test_every_sms_reply_turn_fits_three_segments(relative, messages: list[str | None]) -> None:
-    r = relative(channel="sms", address=f"+5025555{len(messages):04d}")
+def test_every_sms_reply_turn_fits_three_segments(mem_relative, messages: list[str | None]) -> None:
+    r = mem_relative(channel="sms", address=f"+5025555{len(messages):04d}")
     for text in messages:
         r.say(text, media_kind="photo" if text is None else None)
     replies = [reply for _, out in r.transcript for reply in out]
