@@ -22,9 +22,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
@@ -34,8 +34,9 @@ from bot.language.phones import masked
 from common.logging import get_logger
 from common.settings import Settings
 from db.base import utcnow
-from db.models import Case, CaseCall, Conversation, User
-from db.repositories import audit
+from db.models import Case, CaseCall
+from db.repositories import audit, cases
+from db.repositories import calls as repo
 
 log = get_logger("calls")
 
@@ -66,8 +67,49 @@ LEG_LABELS = {"placing": "preparando", "queued": "en cola", "initiated": "inicia
               "failed": "falló", "no-answer": "no contestó", "canceled": "cancelada"}
 
 
+class CallRefusal(StrEnum):
+    """Why a call cannot be placed (the JSON API answers with these codes, in English)."""
+
+    TELEPHONY_OFF = "telephony_off"  # Twilio is not configured
+    CASE_CLOSED = "case_closed"
+    NO_FAMILY_NUMBER = "no_family_number"  # the relative wrote from a channel without a phone
+    OPERATOR_PHONE_INVALID = "operator_phone_invalid"
+    NO_OPERATOR_PHONE = "no_operator_phone"  # none given, none on the account
+    SAME_NUMBER = "same_number"  # the operator's phone is the family's
+    PROVIDER_REFUSED = "provider_refused"  # params: error (Twilio's code), message (Twilio's words)
+    PROVIDER_UNREACHABLE = "provider_unreachable"
+
+
+# What the operator reads (the console), and the reason a call not placed keeps (``CaseCall.error``,
+# shown with the call on the case page, and the ``call_failed`` audit event).
+REFUSALS_ES: dict[CallRefusal, str] = {
+    CallRefusal.TELEPHONY_OFF: "La telefonía no está configurada (Twilio apagado): no se pueden hacer llamadas "
+                               "desde la consola. Llame desde el teléfono de la línea.",
+    CallRefusal.CASE_CLOSED: "El caso está cerrado: reábralo antes de llamar.",
+    CallRefusal.NO_FAMILY_NUMBER: "No hay número de la familia: el familiar escribió por un canal sin teléfono y "
+                                  "no dio un número para llamarle. Pídaselo con una respuesta.",
+    CallRefusal.OPERATOR_PHONE_INVALID: "El teléfono del operador no es un número válido: escríbalo en formato "
+                                        "internacional, con + y el código de país (por ejemplo +502 5555 0100).",
+    CallRefusal.NO_OPERATOR_PHONE: "No hay teléfono del operador: escriba el número donde quiere recibir la "
+                                   "llamada (su cuenta no tiene teléfono; un administrador puede añadirlo con "
+                                   "«hotline users create --phone»).",
+    CallRefusal.SAME_NUMBER: "El teléfono del operador es el mismo que el de la familia.",
+    CallRefusal.PROVIDER_REFUSED: "Twilio no aceptó la llamada (error {error}): {message}",
+    CallRefusal.PROVIDER_UNREACHABLE: "No se pudo contactar con Twilio: inténtelo de nuevo en un momento.",
+}
+
+
 class CallRefused(Exception):
-    """The call cannot be placed; the message (Spanish) says why, for the operator."""
+    """The call cannot be placed; ``code`` says why, ``params`` carry the values the words use.
+    ``str()`` is the Spanish sentence (``REFUSALS_ES``): what a call not placed records."""
+
+    def __init__(self, code: CallRefusal, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.words(REFUSALS_ES))
+
+    def words(self, catalogue: dict[CallRefusal, str]) -> str:
+        return catalogue[self.code].format(**self.params)
 
 
 @dataclass(frozen=True)
@@ -93,7 +135,7 @@ def call_urls(settings: Settings, call_id: int) -> CallUrls:
 def relative_number(session: Session, case: Case) -> str | None:
     """The number to dial: the conversation's own (SMS, WhatsApp, the voice line) or the one the
     relative gave for a call back (web chat, Telegram). None when none is known."""
-    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    conversation = cases.conversation_of(session, case)
     if conversation is not None and conversation.channel in PHONE_CHANNELS:
         address = conversation.address.removeprefix("whatsapp:")
         if E164.fullmatch(address):
@@ -113,14 +155,11 @@ def _operator_phone(session: Session, given: str | None, user_id: int | None) ->
         try:
             return normalise_phone(given)
         except AccountError:
-            raise CallRefused("El teléfono del operador no es un número válido: escríbalo en formato "
-                              "internacional, con + y el código de país (por ejemplo +502 5555 0100).") from None
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is not None and user.phone:
-        return user.phone
-    raise CallRefused("No hay teléfono del operador: escriba el número donde quiere recibir la llamada "
-                      "(su cuenta no tiene teléfono; un administrador puede añadirlo con "
-                      "«hotline users create --phone»).")
+            raise CallRefused(CallRefusal.OPERATOR_PHONE_INVALID) from None
+    phone = repo.user_phone(session, user_id) if user_id is not None else None
+    if phone:
+        return phone
+    raise CallRefused(CallRefusal.NO_OPERATOR_PHONE)
 
 
 # --- placing -------------------------------------------------------------------------------------
@@ -130,21 +169,15 @@ def prepare_call(session: Session, case: Case, settings: Settings, *, actor: str
                  operator_phone: str | None) -> CaseCall:
     """Check that a call can be placed and write its row (``placing``). Raises ``CallRefused``."""
     if not settings.twilio_enabled:
-        raise CallRefused("La telefonía no está configurada (Twilio apagado): no se pueden hacer llamadas "
-                          "desde la consola. Llame desde el teléfono de la línea.")
+        raise CallRefused(CallRefusal.TELEPHONY_OFF)
     if case.status == "resolved":
-        raise CallRefused("El caso está cerrado: reábralo antes de llamar.")
+        raise CallRefused(CallRefusal.CASE_CLOSED)
     if relative_number(session, case) is None:
-        raise CallRefused("No hay número de la familia: el familiar escribió por un canal sin teléfono y no "
-                          "dio un número para llamarle. Pídaselo con una respuesta.")
+        raise CallRefused(CallRefusal.NO_FAMILY_NUMBER)
     phone = _operator_phone(session, operator_phone, user_id)
     if phone == relative_number(session, case):
-        raise CallRefused("El teléfono del operador es el mismo que el de la familia.")
-    call = CaseCall(case_id=case.id, user_id=user_id, placed_by=actor, operator_phone=phone,
-                    operator_status="placing", created_at=utcnow())
-    session.add(call)
-    session.flush()
-    return call
+        raise CallRefused(CallRefusal.SAME_NUMBER)
+    return repo.add_call(session, case_id=case.id, user_id=user_id, placed_by=actor, operator_phone=phone)
 
 
 Dialer = Callable[[str, CallUrls], str]
@@ -168,13 +201,13 @@ class TwilioDialer:
                 status_callback_event=["initiated", "ringing", "answered", "completed"], timeout=RING_SECONDS)
         except TwilioRestException as exc:
             log.warning("calls.refused_by_twilio", code=exc.code, status=exc.status)
-            raise CallRefused(f"Twilio no aceptó la llamada (error {exc.code}): {exc.msg}") from exc
+            raise CallRefused(CallRefusal.PROVIDER_REFUSED, error=exc.code, message=exc.msg) from exc
         except TwilioException as exc:
             log.warning("calls.twilio_unreachable", error=type(exc).__name__)
-            raise CallRefused("No se pudo contactar con Twilio: inténtelo de nuevo en un momento.") from exc
+            raise CallRefused(CallRefusal.PROVIDER_UNREACHABLE) from exc
         except OSError as exc:
             log.warning("calls.twilio_unreachable", error=type(exc).__name__)
-            raise CallRefused("No se pudo contactar con Twilio: inténtelo de nuevo en un momento.") from exc
+            raise CallRefused(CallRefusal.PROVIDER_UNREACHABLE) from exc
         return str(created.sid)
 
 
@@ -222,7 +255,7 @@ def _spelled(reference: str) -> str:
 
 
 def _callable(session: Session, call: CaseCall) -> tuple[Case, str] | None:
-    case = session.get(Case, call.case_id)
+    case = cases.get_case(session, call.case_id)
     number = relative_number(session, case) if case is not None else None
     if case is None or number is None or case.status == "resolved":
         return None
@@ -356,7 +389,7 @@ def relative_leg(session: Session, call: CaseCall, sid: str, parent_sid: str, st
     if status in FINAL:
         call.relative_seconds = _seconds(duration)
         _leg_ended(session, call, "relative", status, call.relative_seconds)
-        case = session.get(Case, call.case_id)
+        case = cases.get_case(session, call.case_id)
         if case is not None and status == "completed" and (call.relative_seconds or 0) > 0:
             case.last_contact_at = utcnow()  # a person spoke with the family
         _settle(session, call)
@@ -376,11 +409,11 @@ def dial_ended(session: Session, call: CaseCall, sid: str, dial_status: str, dia
 
 
 def calls_of(session: Session, case_id: int) -> list[CaseCall]:
-    return list(session.scalars(select(CaseCall).where(CaseCall.case_id == case_id).order_by(CaseCall.id.desc())))
+    return repo.calls_of(session, case_id)
 
 
 def find(session: Session, call_id: int, *, lock: bool = False) -> CaseCall | None:
-    return session.get(CaseCall, call_id, with_for_update=lock)
+    return repo.get_call(session, call_id, lock=lock)
 
 
 def duration_text(seconds: int | None) -> str:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.case_refusals import CaseRefusal, CaseRefused
 from db.base import utcnow
 from db.models import Case, ConsoleNotice, User
-from db.repositories import audit
+from db.repositories import audit, cases, notices
 
 
 class CaseWorkError(CaseRefused):
@@ -35,7 +34,7 @@ class HeldByOther(CaseWorkError):
 
 
 def holder_of(session: Session, case: Case) -> User | None:
-    return session.get(User, case.assignee_id) if case.assignee_id is not None else None
+    return cases.holder_of(session, case)
 
 
 def check_holder(session: Session, case: Case, user: User) -> None:
@@ -46,7 +45,7 @@ def check_holder(session: Session, case: Case, user: User) -> None:
 
 
 def notify(session: Session, user_id: int, text: str, case_id: int | None = None) -> None:
-    session.add(ConsoleNotice(user_id=user_id, case_id=case_id, text=text[:500], created_at=utcnow()))
+    notices.add(session, user_id, text[:500], case_id)
 
 
 def take(session: Session, case: Case, user: User, *, take_over: bool = False, actor: str | None = None) -> None:
@@ -114,11 +113,8 @@ def reopen(session: Session, case: Case, *, actor: str, note: str, followup_inte
 
 
 def unread_notices(session: Session, user_id: int, limit: int = 10) -> list[ConsoleNotice]:
-    return list(session.scalars(select(ConsoleNotice).where(ConsoleNotice.user_id == user_id,
-                                                            ConsoleNotice.read_at.is_(None))
-                                .order_by(ConsoleNotice.id.desc()).limit(limit)))
+    return notices.unread(session, user_id, limit)
 
 
 def dismiss_notice(session: Session, user_id: int, notice_id: int) -> None:
-    session.execute(update(ConsoleNotice).where(ConsoleNotice.id == notice_id, ConsoleNotice.user_id == user_id,
-                                                ConsoleNotice.read_at.is_(None)).values(read_at=utcnow()))
+    notices.mark_read(session, user_id, notice_id)

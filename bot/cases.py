@@ -12,8 +12,8 @@ from bot.case_refusals import CaseRefusal, ReplyRefused
 from bot.matching.keys import fold
 from common.vocab import CasePriority
 from db.base import utcnow
-from db.models import Case, Conversation, Inquiry, OutboundMessage
-from db.repositories import audit, case_store, outbox
+from db.models import Case, Conversation, OutboundMessage
+from db.repositories import audit, case_store, cases, outbox
 
 __all__ = ["ReplyRefused", "case_status_for_conversation", "open_case", "queue_operator_reply", "reusable_case"]
 
@@ -96,7 +96,7 @@ def _same_search(session: Session, case: Case, details: dict[str, Any]) -> bool:
     name = details.get("name")
     if not name or case.inquiry_id is None:
         return True  # a request for a person, or nothing to tell them apart: one case
-    inquiry = session.get(Inquiry, case.inquiry_id)
+    inquiry = cases.get_inquiry(session, case.inquiry_id)
     previous = (inquiry.details or {}).get("name") if inquiry else None
     return not previous or fold(previous) == fold(name)
 
@@ -106,7 +106,7 @@ def queue_operator_reply(session: Session, case: Case, text: str, *, actor: str)
     ("Mensaje del equipo: …", in the conversation's language) so that they are never mistaken for
     the bot's. The text queued is audited (an SMS sender folds it to GSM-7 on the way out). Raises
     ``ReplyRefused`` when it may not be sent."""
-    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    conversation = cases.conversation_of(session, case)
     _check_reply(case, conversation)
     assert conversation is not None
     t = texts.for_state(conversation.state)

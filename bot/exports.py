@@ -36,7 +36,8 @@ from bot.spreadsheet import spreadsheet_cell
 from common.settings import Settings, get_settings
 from common.text import strip_forbidden
 from db.base import utcnow
-from db.models import AuditEvent, Person, StatusReport
+from db.models import Person, StatusReport
+from db.repositories import audit
 from db.repositories import exports as repo
 
 PFIF_NS = "http://zesty.ca/pfif/1.4"
@@ -85,8 +86,8 @@ def _iso(when: datetime) -> str:
 def _audit(session: Session, actor: str | None, fmt: str, params: dict, person_ids: list[int]) -> None:
     if actor is None:
         return
-    session.add(AuditEvent(actor=actor, action="export", subject_type="person", subject_id=None,
-                           details={"format": fmt, **params, "count": len(person_ids), "person_ids": person_ids}))
+    audit.record(session, actor=actor, action="export", subject_type="person", subject_id=None,
+                 details={"format": fmt, **params, "count": len(person_ids), "person_ids": person_ids})
 
 
 BOM = "\ufeff"

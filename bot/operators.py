@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import cases as case_service
@@ -19,40 +19,35 @@ from bot.case_refusals import CaseRefusal, CaseRefused
 from bot.conversations import render_for_channel
 from bot.matching.keys import fold
 from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
+from bot.status_refusals import OperatorError, StatusRefusal
 from common.settings import Settings
 from db.base import utcnow
-from db.models import Case, Conversation, Inquiry, Person, StatusReport, Subscription
-from db.repositories import audit, outbox
+from db.models import Case, Conversation, Person, StatusReport
+from db.repositories import audit, case_store, cases, outbox, subscriptions
 from db.repositories import status as status_repo
 from db.repositories.status import NewReport
 
-# Why the policy did not let a linked record be told, in words an operator can act on.
-EXPLANATIONS = {
-    "no_match": "El registro no coincide con el nombre dado por el familiar.",
-    "ambiguous": "Los datos del familiar no distinguen este registro de otro.",
-    "conflicting_details": "Los datos del familiar (fecha de nacimiento, edad o nacionalidad) no coinciden con el "
-    "registro, o no bastan para confirmar que conoce a la persona.",
-    "restricted": "El registro es restringido: el asistente nunca lo comunica.",
-    "abuse_limit": "El contacto superó su límite de consultas.",
-    "death_notification": "El registro indica fallecimiento: una persona capacitada debe llamar a la familia y "
-    "registrar la notificación antes de cualquier otro mensaje.",
-    "unconfirmed": "El estado del registro no está verificado (sin confirmar o sin fuente).",
-    "no_proof": "El familiar no dio la fecha de nacimiento de la persona (o, si el registro no la tiene, su edad "
-    "y nacionalidad): no ha mostrado que la conoce.",
-    "proof_attempts": "La persona está bloqueada por intentos fallidos de prueba desde varios contactos: "
-    "revise los intentos y quite el bloqueo en la ficha de la persona antes de informar.",
-}
+__all__ = ["LinkOutcome", "LinkResult", "OperatorError", "judged_details", "link_case", "notify_subscribers",
+           "record_death_notification", "record_status", "resolve_case", "send_due_followups"]
 
 
-class OperatorError(Exception):
-    """A status report or review refused, with a Spanish sentence shown as is. Actions on a case
-    raise the coded ``CaseRefused`` instead (bot/case_refusals.py), worded by each interface."""
+class LinkOutcome(StrEnum):
+    """What linking a case to a record did, besides the policy's reasons for not telling (those are
+    ``common.vocab.CaseReason`` values: ``no_proof``, ``unconfirmed``...)."""
+
+    DISCLOSED = "disclosed"  # the verified information was sent to the relative
+    NO_CONVERSATION = "no_conversation"  # nobody to answer
+    OPTED_OUT = "opted_out"  # the relative asked for no messages (BAJA/STOP)
+    VOICE_LINE = "voice_line"  # the relative called: the verified answer is given on the phone
 
 
 @dataclass(frozen=True)
 class LinkResult:
+    """``code``: a ``LinkOutcome``, or the policy's reason; each interface words it (the console in
+    Spanish, api/console/cases.py; the JSON API in English, api/routers/cases.py)."""
+
     disclosed: bool
-    explanation: str
+    code: str
     text: str | None = None
 
 
@@ -75,12 +70,9 @@ def _stated_for(session: Session, conversation: Conversation, *, person_id: int 
     record, so the conversation's current details are used only where asked for (a case with no
     inquiry, e.g. a request for a person) and the policy still checks them against the record."""
     details: dict = {}
-    inquiry = session.get(Inquiry, inquiry_id) if inquiry_id is not None else None
+    inquiry = cases.get_inquiry(session, inquiry_id) if inquiry_id is not None else None
     if inquiry is None and person_id is not None:
-        inquiry = session.scalars(
-            select(Inquiry).where(Inquiry.conversation_id == conversation.id, Inquiry.person_id == person_id)
-            .order_by(Inquiry.id.desc())
-        ).first()
+        inquiry = cases.latest_inquiry_about(session, conversation.id, person_id)
     if inquiry is not None:
         details = dict(inquiry.details or {})
     elif fall_back_to_conversation:
@@ -96,7 +88,7 @@ def judged_details(session: Session, case: Case, conversation: Conversation) -> 
     the same name), ``inquiry`` (their latest request naming that person) or ``opened`` (the request
     that opened the case). A relative who first gave a wrong date and then the right one is judged
     on the right one; details they gave about someone else never vouch for this record."""
-    opened = session.get(Inquiry, case.inquiry_id) if case.inquiry_id else None
+    opened = cases.get_inquiry(session, case.inquiry_id) if case.inquiry_id else None
     opened_details = dict(opened.details or {}) if opened is not None else {}
     name = fold(opened_details.get("name") or "") or (case.sought_name or "")
     state = dict((conversation.state or {}).get("details") or {})
@@ -104,8 +96,7 @@ def judged_details(session: Session, case: Case, conversation: Conversation) -> 
     if state and ((state_name and state_name == name) or (not name and opened is None)):
         return state, "conversation"
     if name:
-        for inquiry in session.scalars(select(Inquiry).where(Inquiry.conversation_id == conversation.id)
-                                       .order_by(Inquiry.id.desc()).limit(50)):
+        for inquiry in cases.recent_inquiries(session, conversation.id, limit=50):
             details = dict(inquiry.details or {})
             if fold(details.get("name") or "") == name:
                 return details, "inquiry" if opened is None or inquiry.id != opened.id else "opened"
@@ -138,25 +129,24 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
     if case.status == "resolved":
         raise CaseRefused(CaseRefusal.CLOSED)
     case.person_id = person.id
-    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    conversation = cases.conversation_of(session, case)
     if case.inquiry_id:
-        inquiry = session.get(Inquiry, case.inquiry_id)
+        inquiry = cases.get_inquiry(session, case.inquiry_id)
         if inquiry is not None:
             inquiry.person_id = person.id
     audit.record(session, actor=actor, action="case_linked", subject_type="case", subject_id=case.id,
                  details={"person_id": person.id})
     if conversation is None:
-        return LinkResult(False, "El caso no tiene conversación: no hay a quién responder.")
-    for sub in list(session.scalars(select(Subscription).where(Subscription.case_id == case.id))):
+        return LinkResult(False, LinkOutcome.NO_CONVERSATION)
+    for sub in subscriptions.of_case(session, case.id):
         if sub.person_id == person.id:
             continue
         # One subscription per (conversation, person): if the relative already follows this record,
         # that one is kept (and woken up) instead of breaking the unique constraint.
-        twin = session.scalars(select(Subscription).where(
-            Subscription.conversation_id == sub.conversation_id, Subscription.person_id == person.id)).first()
+        twin = subscriptions.following(session, sub.conversation_id, person.id)
         if twin is not None:
             twin.active = twin.active or sub.active
-            session.delete(sub)
+            subscriptions.delete(session, sub)
         else:
             sub.person_id = person.id
     session.flush()
@@ -167,21 +157,20 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
                       PolicyConfig(lookup_limit=10**9))
     if isinstance(decision, Disclose):
         if conversation.opted_out:
-            return LinkResult(False, "El familiar pidió no recibir mensajes (BAJA).")
+            return LinkResult(False, LinkOutcome.OPTED_OUT)
         if conversation.channel == "voice":
             # The voice line cannot write to a caller: the verified answer is given on the phone.
-            return LinkResult(False, "El familiar llamó a la línea de voz: el asistente no puede escribirle. "
-                                     "Llámele para darle la información verificada.")
+            return LinkResult(False, LinkOutcome.VOICE_LINE)
         text = disclosure_text(decision.candidate, tz, texts.lang_of(conversation.state))
         _send_disclosure(session, conversation, person.id, text, actor=actor, kind="operator",
                          priority=outbox.PRIORITY_REPLY)
         case.last_contact_at = utcnow()
         case.status = "waiting"
-        return LinkResult(True, "Se envió al familiar la información verificada.", text)
+        return LinkResult(True, LinkOutcome.DISCLOSED, text)
     assert isinstance(decision, Escalate)
     if decision.reason == "death_notification" and case.priority != "urgent":
         case.priority, case.reason = "urgent", "death_notification"
-    return LinkResult(False, EXPLANATIONS.get(decision.reason, decision.reason))
+    return LinkResult(False, decision.reason)
 
 
 def record_death_notification(session: Session, case: Case, *, actor: str, note: str) -> None:
@@ -218,7 +207,7 @@ def record_status(session: Session, person: Person, report: NewReport, settings:
                   expected_version: int | None = None) -> StatusReport:
     """Append a verified report and tell every subscribed relative through the policy."""
     if report.status != "unconfirmed" and not (report.source and report.source.strip()):
-        raise OperatorError("un estado verificado necesita su fuente")
+        raise OperatorError(StatusRefusal.SOURCE_REQUIRED)
     before = status_repo.latest_report(session, person.id)
     row = status_repo.append_report(session, person, report, actor=actor, expected_version=expected_version)
     if _is_news(before, report):
@@ -244,10 +233,8 @@ def notify_subscribers(session: Session, person: Person, settings: Settings, *, 
     today = utcnow().astimezone(tz).date()
     candidate = _candidate(session, person)
     queued = 0
-    subs = session.scalars(select(Subscription).where(Subscription.person_id == person.id,
-                                                      Subscription.active.is_(True)))
-    for sub in subs:
-        conversation = session.get(Conversation, sub.conversation_id)
+    for sub in subscriptions.active_followers(session, person.id):
+        conversation = subscriptions.conversation_of(session, sub)
         if conversation is None or conversation.opted_out:
             continue
         if candidate.status == "deceased":
@@ -275,23 +262,13 @@ def send_due_followups(session: Session, settings: Settings, now: datetime | Non
     """An honest "still reviewing" to every relative whose open case has been silent for the
     follow-up interval. Death-notification cases are left to the person who will call."""
     now = now or utcnow()
-    stmt = (
-        # "waiting" means the relative has had an answer (a disclosure, an operator's question):
-        # "no verified news yet" would then be untrue.
-        select(Case)
-        .where(Case.status.in_(("open", "in_progress")), Case.next_followup_at.is_not(None),
-               Case.next_followup_at <= now, Case.reason != "death_notification",
-               Case.conversation_id.is_not(None))
-        .order_by(Case.next_followup_at)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # Several workers run this: each case is taken by one of them (the others skip it).
-        stmt = stmt.with_for_update(skip_locked=True)
     interval = timedelta(hours=settings.followup_interval_hours)
     sent = 0
-    for case in session.scalars(stmt):
-        conversation = session.get(Conversation, case.conversation_id)
+    # Open and in-progress cases only: "waiting" means the relative has had an answer (a disclosure,
+    # an operator's question), and "no verified news yet" would then be untrue. Several workers run
+    # this: each case is taken by one of them (the others skip it).
+    for case in case_store.due_for_followup(session, now, limit):
+        conversation = cases.conversation_of(session, case)
         if conversation is None or conversation.opted_out:
             case.next_followup_at = now + interval
             continue

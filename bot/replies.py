@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import CannedReply, Case, CaseNote
 from db.repositories import audit
+from db.repositories import replies as repo
 
 VARIABLES = {"referencia": "la referencia del caso", "nombre": "el nombre de la persona buscada, como lo escribió el familiar"}
 _VARIABLE = re.compile(r"\{([^{}]*)\}")
@@ -39,7 +39,7 @@ def fill(body: str, case: Case, details: dict[str, Any]) -> str:
 
 
 def canned_replies(session: Session) -> list[CannedReply]:
-    return list(session.scalars(select(CannedReply).order_by(CannedReply.title)))
+    return repo.canned_replies(session)
 
 
 def save_canned(session: Session, *, reply_id: int | None, title: str, body: str, actor: str) -> CannedReply:
@@ -51,15 +51,14 @@ def save_canned(session: Session, *, reply_id: int | None, title: str, body: str
     if bad := unknown_variables(body):
         known = ", ".join("{" + v + "}" for v in VARIABLES)
         raise ReplyError(f"Variable desconocida: {{{bad[0]}}}. Se pueden usar {known}.")
-    clash = session.scalars(select(CannedReply).where(CannedReply.title == title)).first()
+    clash = repo.canned_by_title(session, title)
     if clash is not None and clash.id != reply_id:
         raise ReplyError(f"Ya hay una respuesta con el título «{title}».")
-    reply = session.get(CannedReply, reply_id) if reply_id is not None else None
+    reply = repo.get_canned(session, reply_id) if reply_id is not None else None
     if reply_id is not None and reply is None:
         raise ReplyError("La respuesta ya no existe.")
     if reply is None:
-        reply = CannedReply(title=title, body=body, updated_by=actor, updated_at=utcnow())
-        session.add(reply)
+        reply = repo.add_canned(session, title=title, body=body, updated_by=actor)
     else:
         reply.title, reply.body, reply.updated_by, reply.updated_at = title, body, actor, utcnow()
     session.flush()
@@ -69,12 +68,12 @@ def save_canned(session: Session, *, reply_id: int | None, title: str, body: str
 
 
 def delete_canned(session: Session, reply_id: int, *, actor: str) -> None:
-    reply = session.get(CannedReply, reply_id)
+    reply = repo.get_canned(session, reply_id)
     if reply is None:
         return
     audit.record(session, actor=actor, action="canned_reply_deleted", subject_type="canned_reply",
                  subject_id=reply_id, details={"title": reply.title})
-    session.delete(reply)
+    repo.delete_canned(session, reply)
 
 
 def add_note(session: Session, case: Case, text: str, *, actor: str) -> CaseNote:
@@ -83,13 +82,11 @@ def add_note(session: Session, case: Case, text: str, *, actor: str) -> CaseNote
         raise ReplyError("Escriba la nota.")
     if len(text) > MAX_NOTE:
         raise ReplyError(f"La nota es demasiado larga (máximo {MAX_NOTE} caracteres).")
-    note = CaseNote(case_id=case.id, author=actor, text=text, created_at=utcnow())
-    session.add(note)
-    session.flush()
+    note = repo.add_note(session, case.id, author=actor, text=text)
     audit.record(session, actor=actor, action="internal_note", subject_type="case", subject_id=case.id,
                  details={"note_id": note.id, "text": text})
     return note
 
 
 def notes_of(session: Session, case_id: int) -> list[CaseNote]:
-    return list(session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)))
+    return repo.notes_of(session, case_id)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import AuditEvent
+from db.repositories import audit
 from db.repositories import retention as repo
 
 
@@ -36,6 +36,6 @@ def purge_conversations(session: Session, older_than_days: int, *, actor: str = 
     if dry_run:
         return PurgeResult(cutoff, {"conversations": len(ids)})
     counts = repo.delete_conversations(session, ids)
-    session.add(AuditEvent(actor=actor, action="purge", subject_type="conversation", subject_id=None,
-                           details={"older_than_days": older_than_days, "cutoff": cutoff.isoformat(), **counts}))
+    audit.record(session, actor=actor, action="purge", subject_type="conversation", subject_id=None,
+                 details={"older_than_days": older_than_days, "cutoff": cutoff.isoformat(), **counts})
     return PurgeResult(cutoff, counts)

@@ -20,17 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bot.auth import user_principal
-from bot.operators import OperatorError, record_status
+from bot.operators import record_status
+from bot.status_refusals import SPANISH, OperatorError, StatusRefusal
 from common.settings import Settings
 from db.base import utcnow
-from db.bulk import IdAllocator, copy_rows
-from db.models import AuditEvent, PendingStatusReport, Person, StatusReport, User
+from db.models import PendingStatusReport, Person, StatusReport, User
+from db.repositories import audit, persons
+from db.repositories import status as status_repo
 from db.repositories.status import NewReport, StaleVersion
 
 NEEDS_SECOND_PERSON = frozenset({"deceased"})
@@ -68,42 +68,28 @@ def propose_status(
     if report.status not in NEEDS_SECOND_PERSON:
         return record_status(session, person, report, settings, actor=who, expected_version=expected_version)
     if not (report.source and report.source.strip()):
-        raise OperatorError("un fallecimiento necesita su fuente (quién lo confirmó y cuándo)")
+        raise OperatorError(StatusRefusal.DEATH_SOURCE_REQUIRED)
     if expected_version is not None and expected_version != person.status_version:
         raise StaleVersion(expected_version, person.status_version)
-    already = session.scalars(
-        select(PendingStatusReport).where(PendingStatusReport.person_id == person.id,
-                                          PendingStatusReport.decision.is_(None))
-    ).first()
+    already = status_repo.undecided_proposal_for(session, person.id)
     if already is not None:
-        raise OperatorError(already_pending_reason(already.id))
-    pending = PendingStatusReport(
-        person_id=person.id, status=report.status, location=report.location, source=report.source,
-        verified_by=report.verified_by, verified_at=report.verified_at,
-        # The confirmer confirms what the proposer saw: if the record changes meanwhile (a hospital
-        # reports the person alive), the confirmation is refused instead of overwriting that news.
-        expected_version=person.status_version,
-        proposed_by_user_id=user.id if user is not None else None, proposed_by=who,
-        proposer=_principal(user, principal, who), created_at=utcnow(),
-    )
-    session.add(pending)
-    session.flush()
-    session.add(AuditEvent(actor=who, action="status_proposed", subject_type="person", subject_id=str(person.id),
-                           details={"pending_id": pending.id, "status": report.status, "proposer": pending.proposer,
-                                    "location": report.location, "source": report.source}))
+        raise OperatorError(StatusRefusal.ALREADY_PENDING, pending_id=already.id)
+    # The confirmer confirms what the proposer saw (the proposal keeps the current version): if the
+    # record changes meanwhile (a hospital reports the person alive), the confirmation is refused
+    # instead of overwriting that news.
+    pending = status_repo.add_proposal(session, person, report, proposed_by=who,
+                                       proposer=_principal(user, principal, who),
+                                       proposed_by_user_id=user.id if user is not None else None)
+    audit.record(session, actor=who, action="status_proposed", subject_type="person", subject_id=person.id,
+                 details={"pending_id": pending.id, "status": report.status, "proposer": pending.proposer,
+                          "location": report.location, "source": report.source})
     return pending
 
 
 def already_pending_reason(pending_id: int) -> str:
-    """Why a death is not proposed again while an earlier proposal waits for its second person."""
-    return f"ya hay una propuesta pendiente para este registro (n.º {pending_id}): confírmela o recházela primero"
-
-
-_PENDING = cast(Table, PendingStatusReport.__table__)
-_AUDIT = cast(Table, AuditEvent.__table__)
-_PENDING_COLUMNS = ("id", "person_id", "status", "location", "source", "verified_by", "verified_at",
-                    "expected_version", "proposed_by", "proposer", "created_at")
-_AUDIT_COLUMNS = ("id", "at", "actor", "action", "subject_type", "subject_id", "details")
+    """Why a death is not proposed again while an earlier proposal waits for its second person
+    (Spanish: the roster import's report)."""
+    return SPANISH[StatusRefusal.ALREADY_PENDING].format(pending_id=pending_id)
 
 
 def propose_deaths_of_new_persons(
@@ -117,31 +103,16 @@ def propose_deaths_of_new_persons(
     if any(report.status not in NEEDS_SECOND_PERSON or not (report.source and report.source.strip())
            for _, report in proposals):
         raise ValueError("only sourced deaths are proposals")
-    ids = IdAllocator(session, _PENDING).take(len(proposals))
-    copy_rows(session, _PENDING, _PENDING_COLUMNS, [
-        (pending_id, person_id, r.status, r.location, r.source, r.verified_by, r.verified_at, 0, actor,
-         principal, now)
-        for pending_id, (person_id, r) in zip(ids, proposals, strict=True)
-    ])
-    audit_ids = IdAllocator(session, _AUDIT).take(len(proposals))
-    copy_rows(session, _AUDIT, _AUDIT_COLUMNS, [
-        (audit_id, now, actor, "status_proposed", "person", str(person_id),
-         {"pending_id": pending_id, "status": r.status, "proposer": principal, "location": r.location,
-          "source": r.source})
-        for audit_id, pending_id, (person_id, r) in zip(audit_ids, ids, proposals, strict=True)
-    ])
-    return ids
+    return status_repo.copy_new_persons_proposals(session, proposals, actor=actor, principal=principal, now=now)
 
 
 def _undecided(session: Session, pending_id: int) -> PendingStatusReport:
-    stmt = select(PendingStatusReport).where(PendingStatusReport.id == pending_id)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # two confirmers at once: the second waits and sees it decided
-    pending = session.scalars(stmt).first()
+    pending = status_repo.proposal_for_decision(session, pending_id)  # locked: two deciders, one wins
     if pending is None:
-        raise OperatorError("la propuesta no existe")
+        raise OperatorError(StatusRefusal.PROPOSAL_NOT_FOUND)
     if pending.decision is not None:
-        raise OperatorError(f"la propuesta ya fue {'confirmada' if pending.decision == 'confirmed' else 'rechazada'}")
+        raise OperatorError(StatusRefusal.ALREADY_CONFIRMED if pending.decision == "confirmed"
+                            else StatusRefusal.ALREADY_REJECTED)
     return pending
 
 
@@ -161,23 +132,20 @@ def confirm_pending(
     who = _actor(user, actor)
     pending = _undecided(session, pending_id)
     if _same_person(pending, user, who, _principal(user, principal, who)):
-        raise OperatorError("quien propuso el fallecimiento no puede confirmarlo: debe hacerlo otra persona")
-    person = session.get(Person, pending.person_id)
+        raise OperatorError(StatusRefusal.SAME_PERSON)
+    person = persons.get_person(session, pending.person_id)
     assert person is not None  # the foreign key cascades: a pending row never outlives its person
     report = NewReport(status=pending.status, location=pending.location, source=pending.source,
                        verified_by=pending.verified_by, verified_at=pending.verified_at)
     try:
         row = record_status(session, person, report, settings, actor=who, expected_version=pending.expected_version)
     except StaleVersion as exc:
-        raise OperatorError(
-            f"el registro cambió desde la propuesta (versión {exc.expected}, ahora {exc.actual}): "
-            "revise el historial, rechace esta propuesta y, si procede, proponga de nuevo"
-        ) from exc
+        raise OperatorError(StatusRefusal.CHANGED_SINCE_PROPOSAL, expected=exc.expected, actual=exc.actual) from exc
     pending.decision, pending.decided_by, pending.decided_at = "confirmed", who, utcnow()
     pending.status_report_id = row.id
-    session.add(AuditEvent(actor=who, action="status_confirmed", subject_type="person", subject_id=str(person.id),
-                           details={"pending_id": pending.id, "status": pending.status,
-                                    "proposed_by": pending.proposed_by, "status_report_id": row.id}))
+    audit.record(session, actor=who, action="status_confirmed", subject_type="person", subject_id=person.id,
+                 details={"pending_id": pending.id, "status": pending.status,
+                          "proposed_by": pending.proposed_by, "status_report_id": row.id})
     session.flush()
     return row
 
@@ -188,21 +156,17 @@ def reject_pending(
     """Anyone may reject, the proposer too (withdrawing a proposal is always safe); a note is required."""
     who = _actor(user, actor)
     if not (note and note.strip()):
-        raise OperatorError("escriba por qué se rechaza la propuesta")
+        raise OperatorError(StatusRefusal.REJECTION_NOTE_REQUIRED)
     pending = _undecided(session, pending_id)
     pending.decision, pending.decided_by, pending.decided_at = "rejected", who, utcnow()
     pending.note = note.strip()[:4000]
-    session.add(AuditEvent(actor=who, action="status_rejected", subject_type="person",
-                           subject_id=str(pending.person_id),
-                           details={"pending_id": pending.id, "status": pending.status,
-                                    "proposed_by": pending.proposed_by, "note": pending.note}))
+    audit.record(session, actor=who, action="status_rejected", subject_type="person", subject_id=pending.person_id,
+                 details={"pending_id": pending.id, "status": pending.status,
+                          "proposed_by": pending.proposed_by, "note": pending.note})
     session.flush()
     return pending
 
 
 def list_pending(session: Session, person_id: int | None = None) -> list[PendingStatusReport]:
     """Undecided proposals, oldest first."""
-    stmt = select(PendingStatusReport).where(PendingStatusReport.decision.is_(None))
-    if person_id is not None:
-        stmt = stmt.where(PendingStatusReport.person_id == person_id)
-    return list(session.scalars(stmt.order_by(PendingStatusReport.created_at, PendingStatusReport.id)))
+    return status_repo.undecided_proposals(session, person_id)

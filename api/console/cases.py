@@ -21,6 +21,7 @@ from bot import calls, case_work, operators, replies, whatsapp_window
 from bot import cases as case_service
 from bot.case_refusals import CaseRefusal, CaseRefused
 from bot.matching.search import search_persons
+from common.vocab import CaseReason
 from db.models import CannedReply, Case, Conversation, Person, User
 from db.repositories import audit, case_search, persons
 from db.repositories import console as repo
@@ -66,6 +67,28 @@ REPLY_REFUSALS = {CaseRefusal.CLOSED: "El caso está cerrado: no se puede respon
                   CaseRefusal.DEATH_NOT_NOTIFIED: DEATH_FIRST}
 TAKE_REFUSALS = {CaseRefusal.CLOSED: "El caso está cerrado: reábralo antes de tomarlo."}
 ASSIGN_REFUSALS = {CaseRefusal.CLOSED: "El caso está cerrado: reábralo antes de asignarlo."}
+# What linking a case to a record did, or why the policy did not let it be told, in words an operator
+# can act on (the API has its own words, in English).
+LINK_EXPLANATIONS: dict[str, str] = {
+    operators.LinkOutcome.DISCLOSED: "Se envió al familiar la información verificada.",
+    operators.LinkOutcome.NO_CONVERSATION: "El caso no tiene conversación: no hay a quién responder.",
+    operators.LinkOutcome.OPTED_OUT: "El familiar pidió no recibir mensajes (BAJA).",
+    operators.LinkOutcome.VOICE_LINE: "El familiar llamó a la línea de voz: el asistente no puede escribirle. "
+                                      "Llámele para darle la información verificada.",
+    CaseReason.NO_MATCH: "El registro no coincide con el nombre dado por el familiar.",
+    CaseReason.AMBIGUOUS: "Los datos del familiar no distinguen este registro de otro.",
+    CaseReason.CONFLICTING_DETAILS: "Los datos del familiar (fecha de nacimiento, edad o nacionalidad) no coinciden "
+                                    "con el registro, o no bastan para confirmar que conoce a la persona.",
+    CaseReason.RESTRICTED: "El registro es restringido: el asistente nunca lo comunica.",
+    CaseReason.ABUSE_LIMIT: "El contacto superó su límite de consultas.",
+    CaseReason.DEATH_NOTIFICATION: "El registro indica fallecimiento: una persona capacitada debe llamar a la familia "
+                                   "y registrar la notificación antes de cualquier otro mensaje.",
+    CaseReason.UNCONFIRMED: "El estado del registro no está verificado (sin confirmar o sin fuente).",
+    CaseReason.NO_PROOF: "El familiar no dio la fecha de nacimiento de la persona (o, si el registro no la tiene, su "
+                         "edad y nacionalidad): no ha mostrado que la conoce.",
+    CaseReason.PROOF_ATTEMPTS: "La persona está bloqueada por intentos fallidos de prueba desde varios contactos: "
+                               "revise los intentos y quite el bloqueo en la ficha de la persona antes de informar.",
+}
 
 
 def _case_or_404(db: Session, case_id: int, *, lock: bool = False) -> Case:
@@ -112,7 +135,8 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
         "reports": reports,
         "assignee": repo.usernames(db, {case.assignee_id}).get(case.assignee_id) if case.assignee_id else None,
         "needs_death_notification": case.reason == "death_notification" and case.death_notified_at is None,
-        "link": link,
+        "link": {"disclosed": link.disclosed, "explanation": LINK_EXPLANATIONS.get(link.code, link.code),
+                 "text": link.text} if link is not None else None,
         "error": error,
         "notice": notice,
         "max_reply": MAX_REPLY,
@@ -292,7 +316,7 @@ def call(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
         calls.place_call(db, case, settings, actor=me.actor, user_id=me.user_id,
                          operator_phone=operator_phone.strip() or None)
     except calls.CallRefused as exc:
-        return _refused(request, db, me, case_id, str(exc))
+        return _refused(request, db, me, case_id, exc.words(calls.REFUSALS_ES))
     return _done(case, "llamada")
 
 

@@ -19,7 +19,7 @@ from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
 from bot import proof_lock, status_review
 from bot.matching.search import search_persons
-from bot.operators import OperatorError
+from bot.status_refusals import SPANISH, OperatorError
 from db.models import STATUSES, Conversation, PendingStatusReport, Person, StatusReport
 from db.repositories import audit, persons, proof_attempts
 from db.repositories.status import NewReport, StaleVersion, history
@@ -117,7 +117,7 @@ def add_status(person_id: PersonId, request: Request, me: OperatorForm, db: Sess
                            "Revise el historial y vuelva a enviar si procede.")
     except OperatorError as exc:
         db.rollback()
-        return person_page(request, db, me, _person_or_404(db, person_id), status_code=409, error=str(exc), form=form)
+        return person_page(request, db, me, _person_or_404(db, person_id), status_code=409, error=exc.words(SPANISH), form=form)
     db.commit()
     done = "propuesto" if isinstance(result, PendingStatusReport) else "registrado"
     assert isinstance(result, PendingStatusReport | StatusReport)
@@ -139,7 +139,7 @@ def confirm(pending_id: PendingId, request: Request, me: OperatorForm, db: Sessi
         status_review.confirm_pending(db, pending_id, settings, user=me.user)
     except OperatorError as exc:
         db.rollback()
-        return person_page(request, db, me, _person_or_404(db, person_id), status_code=409, error=str(exc))
+        return person_page(request, db, me, _person_or_404(db, person_id), status_code=409, error=exc.words(SPANISH))
     db.commit()
     return RedirectResponse(f"/console/persons/{person_id}?hecho=confirmado", status_code=303)
 
@@ -154,7 +154,7 @@ def reject(pending_id: PendingId, request: Request, me: OperatorForm, db: Sessio
         status_review.reject_pending(db, pending_id, user=me.user, note=note)
     except OperatorError as exc:
         db.rollback()
-        return person_page(request, db, me, _person_or_404(db, person_id), status_code=409, error=str(exc))
+        return person_page(request, db, me, _person_or_404(db, person_id), status_code=409, error=exc.words(SPANISH))
     db.commit()
     return RedirectResponse(f"/console/persons/{person_id}?hecho=rechazado", status_code=303)
 

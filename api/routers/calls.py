@@ -19,6 +19,21 @@ from db.models import Case, CaseCall
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=error_responses(401, 403, 404, 422))
 
+# Why a call cannot be placed, in this API's language (the console shows the Spanish of bot/calls.py).
+REFUSALS: dict[call_service.CallRefusal, str] = {
+    call_service.CallRefusal.TELEPHONY_OFF: "telephony is not configured (Twilio is off): no calls can be placed",
+    call_service.CallRefusal.CASE_CLOSED: "the case is resolved: reopen it before calling",
+    call_service.CallRefusal.NO_FAMILY_NUMBER: "no number of the family is known: the relative wrote from a channel "
+                                               "without a phone and gave no number to call back",
+    call_service.CallRefusal.OPERATOR_PHONE_INVALID: "operator_phone is not a valid number: write it in "
+                                                     "international format, + and the country code",
+    call_service.CallRefusal.NO_OPERATOR_PHONE: "no operator phone: send operator_phone (the token's user has no "
+                                                "phone on their account)",
+    call_service.CallRefusal.SAME_NUMBER: "the operator's phone is the family's",
+    call_service.CallRefusal.PROVIDER_REFUSED: "Twilio refused the call (error {error}): {message}",
+    call_service.CallRefusal.PROVIDER_UNREACHABLE: "Twilio could not be reached: try again in a moment",
+}
+
 
 class CallIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -73,7 +88,7 @@ def call_out(session: Session, call: CaseCall) -> CallOut:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=CallOut,
     responses=error_responses(*BODY_ERRORS, 409, e409="no number of the family is known, the case is closed, no "
-                              "operator phone, Twilio is off or refused the call; the reason (Spanish) is in `detail`"),
+                              "operator phone, Twilio is off or refused the call; the reason is in `detail`"),
 )
 def place_call(case_id: CaseId, session: SessionDep, settings: SettingsDep, token: OperatorToken,
                body: CallIn | None = None) -> CallOut:
@@ -86,7 +101,7 @@ def place_call(case_id: CaseId, session: SessionDep, settings: SettingsDep, toke
         call = call_service.place_call(session, found, settings, actor=actor_of(token), user_id=token.user_id,
                                        operator_phone=body.operator_phone if body else None)
     except call_service.CallRefused as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=exc.words(REFUSALS)) from exc
     return call_out(session, call)
 
 

@@ -36,6 +36,7 @@ from bot import case_work, operators
 from bot import cases as case_service
 from bot.case_refusals import CaseRefusal, CaseRefused
 from bot.whatsapp_window import WindowRules, window_state
+from common.vocab import CaseReason
 from db.models import ApiToken, Case, Person, User
 from db.repositories import case_search, cases
 
@@ -60,6 +61,30 @@ REFUSALS: dict[CaseRefusal, str] = {
                                "told on the console)",
     CaseRefusal.ALREADY_ASSIGNED: "the case is already assigned to {colleague}",
     CaseRefusal.NOT_ASSIGNABLE: "a case is assigned only to an active operator or admin",
+}
+
+
+# What linking a case to a record did (``LinkOut.explanation``): ``LinkOutcome`` codes and the policy's
+# reasons (``CaseReason``) for not telling; the console words them in Spanish (api/console/cases.py).
+LINK_EXPLANATIONS: dict[str, str] = {
+    operators.LinkOutcome.DISCLOSED: "the verified information was sent to the relative",
+    operators.LinkOutcome.NO_CONVERSATION: "the case has no conversation: there is nobody to answer",
+    operators.LinkOutcome.OPTED_OUT: "the relative has opted out of messages",
+    operators.LinkOutcome.VOICE_LINE: "the relative called the voice line and cannot be written to: call them to "
+                                      "give the verified information",
+    CaseReason.NO_MATCH: "the record does not match the name the relative gave",
+    CaseReason.AMBIGUOUS: "the relative's details do not tell this record from another",
+    CaseReason.CONFLICTING_DETAILS: "the relative's details (birth date, age or nationality) do not match the "
+                                    "record, or are not enough to confirm they know the person",
+    CaseReason.RESTRICTED: "the record is restricted: the bot never tells it",
+    CaseReason.ABUSE_LIMIT: "the contact is over their lookup limit",
+    CaseReason.DEATH_NOTIFICATION: "the record states a death: a trained person must call the family and record "
+                                   "the notification before any other message",
+    CaseReason.UNCONFIRMED: "the record's status is not verified (unconfirmed, or without a source)",
+    CaseReason.NO_PROOF: "the relative did not give the person's birth date (or, when the record has none, their "
+                         "age and nationality): they have not shown that they know the person",
+    CaseReason.PROOF_ATTEMPTS: "the person is locked after failed proofs from several contacts: review the "
+                               "attempts and clear the lock on the person's record before telling",
 }
 
 
@@ -171,7 +196,8 @@ def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: Sett
     except CaseRefused as exc:
         raise _conflict(exc) from exc
     session.commit()
-    return LinkOut(disclosed=result.disclosed, explanation=result.explanation, case=_case_out(session, found))
+    return LinkOut(disclosed=result.disclosed, explanation=LINK_EXPLANATIONS.get(result.code, result.code),
+                   case=_case_out(session, found))
 
 
 @router.post("/cases/{case_id}/death-notification", response_model=CaseOut, responses=_REFUSED)

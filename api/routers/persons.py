@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import ReporterToken, SessionDep, SettingsDep, ViewerToken, actor_of, sees_restricted_status
 from api.routers.params import MAX_ID, Limit, NoControlChars, Offset, PersonId
+from api.routers.status_review import refused
 from api.schemas import (
     BODY_ERRORS,
     CurrentReport,
@@ -55,7 +56,7 @@ from api.schemas import (
 )
 from bot.auth import principal_of
 from bot.matching.search import search_persons
-from bot.operators import OperatorError
+from bot.status_refusals import OperatorError
 from bot.status_review import propose_status
 from db.models import PendingStatusReport, Person, StatusReport
 from db.repositories import audit, persons
@@ -313,7 +314,7 @@ def create_status_report(
         return _conflict(exc.actual)
     except OperatorError as exc:
         session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+        raise refused(exc) from exc
     except IntegrityError:
         # Another process appended the same version between our read and our write.
         session.rollback()

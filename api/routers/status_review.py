@@ -1,7 +1,7 @@
 """Four eyes for a death (``/api/v1/pending-status-reports``): a ``deceased`` report posted to
 ``/persons/{id}/status-reports`` waits here until a second person confirms or rejects it.
 
-The person who proposed cannot confirm (409 with the reason), with this token or any other of
+The person who proposed cannot confirm (409 with the reason, coded: ``StatusRefusal``), with this token or any other of
 theirs (every token of a user is that user, every token of an integration is that integration);
 they may reject (withdraw) their own proposal. Viewers do not see proposals about restricted
 records. Confirming records the status through the same service as the console
@@ -30,12 +30,34 @@ from api.schemas import (
 )
 from bot import status_review
 from bot.auth import principal_of
-from bot.operators import OperatorError
+from bot.status_refusals import OperatorError, StatusRefusal
 from db.models import PendingStatusReport
 
 router = APIRouter(prefix="/api/v1", tags=["status reports"], responses=error_responses(401, 403))
 
 _CONFLICT = "already decided, proposed by this same person, or the record changed"
+
+# Why a status report or a proposal's review is refused, in this API's language (the console words
+# the same codes in Spanish, bot/status_refusals.py). Also used by api/routers/persons.py.
+REFUSALS: dict[StatusRefusal, str] = {
+    StatusRefusal.SOURCE_REQUIRED: "a verified status needs its source",
+    StatusRefusal.DEATH_SOURCE_REQUIRED: "a death needs its source (who confirmed it, and when)",
+    StatusRefusal.ALREADY_PENDING: "a proposal for this record is already pending (id {pending_id}): confirm or "
+                                   "reject it first",
+    StatusRefusal.PROPOSAL_NOT_FOUND: "the proposal does not exist",
+    StatusRefusal.ALREADY_CONFIRMED: "the proposal is already confirmed",
+    StatusRefusal.ALREADY_REJECTED: "the proposal is already rejected",
+    StatusRefusal.SAME_PERSON: "whoever proposed the death cannot confirm it: another person must",
+    StatusRefusal.CHANGED_SINCE_PROPOSAL: "the record changed since the proposal (version {expected}, now "
+                                          "{actual}): read its history, reject this proposal and, if need be, "
+                                          "propose again",
+    StatusRefusal.REJECTION_NOTE_REQUIRED: "say why the proposal is rejected",
+}
+
+
+def refused(refusal: OperatorError) -> HTTPException:
+    """The 409 of a refused report or review, in English."""
+    return HTTPException(status.HTTP_409_CONFLICT, detail=refusal.words(REFUSALS))
 
 
 def _pending_or_404(session: SessionDep, pending_id: int) -> PendingStatusReport:
@@ -75,7 +97,7 @@ def confirm(pending_id: PendingId, session: SessionDep, settings: SettingsDep,
         session.commit()
     except OperatorError as exc:
         session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+        raise refused(exc) from exc
     except IntegrityError as exc:  # another process appended a report at the same moment
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT,
@@ -96,5 +118,5 @@ def reject(pending_id: PendingId, body: NoteIn, session: SessionDep, token: Oper
         session.commit()
     except OperatorError as exc:
         session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+        raise refused(exc) from exc
     return PendingStatusReportOut.model_validate(pending)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -58,3 +59,20 @@ def reference_taken(session: Session, reference: str) -> bool:
 
 def by_reference(session: Session, reference: str) -> Case | None:
     return session.scalars(select(Case).where(Case.reference == reference.upper())).first()
+
+
+def due_for_followup(session: Session, now: datetime, limit: int) -> list[Case]:
+    """Open cases whose follow-up is due, the most overdue first. "waiting" cases are left out (the
+    relative has had an answer), and death notifications (a person calls). On PostgreSQL each case
+    is locked, and skipped by a second worker running this at the same time."""
+    stmt = (
+        select(Case)
+        .where(Case.status.in_(("open", "in_progress")), Case.next_followup_at.is_not(None),
+               Case.next_followup_at <= now, Case.reason != "death_notification",
+               Case.conversation_id.is_not(None))
+        .order_by(Case.next_followup_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))

@@ -1,6 +1,6 @@
 """Read queries about cases (escalations): one case, the API's list, a conversation's latest
-reference, assignees' names. Writing cases: db/repositories/case_store.py; the rules of an
-operator's reply: bot/cases.py."""
+reference, assignees' names; a case's conversation, holder and the relative's inquiries. Writing
+cases: db/repositories/case_store.py; the rules of an operator's reply: bot/cases.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.vocab import URGENT_FIRST
-from db.models import Case, User
+from db.models import Case, Conversation, Inquiry, User
 
 # The queue's order, for every query that lists cases (the console's queue and search, the API):
 # urgent first (death notifications), then high, then normal (common/vocab.py); then the longest
@@ -63,3 +63,31 @@ def assignee_names(session: Session, cases: list[Case]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples().all())
+
+
+def conversation_of(session: Session, case: Case) -> Conversation | None:
+    """The relative's conversation (None once purged, or for a case opened without one)."""
+    return session.get(Conversation, case.conversation_id) if case.conversation_id else None
+
+
+def holder_of(session: Session, case: Case) -> User | None:
+    """The user the case is assigned to."""
+    return session.get(User, case.assignee_id) if case.assignee_id is not None else None
+
+
+def get_inquiry(session: Session, inquiry_id: int) -> Inquiry | None:
+    return session.get(Inquiry, inquiry_id)
+
+
+def latest_inquiry_about(session: Session, conversation_id: int, person_id: int) -> Inquiry | None:
+    """The conversation's newest inquiry matched to ``person_id``."""
+    return session.scalars(
+        select(Inquiry).where(Inquiry.conversation_id == conversation_id, Inquiry.person_id == person_id)
+        .order_by(Inquiry.id.desc())
+    ).first()
+
+
+def recent_inquiries(session: Session, conversation_id: int, limit: int = 50) -> list[Inquiry]:
+    """The conversation's newest inquiries, newest first."""
+    return list(session.scalars(select(Inquiry).where(Inquiry.conversation_id == conversation_id)
+                                .order_by(Inquiry.id.desc()).limit(limit)))

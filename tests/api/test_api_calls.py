@@ -200,12 +200,12 @@ def test_an_operator_who_does_not_answer_never_gets_the_family_dialled(
 
 
 @pytest.mark.parametrize(("case_attr", "headers_attr", "body", "reason"), [
-    ("no_number_case", "integration", {"operator_phone": OPERATOR_PHONE}, "No hay número de la familia"),
-    ("resolved_case", "integration", {"operator_phone": OPERATOR_PHONE}, "El caso está cerrado"),
-    ("sms_case", "integration", None, "No hay teléfono del operador"),
-    ("sms_case", "integration", {"operator_phone": "12345"}, "no es un número válido"),
+    ("no_number_case", "integration", {"operator_phone": OPERATOR_PHONE}, "no number of the family is known"),
+    ("resolved_case", "integration", {"operator_phone": OPERATOR_PHONE}, "the case is resolved"),
+    ("sms_case", "integration", None, "no operator phone"),
+    ("sms_case", "integration", {"operator_phone": "12345"}, "not a valid number"),
 ])
-def test_a_call_that_cannot_be_made_is_a_409_in_spanish(
+def test_a_call_that_cannot_be_made_is_a_409_in_english(
     api: TestClient, world: World, fake_twilio: FakeTwilio, session_factory: sessionmaker[Session],
     case_attr: str, headers_attr: str, body: dict[str, str] | None, reason: str,
 ) -> None:
@@ -219,7 +219,7 @@ def test_a_call_that_cannot_be_made_is_a_409_in_spanish(
 def test_twilio_off_is_a_409(settings: Settings, world: World) -> None:
     with TestClient(create_app(settings)) as client:
         r = client.post(f"/api/v1/cases/{world.sms_case}/calls", headers=world.olga)
-    assert r.status_code == 409 and "Twilio apagado" in r.json()["detail"]
+    assert r.status_code == 409 and "Twilio is off" in r.json()["detail"]
 
 
 def test_a_call_twilio_refuses_is_recorded_and_a_409(
@@ -227,10 +227,12 @@ def test_a_call_twilio_refuses_is_recorded_and_a_409(
 ) -> None:
     fake_twilio.reject_to(ACCOUNT_PHONE, 13227, "Geo Permission configuration is not permitting call")
     r = api.post(f"/api/v1/cases/{world.sms_case}/calls", headers=world.olga)
-    assert r.status_code == 409 and "Twilio no aceptó la llamada (error 13227)" in r.json()["detail"]
+    assert r.status_code == 409 and "Twilio refused the call (error 13227)" in r.json()["detail"]
     with session_factory() as s:
         call = s.scalars(select(CaseCall)).one()
         assert (call.outcome, call.ended_at is not None) == ("not_placed", True)
+        # What the console shows with the call, and the audit trail, keep the operator's words.
+        assert call.error is not None and call.error.startswith("Twilio no aceptó la llamada (error 13227)")
         assert s.scalars(select(AuditEvent).where(AuditEvent.action == "call_failed")).one()
 
 

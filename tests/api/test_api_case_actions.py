@@ -51,10 +51,10 @@ def test_linking_explains_why_the_policy_said_no(
     knows = {"details": {"age": 31, "nationality": "HN"}}
     unverified = client.post(f"/api/v1/cases/{_case(session_factory, state=knows)}/link",
                              json={"person_id": roster.ids["F-002"]}, headers=tokens.headers("operator")).json()
-    assert unverified["disclosed"] is False and "no está verificado" in unverified["explanation"]
+    assert unverified["disclosed"] is False and "not verified" in unverified["explanation"]
     strangers = client.post(f"/api/v1/cases/{_case(session_factory, address='+15005550101')}/link",
                             json={"person_id": roster.ids["F-001"]}, headers=tokens.headers("operator")).json()
-    assert strangers["disclosed"] is False and "no ha mostrado que la conoce" in strangers["explanation"]
+    assert strangers["disclosed"] is False and "have not shown that they know the person" in strangers["explanation"]
     with session_factory() as s:
         assert s.query(OutboundMessage).count() == 0
 

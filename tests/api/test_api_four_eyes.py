@@ -43,7 +43,7 @@ def test_deceased_is_held_until_a_second_token_confirms(
     assert [p["id"] for p in listed] == [pending["id"]]
 
     same = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(first))
-    assert same.status_code == 409 and "otra persona" in same.json()["detail"]
+    assert same.status_code == 409 and "another person must" in same.json()["detail"]
 
     confirmed = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(second))
     assert confirmed.status_code == 201, confirmed.text
@@ -54,7 +54,7 @@ def test_deceased_is_held_until_a_second_token_confirms(
     assert client.get("/api/v1/pending-status-reports", headers=_bearer(second)).json()["items"] == []
 
     again = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(second))
-    assert again.status_code == 409 and "confirmada" in again.json()["detail"]
+    assert again.status_code == 409 and "already confirmed" in again.json()["detail"]
     with session_factory() as s:
         actions = [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.subject_id == str(person_id))
                                                .order_by(AuditEvent.id))]
@@ -92,7 +92,7 @@ def test_one_proposal_at_a_time_and_a_changed_record_cannot_be_confirmed(
                         json={"status": "hospitalized", "location": "Hospital Ficticio", "source": "Parte ficticio"})
     assert alive.status_code == 201
     stale = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(second))
-    assert stale.status_code == 409 and "cambió" in stale.json()["detail"]
+    assert stale.status_code == 409 and "changed since the proposal" in stale.json()["detail"]
     assert client.get(f"/api/v1/persons/{person_id}", headers=_bearer(second)).json()["current_status"] == "hospitalized"
 
 
