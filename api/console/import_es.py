@@ -1,80 +1,78 @@
-"""The roster importer's report in Spanish for the console (the importer itself speaks English to
-the command line and its tests, docs/roster.md). Each known sentence is matched whole and re-said in
-Spanish with its values; a sentence not known here is shown as it is rather than hidden."""
+"""The roster importer's report in Spanish for the console.
+
+The importer says each problem as a code with its values (bot/roster/problems.py) and words it in
+English for the command line; the console words the same codes here, in Spanish, with the same
+values. Nothing is translated from the English sentence. A code without Spanish words here is a
+test failure (tests/console/test_console_import_spanish.py), never an English line on the page.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
 from api.console.security import TEMPLATES
+from bot.roster.problems import ENCODINGS, Catalogue, Problem
+from bot.roster.problems import ProblemCode as P
 
-_Match = re.Match[str]
-_SEPARATORS = {"comma": "comas", "semicolon": "punto y coma", "tab": "tabuladores"}
 _STATUS = {"unconfirmed": "sin confirmar", "safe": "a salvo", "hospitalized": "hospitalizado",
            "transferred": "trasladado", "released": "liberado", "returned": "retornado", "deceased": "fallecido"}
 
-RULES: list[tuple[re.Pattern[str], str | Callable[[_Match], str]]] = [
-    (re.compile(r"the file is empty \(no header row\)"), "el archivo está vacío (no tiene fila de encabezado)"),
-    (re.compile(r"the file has a header row but no data rows"), "el archivo tiene encabezado pero ninguna fila de datos"),
-    (re.compile(r"column '(.*)' is not a roster column and was ignored"),
-     "la columna «{0}» no es una columna de la lista y se ignoró"),
-    (re.compile(r"the column (\S+) appears twice \(also as '(.*)'\)"), "la columna {0} aparece dos veces (también como «{1}»)"),
-    (re.compile(r"required column is missing \(a header named (.*)\)"),
-     "falta una columna obligatoria (un encabezado llamado {0})"),
-    (re.compile(r"unreadable CSV \((.*)\); nothing after it was read"), "CSV ilegible ({0}); no se leyó nada después"),
-    (re.compile(r"(\d+) fields but the header has (\d+) columns"), "{0} campos, pero el encabezado tiene {1} columnas"),
-    (re.compile(r"contains a control character \((.*)\)"), "contiene un carácter de control invisible ({0})"),
-    (re.compile(r"too long \((\d+) characters; at most (\d+)\)"), "demasiado largo ({0} caracteres; máximo {1})"),
-    (re.compile(r"required, cannot be empty"), "obligatorio: no puede estar vacío"),
-    (re.compile(r"unknown nationality '(.*)' \(use an ISO code such as GT or the country's name in Spanish\)"),
-     "nacionalidad desconocida «{0}» (use un código ISO como GT o el nombre del país en español)"),
-    (re.compile(r"'(.*)' is not a date \(use YYYY-MM-DD or DD/MM/YYYY\)"),
-     "«{0}» no es una fecha (use AAAA-MM-DD o DD/MM/AAAA)"),
-    (re.compile(r"impossible date '(.*)'"), "fecha imposible «{0}»"),
-    (re.compile(r"birth date (\S+) is in the future"), "la fecha de nacimiento {0} está en el futuro"),
-    (re.compile(r"birth date (\S+) is more than (\d+) years ago"), "la fecha de nacimiento {0} es de hace más de {1} años"),
-    (re.compile(r"age '(.*)' is not a whole number of years"), "la edad «{0}» no es un número entero de años"),
-    (re.compile(r"age (\d+) is out of range \(0 to (\d+)\)"), "la edad {0} está fuera de rango (de 0 a {1})"),
-    (re.compile(r"unknown status '(.*)' \(use .*\)"),
-     "estado desconocido «{0}» (use sin confirmar, a salvo, hospitalizado, trasladado, liberado, retornado o "
-     "fallecido, o sus códigos)"),
-    (re.compile(r"status '(\w+)' needs a source: an unsourced status is unverified and would never be told to a "
-                r"relative"),
-     lambda m: f"el estado «{_STATUS.get(m.group(1), m.group(1))}» necesita una fuente: sin fuente no está "
-               "verificado y nunca se comunicaría a un familiar"),
-    (re.compile(r"'(.*)' is not an ISO 8601 date and time \(for example (.*)\)"),
-     "«{0}» no es una fecha y hora ISO 8601 (por ejemplo {1})"),
-    (re.compile(r"'(.*)' is in the future"), "«{0}» está en el futuro"),
-    (re.compile(r"'(.*)' is not a yes/no value \(use 1/0, sí/no or true/false\)"),
-     "«{0}» no es un valor sí/no (use 1/0, sí/no o true/false)"),
-    (re.compile(r"names too long once normalised \(at most (\d+)\)"), "nombres demasiado largos una vez normalizados (máximo {0})"),
-    (re.compile(r"duplicate external_id '(.*)' \(first on line (\d+)\)"), "external_id repetido «{0}» (primero en la línea {1})"),
-    (re.compile(r"same names and birth date as line (\d+) and no external_id to tell them apart"),
-     "los mismos nombres y fecha de nacimiento que la línea {0}, sin external_id que los distinga"),
-    (re.compile(r"matches several recorded persons with the same names and birth date; give it an external_id"),
-     "coincide con varias personas registradas con los mismos nombres y fecha de nacimiento: dele un external_id"),
-    (re.compile(r"the file is not valid UTF-8; it was read as (.*)"), "el archivo no es UTF-8 válido; se leyó como {0}"),
-    (re.compile(r"line (\d+): status left as recorded, verified later \((.*) UTC\) than this list's \((.*) UTC\)"),
-     "línea {0}: el estado se deja como estaba, verificado más tarde ({1} UTC) que el de esta lista ({2} UTC)"),
-    (re.compile(r"line (\d+): deceased not proposed: (.*)"), "línea {0}: el fallecimiento no se propuso: {1}"),
-    (re.compile(r"line (\d+): deceased is not recorded by an import: it is a proposal(?: \(proposal (\d+)\))? that "
-                r"another person must confirm .*"),
-     lambda m: f"línea {m.group(1)}: un fallecimiento no se registra al importar: es una propuesta"
-               f"{f' (n.º {m.group(2)})' if m.group(2) else ''} que otra persona debe confirmar (en la consola, la "
-               "ficha de la persona)"),
-    (re.compile(r"(UTF-8|Windows-1252 \(Latin-1\)|Latin-1)( with BOM)?, (comma|semicolon|tab)-separated"),
-     lambda m: f"{m.group(1)}{' con BOM' if m.group(2) else ''}, separado por {_SEPARATORS[m.group(3)]}"),
-]
+
+def _encoding(p: Mapping[str, Any]) -> str:
+    return f"{ENCODINGS[p['encoding']]}{' con BOM' if p.get('bom') else ''}"
 
 
-def in_spanish(text: object) -> str:
-    sentence = str(text)
-    for pattern, spanish in RULES:
-        match = pattern.fullmatch(sentence)
-        if match is not None:
-            return spanish(match) if callable(spanish) else spanish.format(*match.groups())
-    return sentence
+def _death_is_proposal(p: Mapping[str, Any]) -> str:
+    number = f" (n.º {p['proposal']})" if p.get("proposal") is not None else ""
+    return (f"línea {p['line']}: un fallecimiento no se registra al importar: es una propuesta{number} que otra "
+            "persona debe confirmar (en la consola, la ficha de la persona)")
+
+
+SPANISH: Catalogue = {
+    P.EMPTY_FILE: "el archivo está vacío (no tiene fila de encabezado)",
+    P.NO_DATA_ROWS: "el archivo tiene encabezado pero ninguna fila de datos",
+    P.UNREADABLE_CSV: "CSV ilegible ({detail}); no se leyó nada después",
+    P.NOT_UTF8: lambda p: f"el archivo no es UTF-8 válido; se leyó como {_encoding(p)}",
+    P.UNKNOWN_COLUMN: "la columna «{column}» no es una columna de la lista y se ignoró",
+    P.DUPLICATE_COLUMN: "la columna {column} aparece dos veces (también como «{also}»)",
+    P.MISSING_COLUMN: lambda p: f"falta una columna obligatoria (un encabezado llamado {' o '.join(p['aliases'])})",
+    P.TOO_MANY_FIELDS: "{fields} campos, pero el encabezado tiene {columns} columnas",
+    P.CONTROL_CHARACTER: "contiene un carácter de control invisible ({character})",
+    P.TOO_LONG: "demasiado largo ({length} caracteres; máximo {limit})",
+    P.REQUIRED: "obligatorio: no puede estar vacío",
+    P.UNKNOWN_NATIONALITY: "nacionalidad desconocida «{value}» (use un código ISO como GT o el nombre del país en "
+                           "español)",
+    P.NOT_A_DATE: "«{value}» no es una fecha (use AAAA-MM-DD o DD/MM/AAAA)",
+    P.IMPOSSIBLE_DATE: "fecha imposible «{value}»",
+    P.BIRTH_DATE_IN_FUTURE: "la fecha de nacimiento {date} está en el futuro",
+    P.BIRTH_DATE_TOO_OLD: "la fecha de nacimiento {date} es de hace más de {years} años",
+    P.AGE_NOT_A_NUMBER: "la edad «{value}» no es un número entero de años",
+    P.AGE_OUT_OF_RANGE: "la edad {age} está fuera de rango (de 0 a {maximum})",
+    P.UNKNOWN_STATUS: "estado desconocido «{value}» (use sin confirmar, a salvo, hospitalizado, trasladado, liberado, "
+                      "retornado o fallecido, o sus códigos)",
+    P.STATUS_NEEDS_SOURCE: lambda p: f"el estado «{_STATUS.get(p['status'], p['status'])}» necesita una fuente: sin "
+                                     "fuente no está verificado y nunca se comunicaría a un familiar",
+    P.NOT_A_TIMESTAMP: "«{value}» no es una fecha y hora ISO 8601 (por ejemplo 2023-03-28T14:00:00-06:00)",
+    P.TIMESTAMP_IN_FUTURE: "«{value}» está en el futuro",
+    P.NOT_A_BOOLEAN: "«{value}» no es un valor sí/no (use 1/0, sí/no o true/false)",
+    P.NAMES_TOO_LONG: "nombres demasiado largos una vez normalizados (máximo {limit})",
+    P.DUPLICATE_EXTERNAL_ID: "external_id repetido «{external_id}» (primero en la línea {first_line})",
+    P.DUPLICATE_NAME: "los mismos nombres y fecha de nacimiento que la línea {first_line}, sin external_id que los "
+                      "distinga",
+    P.AMBIGUOUS_MATCH: "coincide con varias personas registradas con los mismos nombres y fecha de nacimiento: dele "
+                       "un external_id",
+    P.STATUS_KEPT_NEWER: "línea {line}: el estado se deja como estaba, verificado más tarde "
+                         "({recorded:%Y-%m-%d %H:%M} UTC) que el de esta lista ({listed:%Y-%m-%d %H:%M} UTC)",
+    # reason: a status refusal, already in the operators' words (bot/status_review.py)
+    P.DEATH_NOT_PROPOSED: "línea {line}: el fallecimiento no se propuso: {reason}",
+    P.DEATH_IS_PROPOSAL: _death_is_proposal,
+}
+
+
+def in_spanish(item: Problem) -> str:
+    """A problem of the report (an error's ``problem`` or a warning) in the console's words."""
+    return item.words(SPANISH)
 
 
 TEMPLATES.env.filters["es"] = in_spanish

@@ -57,6 +57,8 @@ from bot.roster.parse import (
     duplicate_reason,
     iter_file,
 )
+from bot.roster.problems import Problem, problem
+from bot.roster.problems import ProblemCode as P
 from bot.status_review import (
     NEEDS_SECOND_PERSON,
     already_pending_reason,
@@ -115,7 +117,7 @@ class ImportReport:
     status_reports: int = 0
     proposals: int = 0  # deceased rows held for a second person's confirmation
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # str() of each: in English
     duration_seconds: float = 0.0
     import_run_id: int | None = None
 
@@ -160,12 +162,12 @@ def import_roster(
 
     fmt = detect_format(open_binary)
     if fmt is None:
-        report.errors.append(RowError(1, None, "the file is empty (no header row)"))
+        report.errors.append(RowError(1, None, problem(P.EMPTY_FILE)))
         report.duration_seconds = time.perf_counter() - started
         return report
     report.format = fmt.description
     if fmt.encoding != "utf-8":
-        report.warnings.append(f"the file is not valid UTF-8; it was read as {fmt.description.split(',')[0]}")
+        report.warnings.append(problem(P.NOT_UTF8, encoding=fmt.encoding, bom=fmt.bom))
     # A server imports on a worker thread and must let its other threads run now and then (the
     # pauses cost time, milliseconds each on a busy machine); a command-line process imports on its
     # main thread and has only its own writing thread to let through (see _Writer.writing).
@@ -376,15 +378,14 @@ class _Writer:
                 if found is None:
                     report.unchanged += 1  # the stored hash is this line's: nothing to write
                 elif len(found) > 1:
-                    report.errors.append(RowError(row.line, None, "matches several recorded persons with the "
-                                                  "same names and birth date; give it an external_id"))
+                    report.errors.append(RowError(row.line, None, problem(P.AMBIGUOUS_MATCH)))
                 elif (match := found[0]).person_id is None:
                     creates.append(row)
                 elif match.same:  # an unchanged death: the report says whether it still waits
                     report.unchanged += 1
                     if match.pending_id is not None:
-                        report.warnings.append(
-                            f"line {row.line}: deceased not proposed: {already_pending_reason(match.pending_id)}")
+                        report.warnings.append(problem(P.DEATH_NOT_PROPOSED, line=row.line,
+                                                       reason=already_pending_reason(match.pending_id)))
                 else:
                     changed.append((row, match.person_id))
             if changed:
@@ -442,11 +443,8 @@ class _Writer:
                 if row.verified_at and latest and latest.verified_at and row.verified_at < latest.verified_at:
                     # An older list must never roll a person back (deceased -> hospitalized would be
                     # told to a relative); the recorded report is newer, so it stands.
-                    report.warnings.append(
-                        f"line {row.line}: status left as recorded, verified later "
-                        f"({latest.verified_at:%Y-%m-%d %H:%M} UTC) than this list's "
-                        f"({row.verified_at:%Y-%m-%d %H:%M} UTC)"
-                    )
+                    report.warnings.append(problem(P.STATUS_KEPT_NEWER, line=row.line,
+                                                   recorded=latest.verified_at, listed=row.verified_at))
                 else:
                     new_report = NewReport(status=row.effective_status, location=row.location,
                                            source=row.source, verified_at=row.verified_at)
@@ -541,17 +539,14 @@ class _Writer:
                 pending = propose_status(session, person, new_report, self.settings, actor=self.actor,
                                          principal=self.principal)
         except OperatorError as exc:
-            self.report.warnings.append(f"line {row.line}: deceased not proposed: {exc}")
+            self.report.warnings.append(problem(P.DEATH_NOT_PROPOSED, line=row.line, reason=str(exc)))
             return
         self._warn_proposal(row, pending.id)
 
     def _warn_proposal(self, row: RosterRow, proposal_id: int | None) -> None:
         report = self.report
-        where = f" (proposal {proposal_id})" if proposal_id is not None else ""
         report.proposals += 1
-        report.warnings.append(
-            f"line {row.line}: deceased is not recorded by an import: it is a proposal{where} that another "
-            "person must confirm (console: the person's record; API: /api/v1/pending-status-reports)")
+        report.warnings.append(problem(P.DEATH_IS_PROPOSAL, line=row.line, proposal=proposal_id))
 
 
 def _is_death(row: RosterRow) -> bool:

@@ -27,6 +27,8 @@ from typing import BinaryIO
 
 from bot.matching.keys import NameKeys, name_keys
 from bot.roster import vocab
+from bot.roster.problems import ENCODINGS, Problem, problem
+from bot.roster.problems import ProblemCode as P
 from common.text import forbidden_character
 
 MAX_AGE = 120
@@ -56,9 +58,17 @@ ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """A fault of a line (or of the file, then line 1 or the line after the last): the column as
+    the file's header wrote it, and what is wrong as a code with its values (bot/roster/problems.py)."""
+
     line: int
     column: str | None
-    reason: str
+    problem: Problem
+
+    @property
+    def reason(self) -> str:
+        """What is wrong, in English."""
+        return str(self.problem)
 
     def __str__(self) -> str:
         if self.column:
@@ -155,11 +165,11 @@ def _cell(value: str | None) -> str:
     return NONE if value is None else value
 
 
-def duplicate_reason(identity: tuple[str, str], first_line: int) -> str:
+def duplicate_reason(identity: tuple[str, str], first_line: int) -> Problem:
     """Why a line that repeats an earlier line's identity is refused."""
     if identity[0] == "id":
-        return f"duplicate external_id '{identity[1]}' (first on line {first_line})"
-    return f"same names and birth date as line {first_line} and no external_id to tell them apart"
+        return problem(P.DUPLICATE_EXTERNAL_ID, external_id=identity[1], first_line=first_line)
+    return problem(P.DUPLICATE_NAME, first_line=first_line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +188,8 @@ class CsvFormat:
 
     @property
     def description(self) -> str:
-        names = {"utf-8": "UTF-8", "cp1252": "Windows-1252 (Latin-1)", "latin-1": "Latin-1"}
         sep = {",": "comma", ";": "semicolon", "\t": "tab"}[self.delimiter]
-        return f"{names[self.encoding]}{' with BOM' if self.bom else ''}, {sep}-separated"
+        return f"{ENCODINGS[self.encoding]}{' with BOM' if self.bom else ''}, {sep}-separated"
 
 
 @dataclass
@@ -190,7 +199,7 @@ class Validation:
     format: CsvFormat | None
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -280,12 +289,12 @@ class _Header:
     width: int
 
 
-def _read_header(reader: Iterator[list[str]], warnings: list[str]) -> tuple[_Header | None, list[RowError]]:
+def _read_header(reader: Iterator[list[str]], warnings: list[Problem]) -> tuple[_Header | None, list[RowError]]:
     for cells in reader:
         if any(c.strip() for c in cells):
             break
     else:
-        return None, [RowError(1, None, "the file is empty (no header row)")]
+        return None, [RowError(1, None, problem(P.EMPTY_FILE))]
     errors: list[RowError] = []
     columns: dict[int, str] = {}
     names: dict[str, str] = {}
@@ -297,17 +306,15 @@ def _read_header(reader: Iterator[list[str]], warnings: list[str]) -> tuple[_Hea
             continue
         column = vocab.header_column(written)
         if column is None:
-            warnings.append(f"column '{written}' is not a roster column and was ignored")
+            warnings.append(problem(P.UNKNOWN_COLUMN, column=written))
         elif column in names:
-            reason = f"the column {column} appears twice (also as '{names[column]}')"
-            errors.append(RowError(1, written, reason))
+            errors.append(RowError(1, written, problem(P.DUPLICATE_COLUMN, column=column, also=names[column])))
         else:
             columns[position] = column
             names[column] = written
     for column in vocab.REQUIRED_COLUMNS:
         if column not in names:
-            aliases = " or ".join(vocab.COLUMNS[column])
-            errors.append(RowError(1, column, f"required column is missing (a header named {aliases})"))
+            errors.append(RowError(1, column, problem(P.MISSING_COLUMN, aliases=tuple(vocab.COLUMNS[column]))))
     return _Header(columns, names, len(cells)), errors
 
 
@@ -317,7 +324,7 @@ def iter_file(
     *,
     today: date,
     now: datetime,
-    warnings: list[str] | None = None,
+    warnings: list[Problem] | None = None,
     progress: ProgressCallback | None = None,
     total_bytes: int = 0,
     header_names: dict[str, str] | None = None,
@@ -383,11 +390,11 @@ def iter_file(
         if progress is not None:
             progress("validating", total_bytes or counter.count, total_bytes)
         if not seen_rows:
-            yield BadLine([RowError(last_line + 1, None, "the file has a header row but no data rows")])
+            yield BadLine([RowError(last_line + 1, None, problem(P.NO_DATA_ROWS))])
 
 
 def _unreadable(line: int, exc: csv.Error) -> BadLine:
-    return BadLine([RowError(line, None, f"unreadable CSV ({exc}); nothing after it was read")])
+    return BadLine([RowError(line, None, problem(P.UNREADABLE_CSV, detail=str(exc)))])
 
 
 def _clean(value: str) -> str:
@@ -399,9 +406,7 @@ def _parse_cells(
 ) -> RosterRow | BadLine:
     errors: list[RowError] = []
     if len(cells) > header.width and any(c.strip() for c in cells[header.width :]):
-        errors.append(
-            RowError(line, None, f"{len(cells)} fields but the header has {header.width} columns")
-        )
+        errors.append(RowError(line, None, problem(P.TOO_MANY_FIELDS, fields=len(cells), columns=header.width)))
     values: dict[str, str] = {}
     width = len(cells)
     for position, column in header.columns.items():
@@ -414,51 +419,50 @@ def _parse_cells(
             if position < width and (control := forbidden_character(cells[position])):
                 # Invisible, and would break the database (NUL), the PFIF export (XML) or a screen.
                 # (A line break inside a quoted cell is a spreadsheet's multi-line cell: allowed.)
-                errors.append(RowError(line, header.names[column], f"contains a control character ({control})"))
+                errors.append(RowError(line, header.names[column], problem(P.CONTROL_CHARACTER, character=control)))
                 values[column] = ""
 
     def col(column: str) -> str:
         return header.names.get(column, column)
 
-    def bad(column: str, reason: str) -> None:
-        errors.append(RowError(line, col(column), reason))
+    def bad(column: str, code: P, **params: object) -> None:
+        errors.append(RowError(line, col(column), problem(code, **params)))
 
     for column, limit in MAX_LENGTHS.items():
         if len(values.get(column, "")) > limit:
-            bad(column, f"too long ({len(values[column])} characters; at most {limit})")
+            bad(column, P.TOO_LONG, length=len(values[column]), limit=limit)
             values[column] = ""
     # Inner runs of spaces squeezed (str.split splits on the same whitespace as the regex \s+).
     given = " ".join(values.get("given_names", "").split())
     surnames = " ".join(values.get("surnames", "").split())
     for column, value in (("given_names", given), ("surnames", surnames)):
         if not value and not any(e.column == col(column) for e in errors):
-            bad(column, "required, cannot be empty")
+            bad(column, P.REQUIRED)
 
     nationality = None
     if raw := values.get("nationality"):
         nationality = vocab.country_code(raw)
         if nationality is None:
-            bad("nationality", f"unknown nationality '{raw}' "
-                "(use an ISO code such as GT or the country's name in Spanish)")
+            bad("nationality", P.UNKNOWN_NATIONALITY, value=raw)
 
     birth_date = None
     if raw := values.get("birth_date"):
-        birth_date, reason = _parse_date(raw)
-        if reason:
-            bad("birth_date", reason)
+        birth_date, fault = _parse_date(raw)
+        if fault:
+            errors.append(RowError(line, col("birth_date"), fault))
         elif birth_date is not None and birth_date > today:
-            bad("birth_date", f"birth date {birth_date.isoformat()} is in the future")
+            bad("birth_date", P.BIRTH_DATE_IN_FUTURE, date=birth_date.isoformat())
             birth_date = None
         elif birth_date is not None and birth_date.year < today.year - MAX_AGE - 1:
-            bad("birth_date", f"birth date {birth_date.isoformat()} is more than {MAX_AGE} years ago")
+            bad("birth_date", P.BIRTH_DATE_TOO_OLD, date=birth_date.isoformat(), years=MAX_AGE)
 
     age = None
     if raw := values.get("age"):
         match = _AGE.match(raw)
         if match is None:
-            bad("age", f"age '{raw}' is not a whole number of years")
+            bad("age", P.AGE_NOT_A_NUMBER, value=raw)
         elif not 0 <= int(match.group(1)) <= MAX_AGE:
-            bad("age", f"age {int(match.group(1))} is out of range (0 to {MAX_AGE})")
+            bad("age", P.AGE_OUT_OF_RANGE, age=int(match.group(1)), maximum=MAX_AGE)
         else:
             age = int(match.group(1))
 
@@ -466,37 +470,34 @@ def _parse_cells(
     if raw := values.get("status"):
         status = vocab.status_code(raw)
         if status is None:
-            words = ", ".join(dict.fromkeys(vocab.STATUS_WORDS.values()))
-            bad("status", f"unknown status '{raw}' (use {words}, or their Spanish words)")
+            bad("status", P.UNKNOWN_STATUS, value=raw)
     location = values.get("location") or None
     source = values.get("source") or None
     if status not in (None, "unconfirmed") and source is None and not any(
         e.column == col("source") for e in errors
     ):
-        bad("source", f"status '{status}' needs a source: an unsourced status "
-            "is unverified and would never be told to a relative")
+        bad("source", P.STATUS_NEEDS_SOURCE, status=status)
 
     verified_at = None
     if raw := values.get("verified_at"):
         verified_at = _parse_timestamp(raw)
         if verified_at is None:
-            bad("verified_at", f"'{raw}' is not an ISO 8601 date and time "
-                "(for example 2023-03-28T14:00:00-06:00)")
+            bad("verified_at", P.NOT_A_TIMESTAMP, value=raw)
         elif verified_at > now + timedelta(days=1):
-            bad("verified_at", f"'{raw}' is in the future")
+            bad("verified_at", P.TIMESTAMP_IN_FUTURE, value=raw)
 
     restricted = None
     if raw := values.get("restricted"):
         restricted = vocab.boolean(raw)
         if restricted is None:
-            bad("restricted", f"'{raw}' is not a yes/no value (use 1/0, sí/no or true/false)")
+            bad("restricted", P.NOT_A_BOOLEAN, value=raw)
 
     # The folded keys are never longer than the decomposed lower-case text (bot.matching.keys.fold).
     given_len, surnames_len = _folded_length(given), _folded_length(surnames)
     if given_len > KEY_LENGTHS["given_key"] or given_len + 1 + surnames_len > KEY_LENGTHS["name_key"]:
-        bad("given_names", f"names too long once normalised (at most {KEY_LENGTHS['given_key']})")
+        bad("given_names", P.NAMES_TOO_LONG, limit=KEY_LENGTHS["given_key"])
     elif surnames_len > KEY_LENGTHS["surname_key"]:
-        bad("surnames", f"names too long once normalised (at most {KEY_LENGTHS['surname_key']})")
+        bad("surnames", P.NAMES_TOO_LONG, limit=KEY_LENGTHS["surname_key"])
     external_id = values.get("external_id") or None
     if errors:
         return BadLine(errors, external_id)
@@ -526,17 +527,17 @@ _PARSED_CACHE = 1 << 16
 
 
 @lru_cache(maxsize=_PARSED_CACHE)
-def _parse_date(raw: str) -> tuple[date | None, str | None]:
+def _parse_date(raw: str) -> tuple[date | None, Problem | None]:
     if match := _ISO_DATE.match(raw):
         year, month, day = (int(g) for g in match.groups())
     elif match := _DMY_DATE.match(raw):
         day, month, year = (int(g) for g in match.groups())
     else:
-        return None, f"'{raw}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+        return None, problem(P.NOT_A_DATE, value=raw)
     try:
         return date(year, month, day), None
     except ValueError:
-        return None, f"impossible date '{raw}'"
+        return None, problem(P.IMPOSSIBLE_DATE, value=raw)
 
 
 @lru_cache(maxsize=_PARSED_CACHE)
@@ -565,10 +566,10 @@ def validate(
     today = today or now.date()
     fmt = detect_format(open_binary)
     if fmt is None:
-        return Validation(None, errors=[RowError(1, None, "the file is empty (no header row)")])
+        return Validation(None, errors=[RowError(1, None, problem(P.EMPTY_FILE))])
     result = Validation(fmt)
     if fmt.encoding != "utf-8":
-        result.warnings.append(f"the file is not valid UTF-8; it was read as {fmt.description.split(',')[0]}")
+        result.warnings.append(problem(P.NOT_UTF8, encoding=fmt.encoding, bom=fmt.bom))
     # identity -> first line; a million short strings is tens of megabytes, not the file.
     seen: dict[tuple[str, str], int] = {}
     names: dict[str, str] = {}

@@ -1,15 +1,18 @@
 """The console shows the roster importer's report in Spanish (the importer speaks English to the
-command line): every reason and warning of a list full of mistakes is translated, none left in
-English. HTTP level, SQLite and PostgreSQL. All data FICTIONAL."""
+command line): every problem's code has Spanish words (api/console/import_es.py), and every reason
+and warning of a list full of mistakes is in Spanish, none left in English. HTTP level, SQLite and
+PostgreSQL. All data FICTIONAL."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from api.console.import_es import in_spanish
+from api.console.import_es import SPANISH, in_spanish
+from bot.roster.problems import ProblemCode, problem
 from tests.console.conftest import page_csrf
 
 Client = Callable[[str | None], TestClient]
@@ -41,9 +44,16 @@ def test_every_reason_of_a_bad_list_is_in_spanish(make_client: Client) -> None:
         assert spanish in page, spanish
 
 
-def test_an_unknown_sentence_is_shown_as_it_is() -> None:
-    assert in_spanish("something new from the importer") == "something new from the importer"
-    assert in_spanish("line 7: deceased is not recorded by an import: it is a proposal (proposal 3) that another "
-                      "person must confirm (console: the person's record; API: /api/v1/pending-status-reports)") == (
+def test_every_code_has_spanish_words_and_says_the_same_values() -> None:
+    assert set(SPANISH) == set(ProblemCode)
+    assert in_spanish(problem(ProblemCode.DEATH_IS_PROPOSAL, line=7, proposal=3)) == (
         "línea 7: un fallecimiento no se registra al importar: es una propuesta (n.º 3) que otra persona debe "
         "confirmar (en la consola, la ficha de la persona)")
+    assert in_spanish(problem(ProblemCode.STATUS_KEPT_NEWER, line=2, recorded=datetime(2023, 3, 30, 16, tzinfo=UTC),
+                              listed=datetime(2023, 3, 28, 20, tzinfo=UTC))) == (
+        "línea 2: el estado se deja como estaba, verificado más tarde (2023-03-30 16:00 UTC) que el de esta lista "
+        "(2023-03-28 20:00 UTC)")
+    assert in_spanish(problem(ProblemCode.NOT_UTF8, encoding="cp1252", bom=False)) == (
+        "el archivo no es UTF-8 válido; se leyó como Windows-1252 (Latin-1)")
+    assert in_spanish(problem(ProblemCode.MISSING_COLUMN, aliases=("given_names", "nombres"))) == (
+        "falta una columna obligatoria (un encabezado llamado given_names o nombres)")

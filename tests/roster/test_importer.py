@@ -12,6 +12,7 @@ from bot import status_review
 from bot.matching.keys import name_index_keys, person_keys
 from bot.operators import OperatorError
 from bot.roster.importer import BATCH_SIZE, DEFAULT_INCIDENT_NAME, RosterImportError, import_roster
+from bot.roster.problems import ProblemCode
 from db.models import (
     AuditEvent,
     Case,
@@ -134,7 +135,10 @@ def test_an_older_list_never_rolls_a_status_back(session_factory, tmp_path) -> N
     import_roster(session_factory, write(tmp_path, newer), incident_name=INCIDENT)
     report = import_roster(session_factory, write(tmp_path, GOOD, "old.csv"), incident_name=INCIDENT)
     assert report.ok and report.status_reports == 0
-    assert any(w.startswith("line 2: status left as recorded") for w in report.warnings)
+    assert "line 2: status left as recorded, verified later (2023-03-30 16:00 UTC) than this list's " \
+           "(2023-03-28 20:00 UTC)" in [str(w) for w in report.warnings]
+    kept = next(w for w in report.warnings if w.code == ProblemCode.STATUS_KEPT_NEWER)
+    assert (kept.params["line"], kept.params["recorded"].hour, kept.params["listed"].hour) == (2, 16, 20)
     assert person(session_factory, "T-1").current_status == "transferred"
 
 
@@ -292,7 +296,7 @@ def test_spreadsheet_files_bom_semicolon_latin1(session_factory, tmp_path) -> No
     latin_path = write(tmp_path, latin, "latin.csv", "latin-1")
     report = import_roster(session_factory, latin_path, incident_name=INCIDENT)
     assert report.ok
-    assert report.warnings == ["the file is not valid UTF-8; it was read as Windows-1252 (Latin-1)"]
+    assert [str(w) for w in report.warnings] == ["the file is not valid UTF-8; it was read as Windows-1252 (Latin-1)"]
     assert (person(session_factory, "L-1").surnames, person(session_factory, "L-1").nationality) == (
         "Núñez Yáñez", "MX")
 
@@ -346,7 +350,8 @@ def test_an_imported_death_reaches_followers_only_once_a_second_person_confirms_
     dead = GOOD.replace("21/02/1987,,,,,,", "21/02/1987,,fallecido,,Fiscalía (ficticia) 30/03,,")
     report = import_roster(session_factory, write(tmp_path, dead, "v2.csv"), incident_name=INCIDENT)
     assert (report.status_reports, report.proposals) == (0, 1)
-    assert any(w.startswith("line 3: deceased is not recorded by an import: it is a proposal") for w in report.warnings)
+    assert any(str(w).startswith("line 3: deceased is not recorded by an import: it is a proposal")
+               for w in report.warnings)
     assert person(session_factory, "T-2").current_status == "unconfirmed"
     with session_factory.begin() as s:
         assert s.scalars(select(Case)).all() == []

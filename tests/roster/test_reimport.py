@@ -127,7 +127,7 @@ def test_an_operators_status_change_makes_the_next_import_compare_the_line(
         assert jose.import_hash is None
     report = import_roster(session_factory, write(tmp_path, LIST, "otra.csv"), incident_name=INCIDENT)
     assert report.ok and report.status_reports == 0 and report.unchanged == 4
-    assert any(w.startswith("line 2: status left as recorded") for w in report.warnings)
+    assert any(str(w).startswith("line 2: status left as recorded") for w in report.warnings)
     assert persons(session_factory)["R-1"][2] == "transferred"
 
 
