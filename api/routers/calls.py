@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
+from api.errors import ApiError
 from api.routers.params import CaseId
 from api.schemas import BODY_ERRORS, CleanStr, error_responses
 from bot import calls as call_service
@@ -88,7 +89,8 @@ def call_out(session: Session, call: CaseCall) -> CallOut:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=CallOut,
     responses=error_responses(*BODY_ERRORS, 409, e409="no number of the family is known, the case is closed, no "
-                              "operator phone, Twilio is off or refused the call; the reason is in `detail`"),
+                              "operator phone, Twilio is off or refused the call; `code`: " + ", ".join(
+                                  f"`{c}`" for c in call_service.CallRefusal)),
 )
 def place_call(case_id: CaseId, session: SessionDep, settings: SettingsDep, token: OperatorToken,
                body: CallIn | None = None) -> CallOut:
@@ -101,7 +103,7 @@ def place_call(case_id: CaseId, session: SessionDep, settings: SettingsDep, toke
         call = call_service.place_call(session, found, settings, actor=actor_of(token), user_id=token.user_id,
                                        operator_phone=body.operator_phone if body else None)
     except call_service.CallRefused as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=exc.words(REFUSALS)) from exc
+        raise ApiError(status.HTTP_409_CONFLICT, exc.code, exc.words(REFUSALS)) from exc
     return call_out(session, call)
 
 

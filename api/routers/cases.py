@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of
+from api.errors import ApiError
 from api.routers.params import CaseId, Limit, NoControlChars, Offset
 from api.schemas import (
     AssignIn,
@@ -88,8 +89,9 @@ LINK_EXPLANATIONS: dict[str, str] = {
 }
 
 
-def _conflict(refusal: CaseRefused) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=refusal.words(REFUSALS))
+def _conflict(refusal: CaseRefused) -> ApiError:
+    """The 409 of a refused case action: the refusal's code (``CaseRefusal``), its words in English."""
+    return ApiError(status.HTTP_409_CONFLICT, refusal.code, refusal.words(REFUSALS))
 
 
 def case_out(case: Case, assignee: str | None) -> CaseOut:
@@ -179,7 +181,8 @@ def _case_out(session: Session, case: Case) -> CaseOut:
 
 
 _REFUSED = error_responses(400, 404, 409, 413,
-                           e409="the action does not fit the case's state; the reason is in `detail`")
+                           e409="the action does not fit the case's state; the reason is in `detail`, its "
+                                "code (`bot/case_refusals.py` `CaseRefusal`) in `code`")
 
 
 @router.post("/cases/{case_id}/link", response_model=LinkOut, responses=_REFUSED)
@@ -241,13 +244,14 @@ def _token_user(session: Session, token: ApiToken) -> User | None:
 
 @router.post("/cases/{case_id}/take", response_model=CaseOut, responses=error_responses(
     400, 404, 409, 413, e409="the case is resolved, another operator holds it (`detail` names them; send "
-    "`take_over`), or the token belongs to an integration, which holds no case (assign instead)"))
+    "`take_over`; `code` `held_by_other`), or the token belongs to an integration, which holds no case (assign "
+    "instead; `integration_token`)"))
 def take_case(case_id: CaseId, body: TakeIn, session: SessionDep, token: OperatorToken) -> CaseOut:
     """Take the case: the token's user holds it from now on. Operator or admin, a console user's token."""
     found = _locked_case_or_404(session, case_id)
     user = _token_user(session, token)
     if user is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=(
+        raise ApiError(status.HTTP_409_CONFLICT, "integration_token", (
             "this token belongs to an integration, not to a console user: it cannot hold a case; "
             "assign it to a colleague with POST /api/v1/cases/{id}/assign"))
     try:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_of, sees_restricted_status
+from api.errors import ApiError
 from api.routers.params import MAX_ID, PendingId
 from api.schemas import (
     BODY_ERRORS,
@@ -35,7 +36,8 @@ from db.models import PendingStatusReport
 
 router = APIRouter(prefix="/api/v1", tags=["status reports"], responses=error_responses(401, 403))
 
-_CONFLICT = "already decided, proposed by this same person, or the record changed"
+_CONFLICT = ("already decided, proposed by this same person, or the record changed; `code`: `already_confirmed`, "
+             "`already_rejected`, `same_person`, `changed_since_proposal`, `rejection_note_required`")
 
 # Why a status report or a proposal's review is refused, in this API's language (the console words
 # the same codes in Spanish, bot/status_refusals.py). Also used by api/routers/persons.py.
@@ -55,9 +57,9 @@ REFUSALS: dict[StatusRefusal, str] = {
 }
 
 
-def refused(refusal: OperatorError) -> HTTPException:
-    """The 409 of a refused report or review, in English."""
-    return HTTPException(status.HTTP_409_CONFLICT, detail=refusal.words(REFUSALS))
+def refused(refusal: OperatorError) -> ApiError:
+    """The 409 of a refused report or review: the refusal's code, and its words in English."""
+    return ApiError(status.HTTP_409_CONFLICT, refusal.code, refusal.words(REFUSALS))
 
 
 def _pending_or_404(session: SessionDep, pending_id: int) -> PendingStatusReport:

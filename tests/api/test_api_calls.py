@@ -199,18 +199,19 @@ def test_an_operator_who_does_not_answer_never_gets_the_family_dialled(
         assert s.scalars(select(CaseCall)).one().outcome == "operator_no-answer"
 
 
-@pytest.mark.parametrize(("case_attr", "headers_attr", "body", "reason"), [
-    ("no_number_case", "integration", {"operator_phone": OPERATOR_PHONE}, "no number of the family is known"),
-    ("resolved_case", "integration", {"operator_phone": OPERATOR_PHONE}, "the case is resolved"),
-    ("sms_case", "integration", None, "no operator phone"),
-    ("sms_case", "integration", {"operator_phone": "12345"}, "not a valid number"),
+@pytest.mark.parametrize(("case_attr", "headers_attr", "body", "reason", "code"), [
+    ("no_number_case", "integration", {"operator_phone": OPERATOR_PHONE}, "no number of the family is known",
+     "no_family_number"),
+    ("resolved_case", "integration", {"operator_phone": OPERATOR_PHONE}, "the case is resolved", "case_closed"),
+    ("sms_case", "integration", None, "no operator phone", "no_operator_phone"),
+    ("sms_case", "integration", {"operator_phone": "12345"}, "not a valid number", "operator_phone_invalid"),
 ])
 def test_a_call_that_cannot_be_made_is_a_409_in_english(
     api: TestClient, world: World, fake_twilio: FakeTwilio, session_factory: sessionmaker[Session],
-    case_attr: str, headers_attr: str, body: dict[str, str] | None, reason: str,
+    case_attr: str, headers_attr: str, body: dict[str, str] | None, reason: str, code: str,
 ) -> None:
     r = api.post(f"/api/v1/cases/{getattr(world, case_attr)}/calls", json=body, headers=getattr(world, headers_attr))
-    assert r.status_code == 409 and reason in r.json()["detail"]
+    assert r.status_code == 409 and reason in r.json()["detail"] and r.json()["code"] == code
     assert fake_twilio.calls_of("calls.create") == []
     with session_factory() as s:
         assert s.scalars(select(CaseCall)).all() == []
@@ -228,6 +229,7 @@ def test_a_call_twilio_refuses_is_recorded_and_a_409(
     fake_twilio.reject_to(ACCOUNT_PHONE, 13227, "Geo Permission configuration is not permitting call")
     r = api.post(f"/api/v1/cases/{world.sms_case}/calls", headers=world.olga)
     assert r.status_code == 409 and "Twilio refused the call (error 13227)" in r.json()["detail"]
+    assert r.json()["code"] == "provider_refused"
     with session_factory() as s:
         call = s.scalars(select(CaseCall)).one()
         assert (call.outcome, call.ended_at is not None) == ("not_placed", True)

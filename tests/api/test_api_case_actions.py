@@ -67,7 +67,7 @@ def test_link_errors_are_4xx_with_a_reason(
     assert missing.status_code == 404 and "999999" in missing.json()["detail"]
     closed = client.post(f"/api/v1/cases/{case_seed.resolved_id}/link", json={"person_id": roster.ids["F-001"]},
                          headers=op)
-    assert closed.status_code == 409 and "resolved" in closed.json()["detail"]
+    assert closed.status_code == 409 and "resolved" in closed.json()["detail"] and closed.json()["code"] == "closed"
     bad = client.post(f"/api/v1/cases/{case_seed.open_id}/link", json={"person_id": "x"}, headers=op)
     assert bad.status_code == 422
     no_case = client.post("/api/v1/cases/999999/resolve", json={"note": "x"}, headers=op)
@@ -129,6 +129,7 @@ def test_a_users_token_takes_a_case_and_a_colleague_only_takes_it_over_deliberat
     assert taken.json()["assignee_id"] == olga_id and taken.json()["status"] == "in_progress"
     refused = client.post(f"/api/v1/cases/{case_id}/take", json={}, headers=otto)
     assert refused.status_code == 409 and "olga.ficticia" in refused.json()["detail"]
+    assert refused.json()["code"] == "held_by_other"
     over = client.post(f"/api/v1/cases/{case_id}/take", json={"take_over": True}, headers=otto)
     assert over.status_code == 200 and over.json()["assignee_id"] == otto_id
     with session_factory() as s:

@@ -44,6 +44,7 @@ def test_deceased_is_held_until_a_second_token_confirms(
 
     same = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(first))
     assert same.status_code == 409 and "another person must" in same.json()["detail"]
+    assert same.json()["code"] == "same_person"
 
     confirmed = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(second))
     assert confirmed.status_code == 201, confirmed.text
@@ -55,6 +56,7 @@ def test_deceased_is_held_until_a_second_token_confirms(
 
     again = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(second))
     assert again.status_code == 409 and "already confirmed" in again.json()["detail"]
+    assert again.json()["code"] == "already_confirmed"
     with session_factory() as s:
         actions = [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.subject_id == str(person_id))
                                                .order_by(AuditEvent.id))]
@@ -87,12 +89,14 @@ def test_one_proposal_at_a_time_and_a_changed_record_cannot_be_confirmed(
     pending = _propose(client, first, person_id)
     twice = client.post(f"/api/v1/persons/{person_id}/status-reports", json=DEATH, headers=_bearer(second))
     assert twice.status_code == 409 and str(pending["id"]) in twice.json()["detail"]
+    assert twice.json()["code"] == "already_pending"
     # Meanwhile a hospital reports the person alive: the death proposal no longer fits the record.
     alive = client.post(f"/api/v1/persons/{person_id}/status-reports", headers=_bearer(second),
                         json={"status": "hospitalized", "location": "Hospital Ficticio", "source": "Parte ficticio"})
     assert alive.status_code == 201
     stale = client.post(f"/api/v1/pending-status-reports/{pending['id']}/confirm", headers=_bearer(second))
     assert stale.status_code == 409 and "changed since the proposal" in stale.json()["detail"]
+    assert stale.json()["code"] == "changed_since_proposal"
     assert client.get(f"/api/v1/persons/{person_id}", headers=_bearer(second)).json()["current_status"] == "hospitalized"
 
 
