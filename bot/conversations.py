@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import cases as case_service
@@ -26,24 +25,16 @@ from bot.engine.dialogue import Inbound, respond
 from bot.language.commands import Command, may_be_opt_out
 from bot.language.parse import parse_message
 from bot.matching.search import search_persons
-from bot.policy import Candidate, PolicyConfig
+from bot.policy import PROVEN_OUTCOMES, Candidate, PolicyConfig
 from bot.sms import to_gsm7
 from common.logging import get_logger
 from common.metrics import INBOUND_MESSAGES, INBOUND_PENDING_SECONDS, TURN_EVENTS, TURN_SECONDS
 from common.settings import Settings
 from common.text import strip_forbidden
 from db.base import utcnow
-from db.models import (
-    AuditEvent,
-    Case,
-    Conversation,
-    InboundRecord,
-    Inquiry,
-    StatusReport,
-    Subscription,
-)
+from db.models import Case, Conversation, InboundRecord
+from db.repositories import audit, outbox, persons, subscriptions
 from db.repositories import conversations as conv_repo
-from db.repositories import outbox
 
 log = get_logger("conversations")
 
@@ -82,12 +73,7 @@ class DbPorts:
         found = search_persons(self.session, name, limit=CANDIDATE_LIMIT)
         if not found:
             return []
-        ids = [c.person.id for c in found]
-        latest = {
-            r.person_id: r
-            for r in self.session.scalars(select(StatusReport).where(StatusReport.person_id.in_(ids)))
-            if r.version == next(c.person.status_version for c in found if c.person.id == r.person_id)
-        }
+        latest = persons.current_reports(self.session, (c.person for c in found))
         result = []
         for c in found:
             p, report = c.person, latest.get(c.person.id)
@@ -104,7 +90,7 @@ class DbPorts:
 
     def persons_looked_up(self) -> set[int]:
         since = self.now - timedelta(hours=self.settings.lookup_limit_window_hours)
-        return conv_repo.persons_looked_up_since(self.session, self.conversation.id, since)
+        return conv_repo.persons_looked_up_since(self.session, self.conversation.id, since, PROVEN_OUTCOMES)
 
     def open_case_reference(self, reason: str, person_id: int | None, details: dict[str, Any]) -> str | None:
         case = case_service.reusable_case(self.session, self.conversation, reason=reason, person_id=person_id,
@@ -161,44 +147,32 @@ class DbPorts:
         return case
 
     def _record_inquiry(self, details: dict[str, Any], person_id: int | None, outcome: str) -> None:
-        inquiry = Inquiry(conversation_id=self.conversation.id, person_id=person_id, details=dict(details),
-                          outcome=outcome, created_at=self.now)
-        self.session.add(inquiry)
+        inquiry = conv_repo.add_inquiry(self.session, self.conversation.id, person_id, dict(details), outcome,
+                                        self.now)
         if self._opened_case is not None and self._opened_case.inquiry_id is None:
             # The case a person will review points at what the relative asked.
             self.session.flush()
             self._opened_case.inquiry_id = inquiry.id
 
     def _record_disclosure(self, person_id: int, text: str) -> None:
-        self.session.add(AuditEvent(
-            actor="bot", action="disclosure", subject_type="person", subject_id=str(person_id),
-            details={"conversation_id": self.conversation.id, "channel": self.conversation.channel,
-                     "text": render_for_channel(self.conversation.channel, text)},
-        ))
+        audit.record(self.session, actor="bot", action="disclosure", subject_type="person", subject_id=person_id,
+                     details={"conversation_id": self.conversation.id, "channel": self.conversation.channel,
+                              "text": render_for_channel(self.conversation.channel, text)})
 
     def _subscribe(self, person_id: int | None, case_reference: str | None) -> None:
         case_id = None
         if case_reference:
             case = case_service.case_store.by_reference(self.session, case_reference)
             case_id = case.id if case else None
-        existing = self.session.scalars(select(Subscription).where(
-            Subscription.conversation_id == self.conversation.id,
-            Subscription.person_id.is_(None) if person_id is None else Subscription.person_id == person_id,
-            Subscription.case_id.is_(None) if case_id is None else Subscription.case_id == case_id,
-        )).first()
-        if existing is not None:
-            existing.active = True
-            return
-        self.session.add(Subscription(conversation_id=self.conversation.id, person_id=person_id,
-                                      case_id=case_id, active=True))
+        subscriptions.subscribe(self.session, self.conversation.id, person_id, case_id)
 
     def _set_callback_phone(self, reference: str, phone: str) -> None:
         case = case_service.case_store.by_reference(self.session, reference)
         if case is None or case.conversation_id != self.conversation.id:
             return
         case.callback_phone = phone
-        self.session.add(AuditEvent(actor="bot", action="callback_phone_given", subject_type="case",
-                                    subject_id=str(case.id), details={"channel": self.conversation.channel}))
+        audit.record(self.session, actor="bot", action="callback_phone_given", subject_type="case",
+                     subject_id=case.id, details={"channel": self.conversation.channel})
 
 
 def clean_text(text: str | None) -> str | None:

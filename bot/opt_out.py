@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import AuditEvent, Conversation
+from db.models import Conversation
+from db.repositories import audit
 from db.repositories import opt_outs as repo
 
 RELATIVE = "relative"  # the relative wrote BAJA, STOP...
@@ -30,8 +31,8 @@ def opt_out(session: Session, conversation: Conversation, *, by: str, now: datet
     conversation.opted_out_at = now or utcnow()
     repo.cancel_unsent(session, conversation.channel, conversation.address)
     repo.deactivate_subscriptions(session, conversation.id)
-    session.add(AuditEvent(actor="bot", action="opt_out", subject_type="conversation",
-                           subject_id=str(conversation.id), details={"channel": conversation.channel, "by": by}))
+    audit.record(session, actor="bot", action="opt_out", subject_type="conversation", subject_id=conversation.id,
+                 details={"channel": conversation.channel, "by": by})
 
 
 def provider_opted_out(session: Session, channel: str, recipient: str) -> None:
@@ -52,5 +53,5 @@ def opt_in(session: Session, conversation: Conversation, *, by: str | None = Non
     """Consent again after an opt-out: answered and notified again (old subscriptions stay ended)."""
     conversation.opted_out = False
     details = {"channel": conversation.channel} if by is None else {"channel": conversation.channel, "by": by}
-    session.add(AuditEvent(actor="bot", action="opt_in", subject_type="conversation",
-                           subject_id=str(conversation.id), details=details))
+    audit.record(session, actor="bot", action="opt_in", subject_type="conversation", subject_id=conversation.id,
+                 details=details)

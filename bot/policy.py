@@ -32,6 +32,7 @@ from babel.dates import format_datetime
 
 from bot import texts
 from bot import texts_es as T
+from common.vocab import CaseReason
 
 AGE_TOLERANCE_YEARS = 1  # a stated age proves (records without a birth date) within this
 AGE_CONFLICT_YEARS = 2  # on a record WITH a birth date, a stated age conflicts only beyond this
@@ -45,6 +46,15 @@ UNPROVEN_REASONS = frozenset({"no_match", "ambiguous", "conflicting_details", "n
 # there too keeps the questions the same as for an unlisted name (only a disclosure, or the call a
 # death needs, ends the questions early, and both need the proof).
 ASKING_REASONS = UNPROVEN_REASONS | {"restricted", "unconfirmed", "abuse_limit"}
+
+# Inquiry outcomes (``disclosed``, or ``case:`` and the reason of the case) reached only after the
+# relative showed they know the person. The lookup limit (rule 5) counts these alone: counting a name
+# that merely matched a record (no proof yet) would let a stranger tell a listed name from an
+# unlisted one by when the limit starts to bite. The one home of the rule: the engine counts a turn's
+# own inquiries with it, and the service passes it to the stored inquiries' query
+# (db.repositories.conversations.persons_looked_up_since; db may not import bot).
+PROVEN_OUTCOMES: frozenset[str] = frozenset({"disclosed", *(f"case:{reason}" for reason in (
+    CaseReason.UNCONFIRMED, CaseReason.RESTRICTED, CaseReason.DEATH_NOTIFICATION, CaseReason.ABUSE_LIMIT))})
 
 
 @dataclass(frozen=True)

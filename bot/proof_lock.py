@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from common.metrics import PROOF_LOCK_EVENTS
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Conversation, Person
+from db.models import Conversation, Person
+from db.repositories import audit
 from db.repositories import proof_attempts as attempts_repo
 
 # What the attempt keeps of what the relative said: only details about the sought person.
@@ -41,9 +42,9 @@ def record_failed_proof(session: Session, settings: Settings, conversation: Conv
         return False
     if attempts_repo.lock_person(session, person_id, now):
         PROOF_LOCK_EVENTS.labels("locked").inc()
-        session.add(AuditEvent(actor="bot", action="proof_locked", subject_type="person", subject_id=str(person_id),
-                               details={"attempts": settings.proof_lock_attempts,
-                                        "window_days": settings.proof_lock_window_days}))
+        audit.record(session, actor="bot", action="proof_locked", subject_type="person", subject_id=person_id,
+                     details={"attempts": settings.proof_lock_attempts,
+                              "window_days": settings.proof_lock_window_days})
     return True
 
 
@@ -60,8 +61,7 @@ def _proof_key(stated: dict[str, Any]) -> tuple[Any, ...]:
 def clear(session: Session, person: Person, *, actor: str, note: str | None = None) -> int:
     """An operator clears the lock (console or API); audited. Returns the attempts cleared."""
     was_locked = person.proof_locked_at is not None
-    cleared = attempts_repo.clear_lock(session, person.id, utcnow())
-    session.add(AuditEvent(actor=actor, action="proof_lock_cleared", subject_type="person", subject_id=str(person.id),
-                           details={"was_locked": was_locked, "attempts_cleared": cleared, "note": note or ""}))
-    session.refresh(person)
+    cleared = attempts_repo.clear_lock(session, person, utcnow())
+    audit.record(session, actor=actor, action="proof_lock_cleared", subject_type="person", subject_id=person.id,
+                 details={"was_locked": was_locked, "attempts_cleared": cleared, "note": note or ""})
     return cleared

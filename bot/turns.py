@@ -40,10 +40,10 @@ from common.logging import get_logger
 from common.metrics import TURN_FAILURES
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Conversation, InboundRecord
+from db.models import Conversation, InboundRecord
 from db.notify import Listener
+from db.repositories import audit, outbox
 from db.repositories import conversations as conv_repo
-from db.repositories import outbox
 
 log = get_logger("turns")
 
@@ -151,14 +151,12 @@ class TurnProcessor:
     def record_failure(self, message_id: int, exc: BaseException) -> None:
         error = type(exc).__name__[:200]
         with self.session_factory() as session, session.begin():
-            probe = session.get(InboundRecord, message_id)
-            if probe is None:
-                return
-            # Lock first, then read the message again: another worker may have run it meanwhile
+            # Locked first, then the message read again: another worker may have run it meanwhile
             # (our failed turn released the lock), and its outcome must stand.
-            conversation = conv_repo.lock_conversation(session, probe.channel, probe.address)
-            session.refresh(probe)
-            message = probe
+            locked = conv_repo.lock_sender_of(session, message_id)
+            if locked is None:
+                return
+            conversation, message = locked
             if message.state != "pending":
                 return
             message.attempts += 1
@@ -177,10 +175,10 @@ class TurnProcessor:
                 # and the log say a person must look.
                 log.error("turn.hand_over_failed", inbound_id=message_id, error=type(handover_exc).__name__)
                 self._mark_failed(message, conversation)
-                session.add(AuditEvent(actor="bot", action="turn_failed", subject_type="conversation",
-                                       subject_id=str(conversation.id),
-                                       details={"inbound_id": message_id, "error": error, "case": None,
-                                                "hand_over_error": type(handover_exc).__name__}))
+                audit.record(session, actor="bot", action="turn_failed", subject_type="conversation",
+                             subject_id=conversation.id,
+                             details={"inbound_id": message_id, "error": error, "case": None,
+                                      "hand_over_error": type(handover_exc).__name__})
 
     @staticmethod
     def _mark_failed(message: InboundRecord, conversation: Conversation) -> None:
@@ -209,10 +207,9 @@ class TurnProcessor:
                      "inbound_id": message.id},
             prefix=self.settings.hotline_case_prefix,
             followup_interval_hours=self.settings.followup_interval_hours)
-        session.add(AuditEvent(actor="bot", action="turn_failed", subject_type="conversation",
-                               subject_id=str(conversation.id),
-                               details={"inbound_id": message.id, "error": message.last_error,
-                                        "case": case.reference}))
+        audit.record(session, actor="bot", action="turn_failed", subject_type="conversation",
+                     subject_id=conversation.id,
+                     details={"inbound_id": message.id, "error": message.last_error, "case": case.reference})
         t = texts.for_state(conversation.state)
         text = t.render(t.TURN_FAILED, reference=case.reference)
         outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address,

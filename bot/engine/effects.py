@@ -18,12 +18,7 @@ from typing import Any
 
 from bot.engine.ports import Ports
 from bot.matching.keys import fold
-
-# Outcomes reached only after the relative showed they know the person: the lookup limit counts
-# these alone. The same tuple as db.repositories.conversations.PROVEN_OUTCOMES (the query's), which
-# the core may not import; tests/dialogue/test_engine_effects.py keeps the two equal.
-PROVEN_OUTCOMES = frozenset({"disclosed", "case:unconfirmed", "case:restricted", "case:death_notification",
-                             "case:abuse_limit"})
+from bot.policy import PROVEN_OUTCOMES
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ transaction under the caller's conversation lock, and answered with TwiML.
   (``?step=N``), and each step's request is recorded as an inbound message whose provider id is
   ``CallSid/N`` (unique per channel). A redelivered request finds its id recorded and gets the
   same TwiML again, saved with the call: nothing is decided twice, so no second case or disclosure.
-- The transcript: what the caller said or pressed is an inbound message (state ``done``: no turn
+- The transcript: what the caller said or pressed is an inbound message, recorded the way every
+  channel's message enters (``db.repositories.conversations.record_inbound``), already ``done`` (no turn
   worker runs the chat on it), what the line said an outbound row of kind ``voice`` already
   ``sent`` (the outbox has no sender for ``voice`` and never sees it as due), so the console shows
   the call like any conversation.
@@ -27,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import opt_out
@@ -41,9 +41,9 @@ from common.logging import get_logger
 from common.metrics import INBOUND_MESSAGES, TURN_EVENTS
 from common.settings import Settings
 from db.base import utcnow
-from db.models import AuditEvent, Case, Conversation, InboundRecord, OutboundMessage
+from db.models import Case, Conversation
+from db.repositories import audit, outbox
 from db.repositories import conversations as conv_repo
-from db.repositories import outbox
 
 log = get_logger("voice")
 
@@ -95,9 +95,8 @@ class VoiceDbPorts(DbPorts):
             case.next_followup_at = None
             if effect.details.get("recording_url"):
                 # Also on a case this number already had open (its opening details are older).
-                self.session.add(AuditEvent(actor="bot", action="voice_recording", subject_type="case",
-                                            subject_id=str(case.id),
-                                            details={"recording_url": effect.details["recording_url"]}))
+                audit.record(self.session, actor="bot", action="voice_recording", subject_type="case",
+                             subject_id=case.id, details={"recording_url": effect.details["recording_url"]})
         return case
 
     def _subscribe_sms(self, person_id: int | None, case_reference: str | None) -> None:
@@ -111,29 +110,17 @@ class VoiceDbPorts(DbPorts):
                 else T.SMS_CONSENT_PERSON)
         outbox.enqueue(self.session, channel="sms", recipient=self.caller, text=render_for_channel("sms", text),
                        kind="notification", priority=outbox.PRIORITY_REPLY, conversation_id=sms.id)
-        self.session.add(AuditEvent(actor="bot", action="sms_consent", subject_type="conversation",
-                                    subject_id=str(self.conversation.id),
-                                    details={"sms_conversation_id": sms.id, "case": case_reference,
-                                             "person_id": person_id}))
-
-
-def _recorded(session: Session, provider_id: str) -> bool:
-    return session.scalar(select(InboundRecord.id).where(InboundRecord.channel == CHANNEL,
-                                                          InboundRecord.provider_id == provider_id)) is not None
+        audit.record(self.session, actor="bot", action="sms_consent", subject_type="conversation",
+                     subject_id=self.conversation.id,
+                     details={"sms_conversation_id": sms.id, "case": case_reference, "person_id": person_id})
 
 
 def _record_heard(session: Session, conversation: Conversation, provider_id: str, text: str, now: datetime,
-                  media_kind: str | None = None) -> None:
-    session.add(InboundRecord(conversation_id=conversation.id, channel=CHANNEL, address=conversation.address,
-                               provider_id=provider_id, text=clean_text(text), media_kind=media_kind,
-                               received_at=now, state="done", processed_at=now))
-
-
-def _record_said(session: Session, conversation: Conversation, text: str, now: datetime) -> None:
-    if text:
-        session.add(OutboundMessage(conversation_id=conversation.id, channel=CHANNEL,
-                                    recipient=conversation.address, text=text, kind="voice", priority=0,
-                                    status="sent", next_attempt_at=now, created_at=now, sent_at=now))
+                  media_kind: str | None = None) -> bool:
+    """What the caller said or pressed, recorded as any channel's message is (answered in this step);
+    False when this provider id was recorded before (a redelivery: nothing is written)."""
+    return conv_repo.record_inbound(session, CHANNEL, conversation.address, provider_id, clean_text(text),
+                                    media_kind, received_at=now, answered_in=conversation.id) is not None
 
 
 def _prune(calls: dict[str, Any], now: datetime) -> None:
@@ -154,19 +141,20 @@ def handle_step(session: Session, settings: Settings, request: VoiceRequest, url
     step = request.step or 0
     provider_id = f"{request.call_sid}/{step}"
 
-    if _recorded(session, provider_id) or (call is not None and request.step is not None and step != call["step"]):
+    starting = call is None or request.step is None
+    out_of_date = call is not None and request.step is not None and step != call["step"]
+    if out_of_date or not _record_heard(session, conversation, provider_id,
+                                        T.CALL_STARTED if starting else request.heard.transcript(), now,
+                                        media_kind="recording" if request.heard.recording_url else None):
         # A redelivery (or an out-of-date step): the answer already given, and nothing done again.
         INBOUND_MESSAGES.labels(CHANNEL, "yes").inc()
         log.info("voice.duplicate", conversation_id=conversation.id)
         last = (call or {}).get("last")
         return last["twiml"] if last else twiml.say_and_hang_up(T.GOODBYE)
 
-    starting = call is None or request.step is None
     if starting:
         call = calls[request.call_sid] = {}
     assert call is not None
-    _record_heard(session, conversation, provider_id, T.CALL_STARTED if starting else request.heard.transcript(), now,
-                  media_kind="recording" if request.heard.recording_url else None)
 
     ports = VoiceDbPorts(session, conversation, settings, now, request.caller)
     flow = CallFlow(call, state, ports, PolicyConfig(lookup_limit=settings.lookup_limit_persons))
@@ -180,7 +168,9 @@ def handle_step(session: Session, settings: Settings, request: VoiceRequest, url
 
 def _finish(session: Session, conversation: Conversation, state: dict[str, Any], outcome: Outcome,
             now: datetime) -> None:
-    _record_said(session, conversation, outcome.spoken(), now)
+    spoken = outcome.spoken()
+    if spoken:
+        conv_repo.record_said(session, conversation, spoken, now)
     conversation.state = state
     conversation.last_inbound_at = now
     INBOUND_MESSAGES.labels(CHANNEL, "no").inc()
@@ -191,11 +181,7 @@ def _finish(session: Session, conversation: Conversation, state: dict[str, Any],
 
 def _call_conversation(session: Session, call_sid: str) -> Conversation | None:
     """The conversation a call's first step was recorded on (callbacks do not all carry From)."""
-    conversation_id = session.scalar(select(InboundRecord.conversation_id).where(
-        InboundRecord.channel == CHANNEL, InboundRecord.provider_id == f"{call_sid}/0"))
-    if conversation_id is None:
-        return None
-    found = session.get(Conversation, conversation_id)
+    found = conv_repo.conversation_of_inbound(session, CHANNEL, f"{call_sid}/0")
     return conv_repo.lock_conversation(session, CHANNEL, found.address) if found else None
 
 
@@ -203,10 +189,9 @@ def call_ended(session: Session, call_sid: str, status: str, now: datetime | Non
     """Twilio's call status callback: the end of the call goes into the transcript (once)."""
     now = now or utcnow()
     conversation = _call_conversation(session, call_sid)
-    provider_id = f"{call_sid}/end"
-    if conversation is None or _recorded(session, provider_id):
-        return False
-    _record_heard(session, conversation, provider_id, T.render(T.CALL_ENDED, status=status), now)
+    if conversation is None or not _record_heard(session, conversation, f"{call_sid}/end",
+                                                 T.render(T.CALL_ENDED, status=status), now):
+        return False  # not a call of ours, or its end is in the transcript already
     state = copy.deepcopy(conversation.state or {})
     call = state.get("calls", {}).get(call_sid)
     if call is not None:

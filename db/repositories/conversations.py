@@ -1,7 +1,9 @@
-"""Conversations, inbound messages and inquiries."""
+"""Conversations, inbound messages (the one way a message enters, ``record_inbound``), the turn
+queue, inquiries, and what the voice line said."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -29,7 +31,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from db import notify
 from db.base import UTCDateTime, utcnow
-from db.models import Conversation, InboundRecord, Inquiry
+from db.models import Conversation, InboundRecord, Inquiry, OutboundMessage
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -114,15 +116,73 @@ def accept_parameters(*, channel: str, address: str, provider_id: str, text: str
             "media_kind": media_kind, "received_at": received_at or utcnow()}
 
 
+@lru_cache(maxsize=4)
+def _answered_statement(dialect: str) -> ReturningInsert[int]:
+    """As ``accept_statement``, for a message answered in the same transaction (the voice line):
+    recorded ``done`` in its conversation, waking no turn worker."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(InboundRecord)
+        .values(channel=bindparam("channel"), address=bindparam("address"), provider_id=bindparam("provider_id"),
+                text=bindparam("text"), media_kind=bindparam("media_kind"), received_at=bindparam("received_at"),
+                state="done", attempts=0, conversation_id=bindparam("conversation_id"),
+                processed_at=bindparam("received_at"))
+        .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+        .returning(InboundRecord.id)
+    )
+
+
 def record_inbound(session: Session, channel: str, address: str, provider_id: str, text: str | None,
-                   media_kind: str | None) -> int | None:
-    """Record an inbound message once per provider id: its id, or None when already recorded."""
-    row = session.execute(
-        accept_statement(session.get_bind().dialect.name),
-        accept_parameters(channel=channel, address=address, provider_id=provider_id, text=text,
-                          media_kind=media_kind),
-    ).first()
+                   media_kind: str | None, *, received_at: datetime | None = None,
+                   answered_in: int | None = None) -> int | None:
+    """Record an inbound message once per provider id: its id, or None when already recorded (a
+    redelivery: nothing is written). The way every message enters, whatever the channel: pending its
+    turn, or, with ``answered_in`` (a conversation id), already answered there at ``received_at``
+    (the voice line answers each step in the request)."""
+    dialect = session.get_bind().dialect.name
+    parameters = accept_parameters(channel=channel, address=address, provider_id=provider_id, text=text,
+                                   media_kind=media_kind, received_at=received_at)
+    if answered_in is None:
+        row = session.execute(accept_statement(dialect), parameters).first()
+    else:
+        row = session.execute(_answered_statement(dialect), {**parameters, "conversation_id": answered_in}).first()
     return None if row is None else int(row[0])
+
+
+def conversation_of_inbound(session: Session, channel: str, provider_id: str) -> Conversation | None:
+    """The conversation a recorded message was answered in (None: no such message, or not yet)."""
+    return session.scalars(
+        select(Conversation).join(InboundRecord, InboundRecord.conversation_id == Conversation.id)
+        .where(InboundRecord.channel == channel, InboundRecord.provider_id == provider_id)
+    ).first()
+
+
+def lock_sender_of(session: Session, message_id: int) -> tuple[Conversation, InboundRecord] | None:
+    """A recorded message and its sender's conversation, locked (created if need be): the lock first,
+    then the message read again, as it is now that no other worker can run it."""
+    message = session.get(InboundRecord, message_id)
+    if message is None:
+        return None
+    conversation = lock_conversation(session, message.channel, message.address)
+    session.refresh(message)
+    return conversation, message
+
+
+def record_said(session: Session, conversation: Conversation, text: str, now: datetime) -> None:
+    """What the voice line said, for the transcript: an outbound row of kind ``voice``, already
+    ``sent`` (the outbox has no sender for ``voice`` and never sees it as due)."""
+    session.add(OutboundMessage(conversation_id=conversation.id, channel=conversation.channel,
+                                recipient=conversation.address, text=text, kind="voice", priority=0,
+                                status="sent", next_attempt_at=now, created_at=now, sent_at=now))
+
+
+def add_inquiry(session: Session, conversation_id: int, person_id: int | None, details: dict[str, Any],
+                outcome: str, now: datetime) -> Inquiry:
+    """What a relative asked about a person and how it ended (in the caller's transaction)."""
+    inquiry = Inquiry(conversation_id=conversation_id, person_id=person_id, details=details, outcome=outcome,
+                      created_at=now)
+    session.add(inquiry)
+    return inquiry
 
 
 # A literal, not a bound value: only then can the planner use the partial index of pending rows
@@ -259,18 +319,14 @@ def pending_backlog(session: Session) -> tuple[int, datetime | None]:
     return int(count or 0), oldest
 
 
-# Outcomes reached only after the relative showed they know the person. The lookup limit counts
-# these alone: counting a name that merely matched a record (no proof yet) would let a stranger tell
-# a listed name from an unlisted one by when the limit starts to bite.
-PROVEN_OUTCOMES = ("disclosed", "case:unconfirmed", "case:restricted", "case:death_notification",
-                   "case:abuse_limit")
-
-
-def persons_looked_up_since(session: Session, conversation_id: int, since: datetime) -> set[int]:
+def persons_looked_up_since(session: Session, conversation_id: int, since: datetime,
+                            outcomes: Collection[str]) -> set[int]:
+    """The persons this conversation's inquiries since ``since`` ended about with one of ``outcomes``
+    (the lookup limit passes the rule's own list, bot.policy.PROVEN_OUTCOMES)."""
     rows = session.scalars(
         select(Inquiry.person_id)
         .where(Inquiry.conversation_id == conversation_id, Inquiry.created_at >= since,
-               Inquiry.person_id.is_not(None), Inquiry.outcome.in_(PROVEN_OUTCOMES))
+               Inquiry.person_id.is_not(None), Inquiry.outcome.in_(sorted(outcomes)))
         .distinct()
     )
     return {int(r) for r in rows if r is not None}

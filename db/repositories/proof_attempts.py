@@ -50,14 +50,16 @@ def lock_person(session: Session, person_id: int, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def clear_lock(session: Session, person_id: int, now: datetime) -> int:
-    """Clear the lock and the attempts that led to it; returns how many attempts were cleared."""
-    session.execute(update(Person).where(Person.id == person_id).values(proof_locked_at=None))
+def clear_lock(session: Session, person: Person, now: datetime) -> int:
+    """Clear the lock and the attempts that led to it (``person`` is read again); returns how many
+    attempts were cleared."""
+    session.execute(update(Person).where(Person.id == person.id).values(proof_locked_at=None))
     result = session.execute(
         update(ProofAttempt)
-        .where(ProofAttempt.person_id == person_id, ProofAttempt.cleared_at.is_(None))
+        .where(ProofAttempt.person_id == person.id, ProofAttempt.cleared_at.is_(None))
         .values(cleared_at=now)
     )
+    session.refresh(person)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

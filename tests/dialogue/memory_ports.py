@@ -21,7 +21,7 @@ from bot.engine import effects as fx
 from bot.engine.dialogue import Inbound, Turn, respond
 from bot.matching.keys import fold
 from bot.matching.score import score
-from bot.policy import Candidate, PolicyConfig
+from bot.policy import PROVEN_OUTCOMES, Candidate, PolicyConfig
 from bot.roster.demo import demo_roster_bytes
 from bot.roster.parse import detect_format, read_rows
 from bot.sms import to_gsm7
@@ -120,7 +120,7 @@ class MemoryPorts:
                 case fx.RecordInquiry(details=details, person_id=pid, outcome=outcome):
                     if opened is not None and opened.inquiry is None:
                         opened.inquiry = dict(details)
-                    if pid is not None and outcome in fx.PROVEN_OUTCOMES:
+                    if pid is not None and outcome in PROVEN_OUTCOMES:
                         self.looked_up.add(pid)
                 case fx.RecordDisclosure(person_id=pid, text=text):
                     self.disclosures.append((pid, text))

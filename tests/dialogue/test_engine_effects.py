@@ -10,8 +10,8 @@ from datetime import date
 
 from bot import texts_es as T
 from bot.engine import effects as fx
-from bot.policy import PolicyConfig, disclosure_text
-from db.repositories.conversations import PROVEN_OUTCOMES
+from bot.policy import PROVEN_OUTCOMES, UNPROVEN_REASONS, PolicyConfig, disclosure_text
+from common.vocab import CaseReason
 from tests.dialogue.memory_ports import TZ, Chat, MemoryPorts, person
 from tests.dialogue.support import DEATH_WORDS
 
@@ -166,5 +166,9 @@ def test_two_cases_in_one_turn_get_two_references_each_in_its_reply() -> None:
         assert any(reference in reply for reply in turn.replies)
 
 
-def test_the_core_counts_the_same_proven_outcomes_as_the_stored_query() -> None:
-    assert fx.PROVEN_OUTCOMES == frozenset(PROVEN_OUTCOMES)
+def test_the_lookup_limit_counts_only_outcomes_reached_after_a_proof() -> None:
+    # One list (bot/policy.py) for the turn's own inquiries and the stored ones' query.
+    assert PROVEN_OUTCOMES == {"disclosed", "case:unconfirmed", "case:restricted", "case:death_notification",
+                               "case:abuse_limit"}
+    assert {o.removeprefix("case:") for o in PROVEN_OUTCOMES if o != "disclosed"} <= set(CaseReason)
+    assert not PROVEN_OUTCOMES & {f"case:{reason}" for reason in UNPROVEN_REASONS}
