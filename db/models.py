@@ -58,13 +58,20 @@ class Incident(Base):
 
 
 class Person(Base):
+    """A person on a list (or reported). Nothing deletes a person; whoever starts to must first
+    call ``db.repositories.name_index.forget_persons`` (the name index has no foreign key).
+
+    Indexed only for the queries that exist: each index costs every new person of an import a
+    B-tree insertion (docs/benchmarks.md, "Import"). ``name_key``: a roster line matched by name;
+    ``surname_key``: the person list's order (surnames, given names, id). ``given_key`` and
+    ``phonetic_key`` are not indexed: no query filters or sorts on them (the name search reads
+    ``person_name_keys``)."""
+
     __tablename__ = "persons"
     __table_args__ = (
         UniqueConstraint("incident_id", "external_id"),
         Index("ix_persons_surname_key", "surname_key"),
-        Index("ix_persons_given_key", "given_key"),
         Index("ix_persons_name_key", "name_key"),
-        Index("ix_persons_phonetic_key", "phonetic_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,15 +123,20 @@ class PersonNameKey(Base):
     unordered pair of them ("ernandes jose"). Written by ``bot.matching.name_index``. The primary
     key's index serves the lookup by key and, holding ``name_size`` (how many words the person's
     name has), lets the database rank persons without reading the persons table. See
-    docs/matching.md."""
+    docs/matching.md.
+
+    ``person_id`` has no foreign key to ``persons``: a roster import writes about seven rows per
+    person, and PostgreSQL's check of each (a lookup and a lock on the person just inserted) was
+    ~40 % of the server's CPU for the whole import. Nothing deletes persons; whoever does must call
+    ``db.repositories.name_index.forget_persons`` first (there is no cascade). A key left without
+    its person would be found by no search: the ranking joins ``persons``. The index on
+    ``person_id`` serves re-indexing a person (its keys are replaced by ``person_id``)."""
 
     __tablename__ = "person_name_keys"
 
     index_key: Mapped[str] = mapped_column(String(120), primary_key=True)
     name_size: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True, autoincrement=False
-    )
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True, autoincrement=False)
 
 
 class NameVariant(Base):

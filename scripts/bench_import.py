@@ -77,18 +77,35 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             ])
 
 
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a local PostgreSQL backend, from /proc (None-safe: 0 when
+    the server is not on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(url: str, csv_path: str, incident: str) -> None:
     """One import in this process; prints one JSON line of figures (the parent measures its RSS)."""
+    from sqlalchemy import event
     from sqlalchemy.orm import sessionmaker
 
     from bot.roster.importer import import_roster
     from db.session import make_engine
 
     engine = make_engine(url)
+    backends: list[int] = []
+    if engine.dialect.name == "postgresql":
+        # The server's own CPU for the import: the backends of this engine's connections (the
+        # server runs on this machine; the figure is 0 otherwise).
+        event.listen(engine, "connect", lambda dbapi, _record: backends.append(dbapi.info.backend_pid))
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     started = time.perf_counter()
     report = import_roster(factory, csv_path, incident_name=incident)
     seconds = time.perf_counter() - started
+    server_cpu = sum(_backend_cpu(pid) for pid in backends)
     engine.dispose()
     if not report.ok:
         print(json.dumps({"error": [str(e) for e in report.errors[:5]]}))
@@ -96,7 +113,7 @@ def child(url: str, csv_path: str, incident: str) -> None:
     print(json.dumps({
         "rows": report.rows, "created": report.created, "updated": report.updated,
         "unchanged": report.unchanged, "seconds": round(seconds, 2),
-        "rows_per_second": round(report.rows / seconds),
+        "rows_per_second": round(report.rows / seconds), "server_cpu_seconds": round(server_cpu, 1),
     }))
 
 
@@ -121,18 +138,21 @@ def run_child(url: str, csv_path: Path) -> dict[str, Any]:
     return figures
 
 
-def bare_copy(url: str, csv_path: Path) -> tuple[float, str]:
+def bare_copy(url: str, csv_path: Path) -> tuple[float, float, str]:
     """Median of three bare COPYs of the CSV into a plain table of text columns: what PostgreSQL
-    takes to receive and store the file with no work of ours. Returns (seconds, load)."""
+    takes to receive and store the file with no work of ours. Returns (seconds, the server's CPU
+    seconds, load)."""
     import psycopg
 
     load_before = os.getloadavg()[0]
     times = []
+    cpu = []
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         columns = ", ".join(f"c{i} text" for i in range(11))
         conn.execute(f"CREATE TABLE bench_bare_copy ({columns})")
         conn.commit()
         for _ in range(3):
+            cpu_before = _backend_cpu(conn.info.backend_pid)
             started = time.perf_counter()
             with conn.cursor().copy("COPY bench_bare_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
                     csv_path.open("rb") as f:
@@ -140,11 +160,12 @@ def bare_copy(url: str, csv_path: Path) -> tuple[float, str]:
                     copy.write(chunk)
             conn.commit()
             times.append(time.perf_counter() - started)
+            cpu.append(_backend_cpu(conn.info.backend_pid) - cpu_before)
             conn.execute("TRUNCATE bench_bare_copy")
             conn.commit()
         conn.execute("DROP TABLE bench_bare_copy")
         conn.commit()
-    return sorted(times)[1], f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"
+    return sorted(times)[1], sorted(cpu)[1], f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
@@ -152,6 +173,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--reimport", action="store_true", help="also time re-importing the same file")
+    parser.add_argument("--revision", default="head",
+                        help="migrate the database to this Alembic revision (default head): the import "
+                             "on an earlier schema, to compare side by side")
+    parser.add_argument("--schema-sql", action="append", default=[], metavar="SQL",
+                        help="run this statement after migrating (repeatable): a schema variant to measure, "
+                             "e.g. \"DROP INDEX ix_persons_incident_id\"")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -187,16 +214,25 @@ def main() -> None:
             else:
                 raise SystemExit(f"unknown backend {backend!r}")
             try:
-                upgrade(url)
+                upgrade(url, args.revision)
+                if args.schema_sql:
+                    engine = create_engine(url)
+                    with engine.begin() as conn:
+                        for statement in args.schema_sql:
+                            conn.execute(text(statement))
+                    engine.dispose()
+                    print(f"{backend}: schema variant: {'; '.join(args.schema_sql)}")
                 bare: float | None = None
                 if backend == "postgresql":
-                    bare, load = bare_copy(url, csv_path)
-                    print(f"{backend}: bare COPY of the same file {bare:.2f} s (median of 3; load {load})")
+                    bare, bare_cpu, load = bare_copy(url, csv_path)
+                    print(f"{backend}: bare COPY of the same file {bare:.2f} s, server CPU {bare_cpu:.2f} s "
+                          f"(median of 3; load {load})")
                 first = run_child(url, csv_path)
                 ratio = f" = {first['seconds'] / bare:.1f}x the bare COPY" if bare else ""
+                server = f", server CPU {first['server_cpu_seconds']} s" if bare else ""
                 print(f"{backend}: first import {first['rows']:,} rows in {first['seconds']} s{ratio}, "
                       f"{first['rows_per_second']:,} rows/s, peak RSS {first['peak_rss_mb']} MB, "
-                      f"CPU {first['cpu_seconds']} s (load {first['load']})")
+                      f"CPU {first['cpu_seconds']} s{server} (load {first['load']})")
                 if args.reimport:
                     again = run_child(url, csv_path)
                     print(f"{backend}: re-import ({again['unchanged']:,} unchanged, {again['updated']:,} updated, "

@@ -284,7 +284,6 @@ def load_postgres(engine: Engine, records: list[Record]) -> float:
             for index in table.indexes:
                 conn.execute(text(f'DROP INDEX IF EXISTS "{index.name}"'))
         conn.execute(text('ALTER TABLE person_name_keys DROP CONSTRAINT pk_person_name_keys'))
-        conn.execute(text("ALTER TABLE person_name_keys DROP CONSTRAINT fk_person_name_keys_person_id_persons"))
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -308,8 +307,6 @@ def load_postgres(engine: Engine, records: list[Record]) -> float:
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE person_name_keys ADD CONSTRAINT pk_person_name_keys "
                           "PRIMARY KEY (index_key, name_size, person_id)"))
-        conn.execute(text("ALTER TABLE person_name_keys ADD CONSTRAINT fk_person_name_keys_person_id_persons "
-                          "FOREIGN KEY (person_id) REFERENCES persons (id) ON DELETE CASCADE"))
         for table in tables:
             for index in table.indexes:
                 index.create(conn)

@@ -50,10 +50,16 @@ def _insert_ignoring_duplicates(db: Session | Connection, table: type, rows: lis
 
 def replace_person_keys(db: Session | Connection, keys_by_person: Mapping[int, tuple[Collection[str], int]]) -> None:
     """Make these persons' index keys exactly the given ones: {person_id: (keys, name_size)}."""
-    ids = list(keys_by_person)
+    forget_persons(db, list(keys_by_person))
+    add_person_keys(db, ((pid, k, size) for pid, (keys, size) in keys_by_person.items() for k in keys))
+
+
+def forget_persons(db: Session | Connection, person_ids: Collection[int]) -> None:
+    """Delete these persons' index keys: whoever deletes persons calls it first (the name index
+    has no foreign key to ``persons``, so nothing cascades; see ``PersonNameKey``)."""
+    ids = list(person_ids)
     for start in range(0, len(ids), _BATCH):
         db.execute(delete(PersonNameKey).where(PersonNameKey.person_id.in_(ids[start : start + _BATCH])))
-    add_person_keys(db, ((pid, k, size) for pid, (keys, size) in keys_by_person.items() for k in keys))
 
 
 def add_person_keys(db: Session | Connection, rows: Iterable[tuple[int, str, int]]) -> None:
