@@ -171,7 +171,6 @@ def reply_to_case(case_id: CaseId, body: ReplyIn, session: SessionDep, token: Op
         message = case_service.queue_operator_reply(session, found, body.text, actor=actor_of(token))
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    session.commit()
     return ReplyQueued(outbound_id=message.id, case_id=found.id, status=message.status)
 
 
@@ -198,7 +197,6 @@ def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: Sett
         result = operators.link_case(session, found, person, settings, actor=actor_of(token))
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    session.commit()
     return LinkOut(disclosed=result.disclosed, explanation=LINK_EXPLANATIONS.get(result.code, result.code),
                    case=_case_out(session, found))
 
@@ -212,7 +210,6 @@ def record_death_notification(case_id: CaseId, body: NoteIn, session: SessionDep
         operators.record_death_notification(session, found, actor=actor_of(token), note=body.note)
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    session.commit()
     return _case_out(session, found)
 
 
@@ -225,7 +222,6 @@ def resolve_case(case_id: CaseId, body: NoteIn, session: SessionDep, token: Oper
         operators.resolve_case(session, found, actor=actor_of(token), note=body.note)
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    session.commit()
     return _case_out(session, found)
 
 
@@ -258,7 +254,6 @@ def take_case(case_id: CaseId, body: TakeIn, session: SessionDep, token: Operato
         case_work.take(session, found, user, take_over=body.take_over, actor=actor_of(token))
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    session.commit()
     return _case_out(session, found)
 
 
@@ -279,7 +274,6 @@ def assign_case(case_id: CaseId, body: AssignIn, session: SessionDep, token: Ope
         case_work.assign(session, found, colleague, by=by, actor=actor_of(token), by_label=label)
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    session.commit()
     return _case_out(session, found)
 
 
@@ -295,5 +289,4 @@ def reopen_case(case_id: CaseId, body: NoteIn, session: SessionDep, settings: Se
                          followup_interval_hours=settings.followup_interval_hours)
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    session.commit()
     return _case_out(session, found)

@@ -36,7 +36,6 @@ def nationality_csv(
     """The persons of one nationality with their current verified status, for a consulate. Admin."""
     body = exports.nationality_csv(session, code, incident, include_restricted=include_restricted,
                                    actor=actor_of(token))
-    session.commit()  # the audit event is stored before the data leaves
     filename = f"hotline-{code.upper()}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -63,6 +62,5 @@ def pfif(
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     body = exports.pfif_xml(session, incident, domain=domain, include_restricted=include_restricted,
                             since=since, actor=actor_of(token))
-    session.commit()
     return Response(body, media_type="application/xml; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="hotline-pfif.xml"'})

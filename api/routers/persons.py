@@ -193,8 +193,6 @@ def list_persons(
             "person_ids": [item.id for item in page.items],
         },
     )
-    # The audit event must be stored before the records leave.
-    session.commit()
     return page
 
 
@@ -207,7 +205,6 @@ def get_person(person_id: PersonId, session: SessionDep, token: ViewerToken, res
     report = persons.current_reports(session, [person]).get(person.id)
     audit.append(session, actor=actor_of(token), action="person_read", subject_type="person",
                  subject_id=person.id, details={"view": "record"})
-    session.commit()
     response.headers["ETag"] = _etag(person.status_version)
     return person_out(person, report, admin=token.role == "admin", hide_status=not sees_restricted_status(token))
 
@@ -228,7 +225,6 @@ def list_status_reports(
     rows = history(session, person.id)
     audit.append(session, actor=actor_of(token), action="person_read", subject_type="person",
                  subject_id=person.id, details={"view": "status_reports"})
-    session.commit()
     response.headers["ETag"] = _etag(person.status_version)
     return StatusHistory(
         person_id=person.id,

@@ -36,7 +36,6 @@ def create_api_token(body: TokenIn, session: SessionDep, admin: AdminToken) -> T
                                      expires_days=body.expires_days)
     except ValueError as exc:  # e.g. a name of only spaces
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-    session.commit()
     return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=secret)
 
 
@@ -47,5 +46,4 @@ def revoke_api_token(token_id: TokenId, session: SessionDep, admin: AdminToken) 
     if token is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no token with id {token_id}")
     tokens.revoke_token(session, token, actor=actor_of(admin))
-    session.commit()
     return TokenOut.model_validate(token)

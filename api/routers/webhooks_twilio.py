@@ -54,8 +54,8 @@ def _media_kind(params: dict[str, str]) -> str | None:
 
 
 def _commit(session: Session) -> None:
-    # Before answering: a 2xx tells Twilio the message is ours and will not be sent again, and the
-    # session dependency's own commit only runs after the response has gone out.
+    # In the thread that did the work, before answering: a 2xx tells Twilio the status is ours (the
+    # session dependency would commit too, also before the answer, but on the event loop's behalf).
     session.commit()
 
 
