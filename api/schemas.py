@@ -490,5 +490,8 @@ class LinkIn(BaseModel):
 
 class LinkOut(BaseModel):
     disclosed: bool = Field(description="whether the policy let the bot tell the relative")
-    explanation: str = Field(description="what happened, or why the policy did not allow it (Spanish)")
+    code: str = Field(description="what happened, as a stable code: `disclosed`, `no_conversation`, `opted_out`, "
+                      "`voice_line`, or the case reason the policy gave (`no_match`, `ambiguous`, "
+                      "`conflicting_details`, `restricted`, `abuse_limit`, `death_notification`...)")
+    explanation: str = Field(description="what happened, or why the policy did not allow it (English)")
     case: CaseOut

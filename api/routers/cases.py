@@ -197,7 +197,8 @@ def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: Sett
         result = operators.link_case(session, found, person, settings, actor=actor_of(token))
     except CaseRefused as exc:
         raise _conflict(exc) from exc
-    return LinkOut(disclosed=result.disclosed, explanation=LINK_EXPLANATIONS.get(result.code, result.code),
+    return LinkOut(disclosed=result.disclosed, code=str(result.code),
+                   explanation=LINK_EXPLANATIONS.get(result.code, result.code),
                    case=_case_out(session, found))
 
 

@@ -35,7 +35,7 @@ def test_linking_a_relative_who_knows_the_person_sends_the_verified_status(
                            headers=tokens.headers("operator"))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["disclosed"] is True and body["case"]["person_id"] == roster.ids["F-001"]
+    assert body["disclosed"] is True and body["code"] == "disclosed" and body["case"]["person_id"] == roster.ids["F-001"]
     assert body["case"]["status"] == "waiting"
     with session_factory() as s:
         [message] = s.scalars(select(OutboundMessage)).all()
@@ -52,9 +52,11 @@ def test_linking_explains_why_the_policy_said_no(
     unverified = client.post(f"/api/v1/cases/{_case(session_factory, state=knows)}/link",
                              json={"person_id": roster.ids["F-002"]}, headers=tokens.headers("operator")).json()
     assert unverified["disclosed"] is False and "not verified" in unverified["explanation"]
+    assert unverified["code"] == "unconfirmed"
     strangers = client.post(f"/api/v1/cases/{_case(session_factory, address='+15005550101')}/link",
                             json={"person_id": roster.ids["F-001"]}, headers=tokens.headers("operator")).json()
     assert strangers["disclosed"] is False and "have not shown that they know the person" in strangers["explanation"]
+    assert strangers["code"] == "no_proof"
     with session_factory() as s:
         assert s.query(OutboundMessage).count() == 0
 
