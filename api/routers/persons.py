@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.deps import ReporterToken, SessionDep, SettingsDep, ViewerToken, actor_of, sees_restricted_status
+from api.errors import ErrorCode, error_response
 from api.routers.params import MAX_ID, Limit, NoControlChars, Offset, PersonId
 from api.routers.status_review import refused
 from api.schemas import (
@@ -250,14 +251,10 @@ def _expected_versions(body_version: int | None, if_match: str | None) -> set[in
 
 
 def _conflict(current_version: int) -> JSONResponse:
-    return JSONResponse(
-        status_code=status.HTTP_409_CONFLICT,
-        content={
-            "detail": f"the record changed since you read it: its status version is now {current_version}",
-            "current_version": current_version,
-        },
-        headers={"ETag": _etag(current_version)},
-    )
+    return error_response(status.HTTP_409_CONFLICT,
+                          f"the record changed since you read it: its status version is now {current_version}",
+                          ErrorCode.STALE_VERSION, headers={"ETag": _etag(current_version)},
+                          current_version=current_version)
 
 
 @router.post(

@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, SettingsDep
+from api.errors import error_response
 from api.routers.webchat_access import client_address, issue_session_id, limiter_of, verified_address
 from api.schemas import BODY_ERRORS, MAX_ID, JsonPattern, error_responses
 from bot.conversations import handle_inbound
@@ -100,7 +101,8 @@ _REFUSALS = error_responses(403, 429, e403="a session id the server did not issu
 
 def _refuse(status: int, detail: str, message: str, retry_after: int | None = None) -> JSONResponse:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return JSONResponse(status_code=status, content={"detail": detail, "message": message}, headers=headers)
+    return error_response(status, detail, "unknown_session" if status == 403 else None, headers=headers,
+                          message=message)
 
 
 def _unknown_session() -> JSONResponse:

@@ -103,6 +103,7 @@ def test_two_clients_that_read_the_same_version_cannot_both_write(
     assert first.status_code == 201
     assert second.status_code == 409
     assert second.json()["current_version"] == 2 and "2" in second.json()["detail"]
+    assert second.json()["code"] == "stale_version"
     assert second.headers["etag"] == 'W/"2"'
     assert [(r.version, r.status) for r in _reports(session_factory, pid)] == [
         (1, "hospitalized"),

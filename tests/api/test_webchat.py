@@ -115,7 +115,7 @@ def test_an_id_the_server_did_not_issue_is_refused(chat: TestClient, made_up: st
                                                    session_factory: sessionmaker[Session]) -> None:
     for r in (chat.post("/chat/messages", json={"session_id": made_up, "text": "Busco a Juan Pérez"}),
               chat.get("/chat/messages", params={"session_id": made_up, "after": 0})):
-        assert r.status_code == 403, r.text
+        assert r.status_code == 403 and r.json()["code"] == "unknown_session", r.text
         assert "did not issue" in r.json()["detail"]
         assert r.json()["message"] == UNKNOWN_SESSION
     assert inbound_count(session_factory) == 0  # nothing recorded, no conversation started
@@ -222,6 +222,7 @@ def test_over_the_limit_429_with_retry_after_and_kind_words(settings: Settings,
         # Sessions: a quarter of the rate, at least one a minute.
         again = client.post("/chat/sessions")
         assert again.status_code == 429 and again.json()["message"] == TOO_MANY_SESSIONS
+        assert again.json()["code"] == "rate_limited"
         assert 1 <= int(again.headers["Retry-After"]) <= 60
 
         # Reading is not limited: the page keeps polling and can still redraw.
