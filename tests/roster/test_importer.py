@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import status_review
-from bot.matching.keys import name_index_keys, person_keys
+from bot.matching.keys import name_index_keys, name_keys, person_keys
 from bot.operators import OperatorError
 from bot.roster.importer import BATCH_SIZE, DEFAULT_INCIDENT_NAME, RosterImportError, import_roster
 from bot.roster.problems import ProblemCode
@@ -330,6 +330,28 @@ def test_imported_and_renamed_persons_are_in_the_name_index(session_factory, tmp
     import_roster(session_factory, write(tmp_path, renamed, "v2.csv"), incident_name=INCIDENT)
     assert index_keys("T-2") == name_index_keys("Antonio", "Morales Sánchez")
     assert person(session_factory, "T-2").surname_key == "morales sanchez"
+
+
+def test_every_new_person_gets_exactly_its_own_index_keys(session_factory, tmp_path) -> None:
+    """The index rows of a batch are written grouped by key (db.repositories.name_index): persons
+    who share keys, names of different sizes, each still gets exactly its keys, once."""
+    names = [("José Luis", "Hernández García"), ("José", "Hernández López"), ("Luis", "García Hernández"),
+             ("María de la Luz", "de la Cruz Hernández"), ("Ana", "García"), ("José Luis", "Hernández García")]
+    lines = [f"K-{i},{given},{surnames},GT,,{20 + i},,,,," for i, (given, surnames) in enumerate(names * 3)]
+    report = import_roster(session_factory, write(tmp_path, HEADER + "\n" + "\n".join(lines) + "\n"),
+                           incident_name=INCIDENT)
+    assert report.ok and report.created == len(lines)
+    with session_factory() as s:
+        ids = {external_id: person_id for external_id, person_id in s.execute(select(Person.external_id, Person.id))}
+        rows = s.execute(select(PersonNameKey.person_id, PersonNameKey.index_key, PersonNameKey.name_size)).all()
+    by_person: dict[int, set[tuple[str, int]]] = {}
+    for person_id, key, size in rows:
+        by_person.setdefault(person_id, set()).add((key, size))
+    for i, (given, surnames) in enumerate(names * 3):
+        keys = name_keys(given, surnames)
+        assert by_person[ids[f"K-{i}"]] == {(key, keys.size) for key in keys.index_keys}, i
+    assert len(rows) == sum(len(keys) for keys in by_person.values())
+    assert set(by_person) == set(ids.values())
 
 
 def test_an_imported_death_reaches_followers_only_once_a_second_person_confirms_it(
