@@ -21,13 +21,13 @@ from datetime import timedelta
 import phonenumbers
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import console_sessions, second_factor
 from bot.passwords import check_password
 from db.base import utcnow
-from db.models import ROLES, TOKEN_ROLES, ApiToken, AuditEvent, User
+from db.models import ROLES, TOKEN_ROLES, ApiToken, User
+from db.repositories import accounts, audit, tokens
 
 # The ranked roles; ``reporter`` is below all of them (it reaches only the routes that name it).
 ROLE_RANK = {"reporter": -1, "viewer": 0, "operator": 1, "admin": 2}
@@ -47,7 +47,7 @@ def hash_token(secret: str) -> str:
 
 def find_user(session: Session, username: str) -> User | None:
     username = username.strip()
-    return session.scalars(select(User).where(User.username == username)).first() if username else None
+    return accounts.user_by_username(session, username) if username else None
 
 
 def create_token(
@@ -80,15 +80,12 @@ def create_token(
             raise AccountError(f"--expires-days must be between 0 and {MAX_EXPIRY_DAYS}")
         expires_at = utcnow() + timedelta(days=expires_days)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name.strip(), role=role, token_hash=hash_token(secret), prefix=secret[:8],
-                     user_id=user.id if user is not None else None, integration=integration,
-                     expires_at=expires_at)
-    session.add(token)
-    session.flush()
-    session.add(AuditEvent(actor=actor, action="token_created", subject_type="token",
-                           subject_id=str(token.id),
-                           details={"name": token.name, "role": role, "owner": principal_of(token),
-                                    "expires_at": expires_at.isoformat() if expires_at else None}))
+    token = tokens.add_token(session, name=name.strip(), role=role, token_hash=hash_token(secret),
+                             prefix=secret[:8], user_id=user.id if user is not None else None,
+                             integration=integration, expires_at=expires_at)
+    audit.record(session, actor=actor, action="token_created", subject_type="token", subject_id=token.id,
+                 details={"name": token.name, "role": role, "owner": principal_of(token),
+                          "expires_at": expires_at.isoformat() if expires_at else None})
     return token, secret
 
 
@@ -97,10 +94,7 @@ def authenticate_token(session: Session, secret: str) -> ApiToken | None:
     if len(secret) > 200:
         return None
     # One round trip: the token and, for a person's token, whether its user is still active.
-    row = session.execute(
-        select(ApiToken, User.active).outerjoin(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(secret))
-    ).first()
+    row = tokens.by_hash_with_owner_active(session, hash_token(secret))
     now = utcnow()
     if row is None:
         return None
@@ -168,13 +162,10 @@ def create_user(session: Session, username: str, role: str, password: str, *, ac
     e164 = normalise_phone(phone) if phone else None
     if find_user(session, username) is not None:
         raise AccountError(f"the username {username!r} is taken")
-    user = User(username=username, role=role, password_hash=hash_password(password), phone=e164,
-                password_changed_at=utcnow())
-    session.add(user)
-    session.flush()
-    session.add(AuditEvent(actor=actor, action="user_created", subject_type="user",
-                           subject_id=str(user.id), details={"username": username, "role": role,
-                                                             "phone": bool(e164)}))
+    user = accounts.add_user(session, username=username, role=role, password_hash=hash_password(password),
+                             phone=e164, password_changed_at=utcnow())
+    audit.record(session, actor=actor, action="user_created", subject_type="user", subject_id=user.id,
+                 details={"username": username, "role": role, "phone": bool(e164)})
     return user
 
 
@@ -188,8 +179,8 @@ def set_password(session: Session, user: User, password: str, *, actor: str, rea
     if clear_second_factor and user.totp_secret is not None:
         second_factor.clear(session, user, actor=actor)
     ended = console_sessions.end_all(session, user.id, reason=reason)
-    session.add(AuditEvent(actor=actor, action=reason, subject_type="user", subject_id=str(user.id),
-                           details={"sessions_ended": ended, "second_factor_cleared": clear_second_factor}))
+    audit.record(session, actor=actor, action=reason, subject_type="user", subject_id=user.id,
+                 details={"sessions_ended": ended, "second_factor_cleared": clear_second_factor})
     return ended
 
 
@@ -202,12 +193,12 @@ def deactivate_user(session: Session, user: User, *, actor: str) -> int:
     """The account can no longer log in; its sessions end at once and its tokens stop working."""
     user.active = False
     ended = console_sessions.end_all(session, user.id, reason="deactivated")
-    session.add(AuditEvent(actor=actor, action="user_deactivated", subject_type="user", subject_id=str(user.id),
-                           details={"sessions_ended": ended}))
+    audit.record(session, actor=actor, action="user_deactivated", subject_type="user", subject_id=user.id,
+                 details={"sessions_ended": ended})
     return ended
 
 
 def reactivate_user(session: Session, user: User, *, actor: str) -> None:
     user.active = True
-    session.add(AuditEvent(actor=actor, action="user_reactivated", subject_type="user", subject_id=str(user.id),
-                           details={}))
+    audit.record(session, actor=actor, action="user_reactivated", subject_type="user", subject_id=user.id,
+                 details={})

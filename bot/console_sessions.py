@@ -17,12 +17,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from common.settings import Settings
 from db.base import utcnow
 from db.models import OperatorSession
+from db.repositories import operator_sessions
 
 SID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 STAGES = ("second_factor", "enrol", "full")
@@ -53,11 +53,10 @@ def start(session: Session, user_id: int, stage: str, settings: Settings, now: d
     now = now or utcnow()
     lifetime = timedelta(hours=settings.console_session_hours) if stage == "full" else PARTIAL_LIFETIME
     sid = new_sid()
-    row = OperatorSession(id_hash=_key(sid), user_id=user_id, stage=stage, created_at=now, last_seen_at=now,
-                          expires_at=now + lifetime, failed_codes=0)
-    session.add(row)
+    row = operator_sessions.add_session(session, id_hash=_key(sid), user_id=user_id, stage=stage, now=now,
+                                        expires_at=now + lifetime)
     # Old rows are removed now and then, at logins (no background job needed).
-    session.execute(delete(OperatorSession).where(OperatorSession.expires_at < now - KEEP_ENDED))
+    operator_sessions.delete_expired_before(session, now - KEEP_ENDED)
     session.flush()
     return Started(sid, row)
 
@@ -70,7 +69,7 @@ def find(session: Session, sid: str | None, settings: Settings, now: datetime | 
     tab would keep a walked-away session alive for ever."""
     if not sid or not SID_PATTERN.match(sid):
         return None
-    row = session.get(OperatorSession, _key(sid))
+    row = operator_sessions.by_id_hash(session, _key(sid))
     if row is None or row.ended_at is not None:
         return None
     now = now or utcnow()
@@ -91,21 +90,11 @@ def end(row: OperatorSession, reason: str, now: datetime | None = None) -> None:
 
 def end_all(session: Session, user_id: int, *, reason: str) -> int:
     """End every live session of ``user_id`` (deactivation, password reset, "end sessions")."""
-    result = session.execute(
-        update(OperatorSession)
-        .where(OperatorSession.user_id == user_id, OperatorSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return operator_sessions.end_all_of_user(session, user_id, reason=reason, at=utcnow())
 
 
 def live_count(session: Session, user_id: int, settings: Settings) -> int:
     """Sessions of ``user_id`` that could still be used (for the users page)."""
     now = utcnow()
     idle = timedelta(minutes=settings.console_idle_minutes)
-    return int(session.scalar(
-        select(func.count()).select_from(OperatorSession).where(
-            OperatorSession.user_id == user_id, OperatorSession.ended_at.is_(None),
-            OperatorSession.expires_at > now, OperatorSession.last_seen_at > now - idle)
-    ) or 0)
+    return operator_sessions.count_live(session, user_id, now=now, seen_after=now - idle)

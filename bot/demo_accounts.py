@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.auth import create_user
-from db.models import User
+from db.repositories import accounts
 
 DEMO_ACCOUNTS = (("supervisora", "admin"), ("operador1", "operator"), ("operador2", "operator"))
 
 
 def ensure_demo_accounts(session: Session) -> list[tuple[str, str, str]]:
     """Create the demo accounts if there are no accounts; returns (username, role, password)."""
-    if session.scalar(select(func.count()).select_from(User)):
+    if accounts.any_user(session):
         return []
     created = []
     for username, role in DEMO_ACCOUNTS:

@@ -21,16 +21,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import case, delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.auth import find_user, hash_password, verify_password
 from db.base import utcnow
-from db.models import AuditEvent, LoginThrottle, User
+from db.models import User
+from db.repositories import audit, login_throttle
 
 WINDOW = timedelta(minutes=15)
 KEEP = timedelta(days=1)  # throttle rows older than this are deleted at a successful login
@@ -65,9 +62,9 @@ def wait_seconds(session: Session, username: str, address: str | None, now: date
     keys = [("account", account_key(username)), ("address", address_key(address))]
     waits = [0.0]
     for scope, key in keys:
-        row = session.get(LoginThrottle, (scope, key))
-        if row is not None and row.blocked_until is not None and row.blocked_until > now:
-            waits.append((row.blocked_until - now).total_seconds())
+        until = login_throttle.blocked_until(session, scope, key)
+        if until is not None and until > now:
+            waits.append((until - now).total_seconds())
     return math.ceil(max(waits))
 
 
@@ -79,35 +76,19 @@ def _delay(scope: str, failures: int) -> float:
 def record_failure(session: Session, username: str, address: str | None, now: datetime | None = None) -> None:
     """Count one failure for the name and for the address (atomically: concurrent failures all count)."""
     now = now or utcnow()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table: Any = LoginThrottle.__table__
     for scope, key in (("account", account_key(username)), ("address", address_key(address))):
-        stmt = insert(table).values(scope=scope, key=key, failures=1, last_failure_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["scope", "key"],
-            set_={"failures": case((table.c.last_failure_at < now - WINDOW, 1), else_=table.c.failures + 1),
-                  "last_failure_at": now},
-        )
-        session.execute(stmt)
-        failures = session.scalar(select(LoginThrottle.failures).where(LoginThrottle.scope == scope,
-                                                                       LoginThrottle.key == key)) or 1
+        # A failure older than WINDOW is forgotten: the count starts again at 1.
+        failures = login_throttle.count_failure(session, scope, key, now, WINDOW)
         delay = _delay(scope, failures)
-        row = session.get(LoginThrottle, (scope, key), populate_existing=True)
-        if row is not None:
-            row.blocked_until = now + timedelta(seconds=delay) if delay else None
+        login_throttle.set_blocked_until(session, scope, key, now + timedelta(seconds=delay) if delay else None)
     session.flush()
 
 
 def clear_account(session: Session, username: str, now: datetime | None = None) -> None:
     """A successful login forgets the name's failures (the address's stay until the window ends),
     and rows past the window are removed (names sprayed by someone else would otherwise pile up)."""
-    row = session.get(LoginThrottle, ("account", account_key(username)))
-    if row is not None:
-        session.delete(row)
-    cutoff = (now or utcnow()) - KEEP
-    session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < cutoff,
-                                                or_(LoginThrottle.blocked_until.is_(None),
-                                                    LoginThrottle.blocked_until < cutoff)))
+    login_throttle.forget(session, "account", account_key(username))
+    login_throttle.delete_stale(session, (now or utcnow()) - KEEP)
 
 
 def check_password_login(session: Session, username: str, password: str, address: str | None,
@@ -116,8 +97,8 @@ def check_password_login(session: Session, username: str, password: str, address
     now = now or utcnow()
     wait = wait_seconds(session, username, address, now)
     if wait > 0:
-        session.add(AuditEvent(actor=f"login:{username[:100]}", action="login_throttled", subject_type="user",
-                               details={"retry_after": wait}))
+        audit.record(session, actor=f"login:{username[:100]}", action="login_throttled", subject_type="user",
+                     details={"retry_after": wait})
         return LoginResult("throttled", retry_after=wait)
     user = find_user(session, username)
     # One path for every name: the same lookup, one argon2 verification, the same bookkeeping.
@@ -127,6 +108,6 @@ def check_password_login(session: Session, username: str, password: str, address
         return LoginResult("ok", user)
     record_failure(session, username, address, now)
     reason = "unknown_user" if user is None else ("inactive" if verified else "bad_password")
-    session.add(AuditEvent(actor=f"login:{username[:100]}", action="login_failed", subject_type="user",
-                           subject_id=str(user.id) if user is not None else None, details={"reason": reason}))
+    audit.record(session, actor=f"login:{username[:100]}", action="login_failed", subject_type="user",
+                 subject_id=user.id if user is not None else None, details={"reason": reason})
     return LoginResult("refused")

@@ -18,11 +18,11 @@ import time
 
 import pyotp
 import segno
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import AuditEvent, RecoveryCode, User
+from db.models import User
+from db.repositories import audit, recovery_codes
 
 ISSUER = "Línea de información"
 RECOVERY_CODES = 10
@@ -73,8 +73,8 @@ def confirm_enrolment(session: Session, user: User, secret: str, code: str, *, a
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = new_recovery_codes(session, user)
-    session.add(AuditEvent(actor=actor, action="second_factor_enrolled", subject_type="user",
-                           subject_id=str(user.id), details={}))
+    audit.record(session, actor=actor, action="second_factor_enrolled", subject_type="user", subject_id=user.id,
+                 details={})
     return codes
 
 
@@ -98,33 +98,28 @@ def _hash_code(code: str) -> str:
 
 def new_recovery_codes(session: Session, user: User) -> list[str]:
     """Replace the user's recovery codes with ten new ones; returns them (shown once)."""
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))  # > 78 bits
         codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
-    session.add_all([RecoveryCode(user_id=user.id, code_hash=_hash_code(c)) for c in codes])
-    session.flush()
+    recovery_codes.replace_codes(session, user.id, [_hash_code(c) for c in codes])
     return codes
 
 
 def use_recovery_code(session: Session, user: User, code: str) -> bool:
     if len(_normalise(code)) != 16:
         return False
-    row = session.scalars(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(code),
-        RecoveryCode.used_at.is_(None))).first()
+    row = recovery_codes.unused_code(session, user.id, _hash_code(code))
     if row is None:
         return False
     row.used_at = utcnow()
-    session.add(AuditEvent(actor=f"user:{user.username}", action="recovery_code_used", subject_type="user",
-                           subject_id=str(user.id), details={}))
+    audit.record(session, actor=f"user:{user.username}", action="recovery_code_used", subject_type="user",
+                 subject_id=user.id, details={})
     return True
 
 
 def remaining_recovery_codes(session: Session, user: User) -> int:
-    return len(list(session.scalars(select(RecoveryCode.id).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))))
+    return recovery_codes.count_unused(session, user.id)
 
 
 def clear(session: Session, user: User, *, actor: str) -> None:
@@ -132,6 +127,6 @@ def clear(session: Session, user: User, *, actor: str) -> None:
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    session.add(AuditEvent(actor=actor, action="second_factor_cleared", subject_type="user",
-                           subject_id=str(user.id), details={}))
+    recovery_codes.delete_codes(session, user.id)
+    audit.record(session, actor=actor, action="second_factor_cleared", subject_type="user", subject_id=user.id,
+                 details={})

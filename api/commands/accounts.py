@@ -20,7 +20,8 @@ from bot.auth import (
     reactivate_user,
     set_password,
 )
-from db.models import AuditEvent, User
+from db.models import User
+from db.repositories import audit
 from db.session import session_scope
 
 tokens_app = typer.Typer(help="API tokens", no_args_is_help=True)
@@ -125,8 +126,8 @@ def users_end_sessions(username: str = typer.Option(..., "--username")) -> None:
     def work(session: Session) -> int:
         user = _user(session, username)
         ended = console_sessions.end_all(session, user.id, reason="ended_by_admin")
-        session.add(AuditEvent(actor="cli", action="sessions_ended", subject_type="user", subject_id=str(user.id),
-                               details={"sessions_ended": ended}))
+        audit.record(session, actor="cli", action="sessions_ended", subject_type="user", subject_id=user.id,
+                     details={"sessions_ended": ended})
         return ended
 
     typer.echo(f"{_run(work)} session(s) of {username!r} ended")

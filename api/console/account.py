@@ -31,7 +31,8 @@ from bot import console_sessions, second_factor
 from bot.auth import set_password, verify_password
 from bot.passwords import PasswordRejected
 from common.settings import Settings
-from db.models import AuditEvent, OperatorSession, User
+from db.models import OperatorSession, User
+from db.repositories import accounts, audit
 
 router = APIRouter()
 
@@ -42,7 +43,7 @@ def _enrolling(request: Request, db: Session) -> tuple[OperatorSession, User] | 
     """The session and user of someone who may enrol: logged in, or past the password where a
     second factor is required."""
     row = server_session(request, db, ("enrol", "full"))
-    user = db.get(User, row.user_id) if row is not None else None
+    user = accounts.get_user(db, row.user_id) if row is not None else None
     if row is None or user is None or not user.active:
         return None
     if row.stage == "full":  # the page's header shows who is logged in (not during an enrolment at login)
@@ -101,8 +102,8 @@ def enrol(request: Request, db: SessionDep, settings: SettingsDep,
     if stage_was == "enrol":
         # Past the password and now the second factor: a new, full session.
         console_sessions.end(row, "enrolled")
-        db.add(AuditEvent(actor=f"user:{user.username}", action="login", subject_type="user",
-                          subject_id=str(user.id), details={"role": user.role, "second_factor": "enrolled"}))
+        audit.record(db, actor=f"user:{user.username}", action="login", subject_type="user", subject_id=user.id,
+                     details={"role": user.role, "second_factor": "enrolled"})
         return _full_session(request, db, settings, user, "console/recovery_codes.html", context)
     db.commit()
     return render(request, "console/recovery_codes.html", context)
@@ -124,8 +125,8 @@ def regenerate_codes(request: Request, me: ViewerForm, db: SessionDep) -> Respon
     if me.user.totp_secret is None:
         return RedirectResponse("/console/account", status_code=303)
     codes = second_factor.new_recovery_codes(db, me.user)
-    db.add(AuditEvent(actor=me.actor, action="recovery_codes_renewed", subject_type="user",
-                      subject_id=str(me.user_id), details={}))
+    audit.record(db, actor=me.actor, action="recovery_codes_renewed", subject_type="user", subject_id=me.user_id,
+                 details={})
     db.commit()
     return render(request, "console/recovery_codes.html", {"codes": codes, "username": me.username})
 

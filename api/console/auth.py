@@ -30,7 +30,8 @@ from api.console.security import (
 from api.deps import SessionDep, SettingsDep
 from bot import console_sessions, second_factor
 from bot import login as login_service
-from db.models import AuditEvent, User
+from db.models import User
+from db.repositories import accounts, audit
 
 router = APIRouter()
 
@@ -66,8 +67,8 @@ def _start(request: Request, db: SessionDep, settings: SettingsDep, user: User, 
 
 
 def _logged_in(db: SessionDep, user: User, how: str) -> None:
-    db.add(AuditEvent(actor=f"user:{user.username}", action="login", subject_type="user", subject_id=str(user.id),
-                      details={"role": user.role, "second_factor": how}))
+    audit.record(db, actor=f"user:{user.username}", action="login", subject_type="user", subject_id=user.id,
+                 details={"role": user.role, "second_factor": how})
 
 
 @router.post("/login", dependencies=[Depends(check_csrf)])
@@ -95,8 +96,8 @@ def login(
         return _start(request, db, settings, user, "second_factor",
                       "/console/login/code?next=" + quote(safe_next(next), safe=""))
     if settings.second_factor_required:
-        db.add(AuditEvent(actor=f"user:{user.username}", action="login_needs_enrolment", subject_type="user",
-                          subject_id=str(user.id), details={}))
+        audit.record(db, actor=f"user:{user.username}", action="login_needs_enrolment", subject_type="user",
+                     subject_id=user.id, details={})
         return _start(request, db, settings, user, "enrol", ENROL_PATH)
     _logged_in(db, user, "none")
     return _start(request, db, settings, user, "full", safe_next(next))
@@ -118,7 +119,7 @@ def code(
     next: Annotated[str, Form(max_length=2000)] = "/console",
 ) -> Response:
     row = server_session(request, db, ("second_factor",))
-    user = db.get(User, row.user_id) if row is not None else None
+    user = accounts.get_user(db, row.user_id) if row is not None else None
     if row is None or user is None or not user.active:
         return RedirectResponse("/console/login", status_code=303)
     address = _address(request)
@@ -133,8 +134,8 @@ def code(
     if how is None:
         login_service.record_failure(db, user.username, address)
         row.failed_codes += 1
-        db.add(AuditEvent(actor=f"login:{user.username}", action="login_failed", subject_type="user",
-                          subject_id=str(user.id), details={"reason": "bad_code"}))
+        audit.record(db, actor=f"login:{user.username}", action="login_failed", subject_type="user",
+                     subject_id=user.id, details={"reason": "bad_code"})
         if row.failed_codes >= MAX_CODE_FAILURES:
             console_sessions.end(row, "too_many_codes")
             db.commit()
@@ -152,10 +153,10 @@ def logout(request: Request, db: SessionDep) -> Response:
     """Ends the server-side session: the cookie, and every copy of it, opens nothing after this."""
     row = server_session(request, db, console_sessions.STAGES)
     if row is not None:
-        user = db.get(User, row.user_id)
+        user = accounts.get_user(db, row.user_id)
         console_sessions.end(row, "logout")
-        db.add(AuditEvent(actor=f"user:{user.username}" if user else "system", action="logout", subject_type="user",
-                          subject_id=str(row.user_id), details={}))
+        audit.record(db, actor=f"user:{user.username}" if user else "system", action="logout", subject_type="user",
+                     subject_id=row.user_id, details={})
         db.commit()
     session_of(request).dirty = False
     return clear_session(RedirectResponse("/console/login?salida=1", status_code=303))

@@ -23,7 +23,8 @@ from api.deps import SessionDep, SettingsDep
 from bot import console_sessions
 from bot.auth import deactivate_user, random_password, reactivate_user, set_password
 from common.settings import Settings
-from db.models import AuditEvent, User
+from db.models import User
+from db.repositories import accounts, audit
 from db.repositories import console as repo
 
 router = APIRouter()
@@ -47,7 +48,7 @@ def _page(request: Request, db: Session, settings: Settings, *, notice: str | No
 
 
 def _other_user(db: Session, me: Operator, user_id: int) -> User:
-    user = db.get(User, user_id)
+    user = accounts.get_user(db, user_id)
     if user is None:
         raise HTTPException(404, detail="la cuenta no existe")
     return user
@@ -102,7 +103,7 @@ def end_sessions(user_id: UserId, request: Request, me: AdminForm, db: SessionDe
     if (refused := _refuse_self(request, db, settings, me, user)) is not None:
         return refused
     ended = console_sessions.end_all(db, user.id, reason="ended_by_admin")
-    db.add(AuditEvent(actor=me.actor, action="sessions_ended", subject_type="user", subject_id=str(user.id),
-                      details={"sessions_ended": ended}))
+    audit.record(db, actor=me.actor, action="sessions_ended", subject_type="user", subject_id=user.id,
+                 details={"sessions_ended": ended})
     db.commit()
     return RedirectResponse("/console/users?hecho=sesiones", status_code=303)
