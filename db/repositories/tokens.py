@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import ApiToken, AuditEvent, User
+from db.models import ApiToken, User
+from db.repositories import audit
 
 
 def add_token(session: Session, *, name: str, role: str, token_hash: str, prefix: str, user_id: int | None,
@@ -49,7 +50,7 @@ def revoke_token(session: Session, token: ApiToken, *, actor: str) -> bool:
     if token.revoked_at is not None:
         return False
     token.revoked_at = utcnow()
-    session.add(AuditEvent(actor=actor, action="token_revoked", subject_type="token",
-                           subject_id=str(token.id), details={"name": token.name, "role": token.role}))
+    audit.record(session, actor=actor, action="token_revoked", subject_type="token", subject_id=token.id,
+                 details={"name": token.name, "role": token.role})
     session.flush()
     return True
