@@ -427,7 +427,7 @@ class TokenList(BaseModel):
     items: list[TokenOut]
 
 
-# --- four eyes for a death, and case actions (bot/status_review.py, bot/operators.py) --------------
+# --- four eyes for a death, and case actions (bot/status_review.py, bot/cases/) --------------
 
 
 class PendingStatusReportOut(BaseModel):

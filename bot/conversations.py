@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot import cases as case_service
 from bot import opt_out, proof_lock, whatsapp_window
+from bot.cases import opening as case_service
 from bot.engine import effects as fx
 from bot.engine.choices import choices_for
 from bot.engine.dialogue import Inbound, respond

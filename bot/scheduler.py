@@ -54,6 +54,6 @@ class PeriodicJob:
 
 
 def followup_job(settings: Settings, every_seconds: float = FOLLOWUP_CHECK_SECONDS) -> PeriodicJob:
-    from bot.operators import send_due_followups
+    from bot.notifications import send_due_followups
 
     return PeriodicJob("followups", every_seconds, lambda session: send_due_followups(session, settings))

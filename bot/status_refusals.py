@@ -1,6 +1,6 @@
 """Why a status report, or the review of a proposed death, is refused, as codes.
 
-The services (bot/operators.py, bot/status_review.py) raise ``OperatorError`` with a
+The service (bot/status_review.py) raise ``OperatorError`` with a
 ``StatusRefusal`` code and the values the words need (``pending_id``, ``expected``, ``actual``).
 Each interface says it in its own words: the JSON API in English (api/routers/status_review.py,
 api/routers/persons.py), the console in Spanish with ``SPANISH`` below. The Spanish sentences live

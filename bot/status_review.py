@@ -1,6 +1,6 @@
 """Four eyes for a death: a ``deceased`` status takes effect only when a second person confirms it.
 
-Every other status is recorded at once (``bot.operators.record_status``). ``deceased`` becomes a
+Every other status is recorded at once (``record_status``, below). ``deceased`` becomes a
 ``PendingStatusReport``; a different person confirms it (then it is recorded, and the relatives who
 follow the person get an URGENT case for a trained person to call them, never a text) or rejects
 it. Why: a wrong "fallecido" is the worst error the hotline can make, and the usual safeguard of
@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.auth import user_principal
-from bot.operators import record_status
+from bot.notifications import notify_subscribers
 from bot.status_refusals import SPANISH, OperatorError, StatusRefusal
 from common.settings import Settings
 from db.base import utcnow
@@ -34,6 +34,29 @@ from db.repositories import status as status_repo
 from db.repositories.status import NewReport, StaleVersion
 
 NEEDS_SECOND_PERSON = frozenset({"deceased"})
+
+
+def record_status(session: Session, person: Person, report: NewReport, settings: Settings, *, actor: str,
+                  expected_version: int | None = None) -> StatusReport:
+    """Append a verified report and tell every subscribed relative through the policy."""
+    if report.status != "unconfirmed" and not (report.source and report.source.strip()):
+        raise OperatorError(StatusRefusal.SOURCE_REQUIRED)
+    before = status_repo.latest_report(session, person.id)
+    row = status_repo.append_report(session, person, report, actor=actor, expected_version=expected_version)
+    if _is_news(before, report):
+        notify_subscribers(session, person, settings, actor=actor)
+    return row
+
+
+def _is_news(before: StatusReport | None, report: NewReport) -> bool:
+    """Whether followers should hear about ``report``: a verified status or place they have not been
+    told yet. A repeated report (same status, same place, another list) is not news: telling
+    "hay información nueva" for it would be untrue; an unconfirmed one has nothing to tell."""
+    if report.status == "unconfirmed":
+        return False
+    if before is None or not before.is_verified:
+        return True
+    return (before.status, (before.location or "").strip()) != (report.status, (report.location or "").strip())
 
 
 def _actor(user: User | None, actor: str | None) -> str:

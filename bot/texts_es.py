@@ -99,7 +99,7 @@ ASK_OWN_PHONE = (
     "llamarle, con el código internacional."
 )
 CONTACT_NOT_NEEDED = "Gracias. Por ahora no necesitamos su número de teléfono."
-# An operator's reply is marked as the team's, never mistaken for the bot's (bot/cases.py).
+# An operator's reply is marked as the team's, never mistaken for the bot's (bot/cases/opening.py).
 OPERATOR_REPLY_PREFIX = "Mensaje del equipo: "
 HUMAN_REQUESTED = (
     "Una persona del equipo le atenderá por este mismo medio lo antes posible. "

@@ -33,8 +33,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cases as case_service
 from bot import texts, whatsapp_window
+from bot.cases import opening as case_service
 from bot.conversations import render_for_channel, run_turn
 from common.logging import get_logger
 from common.metrics import TURN_FAILURES

@@ -53,7 +53,7 @@ OUTSIDE_WINDOW_CODE = 63016  # Twilio: "outside the allowed window"
 TEMPLATE_TEXT = ("Tiene un mensaje de la Línea de información para familiares sobre su consulta {{1}}. "
                  "Responda a este mensaje para leerlo.")
 NEUTRAL_SUBJECT = "en curso"  # "...sobre su consulta en curso." when the conversation has no case
-# A case reference as bot/cases.py makes them ("JRZ-4F7K"): anything else is never put in a template.
+# A case reference as bot/cases/opening.py makes them ("JRZ-4F7K"): anything else is never put in a template.
 REFERENCE = re.compile(r"[A-Z0-9]{1,12}-[A-Z0-9]{4,8}")
 
 

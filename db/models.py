@@ -416,7 +416,7 @@ class Case(Base):
 
 
 class CaseCall(Base):
-    """A call placed from the console or the API through the hotline's number (bot/calls.py):
+    """A call placed from the console or the API through the hotline's number (bot/cases/calls.py):
     Twilio rings the operator first (the parent leg), then dials the relative (the child leg) with
     the hotline's number as caller id, so neither sees the other's number. The status callbacks of
     both legs are recorded here; the relative's number is never stored on the row (it is read from

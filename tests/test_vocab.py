@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cases import open_case
+from bot.cases.opening import open_case
 from common.vocab import URGENT_FIRST, CasePriority, CaseReason, Channel, OutboxStatus, PersonStatus
 from db.models import (
     CASE_PRIORITIES,

@@ -1,5 +1,5 @@
 """The operator console (``/console``): server-rendered Spanish pages over the same services as the
-JSON API (bot.operators, bot.status_review, the roster importer). See docs/console.md."""
+JSON API (bot.cases, bot.status_review, the roster importer). See docs/console.md."""
 
 from __future__ import annotations
 

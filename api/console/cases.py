@@ -1,7 +1,7 @@
 """A case page (transcript, the relative's details, candidate records) and the operator's actions.
 
-Every action calls the same service as the JSON API (bot.cases, bot.case_work, bot.operators); the
-console only words their coded refusals (bot/case_refusals.py) in Spanish on the page. Showing the page is audited
+Every action calls the same service as the JSON API (bot.cases.opening, bot.cases.work, bot.cases.linking); the
+console only words their coded refusals (bot/cases/refusals.py) in Spanish on the page. Showing the page is audited
 (``case_viewed``, with the ids of the person records shown).
 """
 
@@ -17,9 +17,11 @@ from api.console.format import shown_transcript
 from api.console.security import Operator, OperatorForm, Viewer, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep, SettingsDep
-from bot import calls, case_work, operators, replies, whatsapp_window
-from bot import cases as case_service
-from bot.case_refusals import CaseRefusal, CaseRefused
+from bot import whatsapp_window
+from bot.cases import calls, linking, replies
+from bot.cases import opening as case_service
+from bot.cases import work as case_work
+from bot.cases.refusals import CaseRefusal, CaseRefused
 from bot.matching.search import search_persons
 from common.vocab import CaseReason
 from db.models import CannedReply, Case, Conversation, Person, User
@@ -70,10 +72,10 @@ ASSIGN_REFUSALS = {CaseRefusal.CLOSED: "El caso está cerrado: reábralo antes d
 # What linking a case to a record did, or why the policy did not let it be told, in words an operator
 # can act on (the API has its own words, in English).
 LINK_EXPLANATIONS: dict[str, str] = {
-    operators.LinkOutcome.DISCLOSED: "Se envió al familiar la información verificada.",
-    operators.LinkOutcome.NO_CONVERSATION: "El caso no tiene conversación: no hay a quién responder.",
-    operators.LinkOutcome.OPTED_OUT: "El familiar pidió no recibir mensajes (BAJA).",
-    operators.LinkOutcome.VOICE_LINE: "El familiar llamó a la línea de voz: el asistente no puede escribirle. "
+    linking.LinkOutcome.DISCLOSED: "Se envió al familiar la información verificada.",
+    linking.LinkOutcome.NO_CONVERSATION: "El caso no tiene conversación: no hay a quién responder.",
+    linking.LinkOutcome.OPTED_OUT: "El familiar pidió no recibir mensajes (BAJA).",
+    linking.LinkOutcome.VOICE_LINE: "El familiar llamó a la línea de voz: el asistente no puede escribirle. "
                                       "Llámele para darle la información verificada.",
     CaseReason.NO_MATCH: "El registro no coincide con el nombre dado por el familiar.",
     CaseReason.AMBIGUOUS: "Los datos del familiar no distinguen este registro de otro.",
@@ -108,7 +110,7 @@ def _sought_name(opened: dict[str, Any], state: dict[str, Any]) -> str | None:
 
 def case_page(request: Request, db: Session, me: Operator, case: Case, *, status_code: int = 200,
               error: str | None = None, notice: str | None = None,
-              link: operators.LinkResult | None = None, reply_text: str = "") -> Response:
+              link: linking.LinkResult | None = None, reply_text: str = "") -> Response:
     conversation = db.get(Conversation, case.conversation_id) if case.conversation_id else None
     state_details = dict(((conversation.state or {}).get("details") or {}) if conversation else {})
     opened = repo.case_opened_details(db, case.id)
@@ -119,7 +121,7 @@ def case_page(request: Request, db: Session, me: Operator, case: Case, *, status
     reports = persons.current_reports(db, shown)
     settings = request.app.state.settings
     call_number = calls.relative_number(db, case)
-    judged, judged_source = operators.judged_details(db, case, conversation) if conversation else ({}, "opened")
+    judged, judged_source = linking.judged_details(db, case, conversation) if conversation else ({}, "opened")
     audit.record(db, actor=me.actor, action="case_viewed", subject_type="case", subject_id=case.id,
                  details={"person_ids": sorted({p.id for p in shown})})
     db.commit()  # the audit event is stored before the records leave
@@ -173,7 +175,7 @@ def show_case(case_id: CaseId, request: Request, me: Viewer, db: SessionDep, hec
         canned = db.get(CannedReply, int(plantilla))
         if canned is not None:
             conversation = db.get(Conversation, case.conversation_id) if case.conversation_id else None
-            details = operators.judged_details(db, case, conversation)[0] if conversation else {}
+            details = linking.judged_details(db, case, conversation)[0] if conversation else {}
             text = replies.fill(canned.body, case, details)
     return case_page(request, db, me, case, notice=NOTICES.get(hecho or ""), reply_text=text)
 
@@ -294,7 +296,7 @@ def link(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
     if (held := _held_elsewhere(request, db, me, case)) is not None:
         return held
     try:
-        result = operators.link_case(db, case, person, settings, actor=me.actor)
+        result = linking.link_case(db, case, person, settings, actor=me.actor)
     except CaseRefused as exc:
         return _case_refused(request, db, me, case_id, exc)
     db.commit()
@@ -309,7 +311,7 @@ def call(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep, se
         return _refused(request, db, me, case_id, problem, 422)
     if len(operator_phone) > 32:
         return _refused(request, db, me, case_id, "El teléfono es demasiado largo.", 422)
-    case = _case_or_404(db, case_id)  # no lock: placing commits before asking Twilio (bot/calls.py)
+    case = _case_or_404(db, case_id)  # no lock: placing commits before asking Twilio (bot/cases/calls.py)
     if (held := _held_elsewhere(request, db, me, case)) is not None:
         return held
     try:
@@ -329,7 +331,7 @@ def death_notification(case_id: CaseId, request: Request, me: OperatorForm, db: 
     if (held := _held_elsewhere(request, db, me, case)) is not None:
         return held
     try:
-        operators.record_death_notification(db, case, actor=me.actor, note=note)
+        linking.record_death_notification(db, case, actor=me.actor, note=note)
     except CaseRefused as exc:
         return _case_refused(request, db, me, case_id, exc)
     db.commit()
@@ -345,7 +347,7 @@ def resolve(case_id: CaseId, request: Request, me: OperatorForm, db: SessionDep,
     if (held := _held_elsewhere(request, db, me, case)) is not None:
         return held
     try:
-        operators.resolve_case(db, case, actor=me.actor, note=note)
+        linking.resolve_case(db, case, actor=me.actor, note=note)
     except CaseRefused as exc:
         return _case_refused(request, db, me, case_id, exc)
     db.commit()

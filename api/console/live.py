@@ -18,8 +18,8 @@ from fastapi.responses import JSONResponse, Response
 from api.console.format import shown_transcript
 from api.console.security import TEMPLATES, Viewer
 from api.deps import SessionDep
-from bot import case_work
 from bot.auth import user_principal
+from bot.cases import work as case_work
 from db.models import Case
 from db.repositories import alerts as alerts_repo
 from db.repositories import console as repo

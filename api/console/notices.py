@@ -12,7 +12,7 @@ from sqlalchemy.orm import object_session
 
 from api.console.security import TEMPLATES, ViewerForm, safe_next
 from api.deps import SessionDep
-from bot import case_work
+from bot.cases import work as case_work
 from db.models import ConsoleNotice
 
 router = APIRouter()

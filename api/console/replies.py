@@ -1,5 +1,5 @@
 """Canned replies (admin): Spanish texts with the case's variables that operators pick on a case
-page instead of typing (bot/replies.py)."""
+page instead of typing (bot/cases/replies.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.console.security import Admin, AdminForm, Operator, render
 from api.console.text_input import control_character_problem
 from api.deps import SessionDep
-from bot import replies
+from bot.cases import replies
 
 router = APIRouter()
 ReplyId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -1,4 +1,4 @@
-"""Calling the family through the hotline's number (``/api/v1/cases/{id}/calls``; bot/calls.py):
+"""Calling the family through the hotline's number (``/api/v1/cases/{id}/calls``; bot/cases/calls.py):
 Twilio rings the operator's phone, then connects the relative with the hotline's number as caller
 id. The console's "Llamar" uses the same service."""
 
@@ -15,12 +15,12 @@ from api.deps import OperatorToken, SessionDep, SettingsDep, ViewerToken, actor_
 from api.errors import ApiError
 from api.routers.params import CaseId
 from api.schemas import BODY_ERRORS, CleanStr, error_responses
-from bot import calls as call_service
+from bot.cases import calls as call_service
 from db.models import Case, CaseCall
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=error_responses(401, 403, 404, 422))
 
-# Why a call cannot be placed, in this API's language (the console shows the Spanish of bot/calls.py).
+# Why a call cannot be placed, in this API's language (the console shows the Spanish of bot/cases/calls.py).
 REFUSALS: dict[call_service.CallRefusal, str] = {
     call_service.CallRefusal.TELEPHONY_OFF: "telephony is not configured (Twilio is off): no calls can be placed",
     call_service.CallRefusal.CASE_CLOSED: "the case is resolved: reopen it before calling",

@@ -1,10 +1,10 @@
 """Cases (escalations) and what an operator does with them (``/api/v1/cases``): reply to the relative,
 link the case to a record (the bot's policy then answers, or says why not), record that a death
-notification was made by phone, resolve. The console calls the same services (bot/operators.py).
+notification was made by phone, resolve. The console calls the same services (bot/cases/).
 
 Who works a case: a token of a console user takes it (from a colleague only deliberately, with
 ``take_over``) and anyone with an operator token assigns it to a colleague or reopens it, as the
-console does (bot/case_work.py). An integration's token holds no case: it assigns.
+console does (bot/cases/work.py). An integration's token holds no case: it assigns.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from api.schemas import (
     WhatsAppWindowOut,
     error_responses,
 )
-from bot import case_work, operators
-from bot import cases as case_service
-from bot.case_refusals import CaseRefusal, CaseRefused
+from bot.cases import linking
+from bot.cases import opening as case_service
+from bot.cases import work as case_work
+from bot.cases.refusals import CaseRefusal, CaseRefused
 from bot.whatsapp_window import WindowRules, window_state
 from common.vocab import CaseReason
 from db.models import ApiToken, Case, Person, User
@@ -68,10 +69,10 @@ REFUSALS: dict[CaseRefusal, str] = {
 # What linking a case to a record did (``LinkOut.explanation``): ``LinkOutcome`` codes and the policy's
 # reasons (``CaseReason``) for not telling; the console words them in Spanish (api/console/cases.py).
 LINK_EXPLANATIONS: dict[str, str] = {
-    operators.LinkOutcome.DISCLOSED: "the verified information was sent to the relative",
-    operators.LinkOutcome.NO_CONVERSATION: "the case has no conversation: there is nobody to answer",
-    operators.LinkOutcome.OPTED_OUT: "the relative has opted out of messages",
-    operators.LinkOutcome.VOICE_LINE: "the relative called the voice line and cannot be written to: call them to "
+    linking.LinkOutcome.DISCLOSED: "the verified information was sent to the relative",
+    linking.LinkOutcome.NO_CONVERSATION: "the case has no conversation: there is nobody to answer",
+    linking.LinkOutcome.OPTED_OUT: "the relative has opted out of messages",
+    linking.LinkOutcome.VOICE_LINE: "the relative called the voice line and cannot be written to: call them to "
                                       "give the verified information",
     CaseReason.NO_MATCH: "the record does not match the name the relative gave",
     CaseReason.AMBIGUOUS: "the relative's details do not tell this record from another",
@@ -181,7 +182,7 @@ def _case_out(session: Session, case: Case) -> CaseOut:
 
 _REFUSED = error_responses(400, 404, 409, 413,
                            e409="the action does not fit the case's state; the reason is in `detail`, its "
-                                "code (`bot/case_refusals.py` `CaseRefusal`) in `code`")
+                                "code (`bot/cases/refusals.py` `CaseRefusal`) in `code`")
 
 
 @router.post("/cases/{case_id}/link", response_model=LinkOut, responses=_REFUSED)
@@ -194,7 +195,7 @@ def link_case(case_id: CaseId, body: LinkIn, session: SessionDep, settings: Sett
     if person is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no person with id {body.person_id}")
     try:
-        result = operators.link_case(session, found, person, settings, actor=actor_of(token))
+        result = linking.link_case(session, found, person, settings, actor=actor_of(token))
     except CaseRefused as exc:
         raise _conflict(exc) from exc
     return LinkOut(disclosed=result.disclosed, code=str(result.code),
@@ -208,7 +209,7 @@ def record_death_notification(case_id: CaseId, body: NoteIn, session: SessionDep
     Operator or admin."""
     found = _case_or_404(session, case_id)
     try:
-        operators.record_death_notification(session, found, actor=actor_of(token), note=body.note)
+        linking.record_death_notification(session, found, actor=actor_of(token), note=body.note)
     except CaseRefused as exc:
         raise _conflict(exc) from exc
     return _case_out(session, found)
@@ -220,7 +221,7 @@ def resolve_case(case_id: CaseId, body: NoteIn, session: SessionDep, token: Oper
     or admin."""
     found = _case_or_404(session, case_id)
     try:
-        operators.resolve_case(session, found, actor=actor_of(token), note=body.note)
+        linking.resolve_case(session, found, actor=actor_of(token), note=body.note)
     except CaseRefused as exc:
         raise _conflict(exc) from exc
     return _case_out(session, found)

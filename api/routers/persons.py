@@ -21,7 +21,7 @@ Four eyes for a death: ``deceased`` is not recorded at once. It becomes a pendin
 with the proposal) that a second PERSON (not merely another token of the same person: see
 bot/status_review.py) confirms or rejects through ``/pending-status-reports``
 (api/routers/status_review.py, bot/status_review.py). Every other status is recorded at once and the
-relatives who follow the person are told through the disclosure policy (bot/operators.py).
+relatives who follow the person are told through the disclosure policy (bot/notifications.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Twilio's requests about a call placed from the console or the API (bot/calls.py):
+"""Twilio's requests about a call placed from the console or the API (bot/cases/calls.py):
 ``POST /webhooks/twilio/calls/{call_id}?event=answer|confirm|status|leg|dial``.
 
 Signed like every Twilio webhook (the same check as SMS, api/twilio_verification.py: 403 when
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.twilio_verification import verified_form
-from bot import calls
+from bot.cases import calls
 from common.settings import Settings
 from db.session import session_scope
 

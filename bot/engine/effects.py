@@ -108,7 +108,7 @@ def open_case(effects: list[Effect], ports: Ports, reason: str, priority: str, p
 
 def _joined_in_turn(effects: Sequence[Effect], reason: str, person_id: int | None,
                     details: dict[str, Any]) -> str | None:
-    """A case opened earlier in this turn that this one joins, by the rule of bot.cases.reusable_case:
+    """A case opened earlier in this turn that this one joins, by the rule of bot.cases.opening.reusable_case:
     HUMANO joins any case; otherwise the same person, or (about no record) the same search."""
     for i in range(len(effects) - 1, -1, -1):
         e = effects[i]

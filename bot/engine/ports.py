@@ -24,7 +24,7 @@ class Ports(Protocol):
 
     def open_case_reference(self, reason: str, person_id: int | None, details: dict[str, Any]) -> str | None:
         """The reference of this conversation's open case that a case for (reason, person, details)
-        joins (bot.cases.reusable_case), or None when it would be a new case."""
+        joins (bot.cases.opening.reusable_case), or None when it would be a new case."""
         ...
 
     def new_case_reference(self) -> str:

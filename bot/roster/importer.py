@@ -15,7 +15,7 @@ Identity of a row within its incident (docs/roster.md): its ``external_id`` when
 otherwise its accent-folded full name together with its birth date, among the persons that have no
 external id. An empty cell never erases what is recorded: a new person gets the default, an existing
 one keeps its value. A row whose status, location or source differs from the person's current
-report appends a report through ``bot.operators.record_status`` (``append_report`` with actor
+report appends a report through ``bot.status_review.record_status`` (``append_report`` with actor
 "import", then the subscribed relatives are notified).
 
 A ``deceased`` row never sets a status: like a death reported in the console or the API it becomes
@@ -47,7 +47,6 @@ from bot.matching.name_index import (  # importing it registers the re-indexing 
     bulk_index_keys,
     key_rows_template,
 )
-from bot.operators import OperatorError, record_status
 from bot.roster.parse import (
     BadLine,
     ProgressCallback,
@@ -59,11 +58,13 @@ from bot.roster.parse import (
 )
 from bot.roster.problems import Problem, problem
 from bot.roster.problems import ProblemCode as P
+from bot.status_refusals import OperatorError
 from bot.status_review import (
     NEEDS_SECOND_PERSON,
     already_pending_reason,
     propose_deaths_of_new_persons,
     propose_status,
+    record_status,
 )
 from common.logging import get_logger
 from common.settings import Settings, get_settings

@@ -1,4 +1,4 @@
-"""Calls placed from the console (``CaseCall``): their rows, and the operator's phone (bot/calls.py
+"""Calls placed from the console (``CaseCall``): their rows, and the operator's phone (bot/cases/calls.py
 holds the rules and speaks to Twilio)."""
 
 from __future__ import annotations

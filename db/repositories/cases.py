@@ -1,6 +1,6 @@
 """Read queries about cases (escalations): one case, the API's list, a conversation's latest
 reference, assignees' names; a case's conversation, holder and the relative's inquiries. Writing
-cases: db/repositories/case_store.py; the rules of an operator's reply: bot/cases.py."""
+cases: db/repositories/case_store.py; the rules of an operator's reply: bot/cases/opening.py."""
 
 from __future__ import annotations
 

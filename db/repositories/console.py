@@ -1,5 +1,5 @@
 """Read queries of the operator console: the queue, a case's transcript, the dashboard's counts
-and the filtered audit log. Writes go through the services (bot.operators, bot.status_review)."""
+and the filtered audit log. Writes go through the services (bot.cases, bot.status_review)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Console notices: what a person finds on the console about a case given to, or taken from, them
-(bot/case_work.py says when)."""
+(bot/cases/work.py says when)."""
 
 from __future__ import annotations
 

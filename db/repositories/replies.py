@@ -1,4 +1,4 @@
-"""Canned replies and internal case notes (bot/replies.py holds their rules)."""
+"""Canned replies and internal case notes (bot/cases/replies.py holds their rules)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Relatives following a person's record (``Subscription``): who is told when the status changes
-(bot/operators.py decides what they are told)."""
+(bot/notifications.py decides what they are told)."""
 
 from __future__ import annotations
 

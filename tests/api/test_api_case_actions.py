@@ -187,7 +187,7 @@ def test_a_resolved_case_is_reopened_with_its_reason(
 def test_every_case_refusal_is_worded_in_english_for_the_api_and_in_spanish_for_the_console() -> None:
     from api.console.cases import REFUSALS as CONSOLE_WORDS
     from api.routers.cases import REFUSALS as API_WORDS
-    from bot.case_refusals import CaseRefusal
+    from bot.cases.refusals import CaseRefusal
 
     assert set(API_WORDS) == set(CaseRefusal) == set(CONSOLE_WORDS)
     assert all(not set("áéíóúñ¿«") & set(text) for text in API_WORDS.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cases import open_case
+from bot.cases.opening import open_case
 from db.models import Conversation
 from tests.api.conftest import CaseSeed, Tokens
 

@@ -7,8 +7,8 @@ from api.console.cases import LINK_EXPLANATIONS as CONSOLE_LINK
 from api.routers.calls import REFUSALS as API_CALLS
 from api.routers.cases import LINK_EXPLANATIONS as API_LINK
 from api.routers.status_review import REFUSALS as API_STATUS
-from bot.calls import REFUSALS_ES, CallRefusal, CallRefused
-from bot.operators import LinkOutcome
+from bot.cases.calls import REFUSALS_ES, CallRefusal, CallRefused
+from bot.cases.linking import LinkOutcome
 from bot.status_refusals import SPANISH, OperatorError, StatusRefusal
 from common.vocab import CaseReason
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from bot import texts_es as T
-from bot.cases import queue_operator_reply
+from bot.cases.opening import queue_operator_reply
 from bot.conversations import render_for_channel
 from bot.sms import is_gsm7, to_gsm7
 from common.metrics import INBOUND_MESSAGES

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.console.format import local_time
-from bot import cases as case_service
 from bot import texts_es as T
 from bot import whatsapp_window
 from bot.auth import create_token, create_user
+from bot.cases import opening as case_service
 from bot.outbox.worker import WorkerConfig
 from bot.whatsapp_window import TEMPLATE_TEXT, WindowRules
 from common.settings import Settings

@@ -82,7 +82,7 @@ class MemoryPorts:
         open_ = [c for c in reversed(self.cases) if c.status != "resolved"]
         if reason == "asked_for_person" and open_:
             return open_[0].reference
-        # bot.cases.reusable_case: about no record, only the case of the same search (the name of
+        # bot.cases.opening.reusable_case: about no record, only the case of the same search (the name of
         # the inquiry the case points at), or one with no inquiry to tell them apart.
         name = details.get("name")
         for case in open_:

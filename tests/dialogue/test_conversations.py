@@ -265,7 +265,7 @@ def test_guessing_birth_dates_after_a_contradiction_never_discloses(mem_relative
 
 
 def test_linking_a_case_judges_the_details_given_for_that_case_not_later_ones(relative, demo, settings) -> None:
-    from bot.operators import link_case
+    from bot.cases.linking import link_case
     from db.models import Case, Person
     from db.session import session_scope
 

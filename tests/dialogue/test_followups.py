@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import operators
+from bot import notifications
 from bot import texts_es as T
-from bot.cases import queue_operator_reply
+from bot.cases import linking
+from bot.cases.opening import queue_operator_reply
 from bot.outbox.worker import OutboxWorker, WorkerConfig
 from bot.scheduler import followup_job
 from common.settings import Settings
@@ -32,7 +33,7 @@ def _followups(factory: sessionmaker[Session]) -> list[OutboundMessage]:
 
 def _run(factory: sessionmaker[Session], settings: Settings, hours: float) -> int:
     with session_scope(factory) as s:
-        return operators.send_due_followups(s, settings, now=utcnow() + timedelta(hours=hours))
+        return notifications.send_due_followups(s, settings, now=utcnow() + timedelta(hours=hours))
 
 
 def test_a_silent_open_case_gets_one_followup_with_its_reference(relative, demo, settings) -> None:
@@ -67,7 +68,7 @@ def test_no_followup_for_resolved_opted_out_or_death_notification_cases(relative
     assert bereaved.cases()[-1].reason == "death_notification"
     with session_scope(demo) as s:
         case = s.get(Case, resolved.cases()[-1].id)
-        operators.resolve_case(s, case, actor="user:ana", note="Respondido por teléfono (ficticio).")
+        linking.resolve_case(s, case, actor="user:ana", note="Respondido por teléfono (ficticio).")
     assert _run(demo, settings, 13) == 0
     assert _followups(demo) == []
 
@@ -109,8 +110,8 @@ def test_two_workers_at_once_never_send_the_same_followup(relative, demo, settin
     now = utcnow() + timedelta(hours=13)
     first, second = demo(), demo()
     try:
-        assert operators.send_due_followups(first, settings, now=now) == 1  # holds the case's row lock
-        assert operators.send_due_followups(second, settings, now=now) == 0  # skips the locked case
+        assert notifications.send_due_followups(first, settings, now=now) == 1  # holds the case's row lock
+        assert notifications.send_due_followups(second, settings, now=now) == 0  # skips the locked case
         first.commit()
         second.commit()
     finally:

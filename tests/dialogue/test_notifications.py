@@ -8,8 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import operators
+from bot import status_review
 from bot import texts_es as T
+from bot.cases import linking
 from bot.status_review import confirm_pending, propose_status
 from common.settings import Settings
 from db.models import AuditEvent, Case, Conversation, OutboundMessage, Person, Subscription
@@ -43,7 +44,7 @@ def _notifications(factory: sessionmaker[Session]) -> list[OutboundMessage]:
 def _record(factory: sessionmaker[Session], settings: Settings, report: NewReport) -> None:
     with session_scope(factory) as s:
         person = s.scalars(select(Person).where(Person.external_id == "DEMO-002")).one()
-        operators.record_status(s, person, report, settings, actor="user:ana")
+        status_review.record_status(s, person, report, settings, actor="user:ana")
 
 
 def test_every_follower_is_told_on_their_own_channel_with_an_audited_disclosure(relative, demo, settings) -> None:
@@ -91,7 +92,7 @@ def test_a_follower_whose_details_conflict_is_not_told(relative, demo, settings)
                          .where(Conversation.address == conflicts.address)).one()
         assert case.reason == "conflicting_details"
         person = s.scalars(select(Person).where(Person.external_id == "DEMO-002")).one()
-        result = operators.link_case(s, case, person, settings, actor="user:ana")
+        result = linking.link_case(s, case, person, settings, actor="user:ana")
         assert not result.disclosed
     conversation, person_002 = _conversation_id(demo, conflicts), person_id(demo, "DEMO-002")
     with demo() as s:

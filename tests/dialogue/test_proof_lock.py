@@ -20,7 +20,7 @@ from sqlalchemy import select
 from api.app import create_app
 from bot import texts_es as T
 from bot.auth import create_token
-from bot.operators import record_status
+from bot.status_review import record_status
 from db.models import AuditEvent, Person, ProofAttempt
 from db.repositories.status import NewReport
 from tests.dialogue.support import DEATH_WORDS, ROWS, age, disclosed

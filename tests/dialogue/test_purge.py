@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import operators
+from bot.cases import linking
 from bot.retention import purge_conversations
 from db.base import utcnow
 from db.models import (
@@ -50,7 +50,7 @@ def _scenario(relative, demo):  # noqa: ANN001, ANN202
     old.say("sí")  # a subscription
     old.say("HUMANO")  # a case, resolved below
     with session_scope(demo) as s:
-        operators.resolve_case(s, s.get(Case, old.cases()[-1].id), actor="user:ana", note="Atendido (ficticio).")
+        linking.resolve_case(s, s.get(Case, old.cases()[-1].id), actor="user:ana", note="Atendido (ficticio).")
     busy.say("Busco a Pedro Inventado Ninguno, hondureño, nacio el 1 de enero de 1990")  # an open case
     recent.say("hola")
     return old, busy, recent, _age(demo, old.address, 120), _age(demo, busy.address, 120)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import status_review
-from bot.operators import OperatorError
+from bot.status_refusals import OperatorError
 from common.settings import Settings
 from db.models import Person, StatusReport
 from tests.support import hotline_env, run_hotline

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import status_review
 from bot.matching.keys import name_index_keys, name_keys, person_keys
-from bot.operators import OperatorError
 from bot.roster.importer import BATCH_SIZE, DEFAULT_INCIDENT_NAME, RosterImportError, import_roster
 from bot.roster.problems import ProblemCode
+from bot.status_refusals import OperatorError
 from db.models import (
     AuditEvent,
     Case,
@@ -357,7 +357,7 @@ def test_every_new_person_gets_exactly_its_own_index_keys(session_factory, tmp_p
 def test_an_imported_death_reaches_followers_only_once_a_second_person_confirms_it(
         session_factory, tmp_path, settings) -> None:
     """An imported death is a proposal (four eyes), never a status; confirmed by another person, it
-    takes the operator's path (bot.operators.record_status): an urgent case for a person to call the
+    takes the operator's path (bot.status_review.record_status): an urgent case for a person to call the
     follower, and no text from the bot."""
     import_roster(session_factory, write(tmp_path, GOOD), incident_name=INCIDENT)
     antonio_id = person(session_factory, "T-2").id

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching.keys import name_keys, token_variants
-from bot.operators import record_status
 from bot.roster.importer import BATCH_SIZE, import_roster
+from bot.status_review import record_status
 from common.settings import Settings
 from db.models import AuditEvent, ImportRun, NameVariant, PendingStatusReport, Person, StatusReport
 from db.repositories.status import NewReport

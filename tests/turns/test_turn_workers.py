@@ -169,7 +169,7 @@ def injected_fault(engine: Engine, timing: str, condition: str) -> Iterator[Call
 def failing_conversation_updates(engine: Engine, address: str) -> AbstractContextManager[Callable[[], None]]:
     """Every UPDATE of this relative's conversation row fails. A turn always writes its conversation
     (state, time of the last message), so each of its turns fails; the hand-over path does not
-    update that row (bot/turns.py, bot/cases.py), so it still works."""
+    update that row (bot/turns.py, bot/cases/opening.py), so it still works."""
     assert re.fullmatch(r"[+\w:]+", address)  # inlined in the DDL
     return injected_fault(engine, "BEFORE UPDATE ON conversations", f"NEW.address = '{address}'")
 

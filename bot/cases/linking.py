@@ -1,4 +1,6 @@
-"""What operators do to cases and records, shared by the console and the JSON API (one code path).
+"""Linking a case to a record (the policy then answers the relative, or says why not), recording
+that a death was notified by phone, and resolving a case. Shared by the console and the JSON API
+(one code path).
 
 Every function works inside the caller's transaction and never commits; side effects (messages)
 are outbox rows, sent after the commit.
@@ -7,28 +9,25 @@ are outbox rows, sent after the commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot import cases as case_service
 from bot import texts
-from bot.case_refusals import CaseRefusal, CaseRefused
+from bot.cases.refusals import CaseRefusal, CaseRefused
 from bot.conversations import render_for_channel
 from bot.matching.keys import fold
 from bot.policy import Candidate, Disclose, Escalate, PolicyConfig, Stated, decide, disclosure_text
-from bot.status_refusals import OperatorError, StatusRefusal
 from common.settings import Settings
 from db.base import utcnow
-from db.models import Case, Conversation, Person, StatusReport
-from db.repositories import audit, case_store, cases, outbox, subscriptions
+from db.models import Case, Conversation, Person
+from db.repositories import audit, cases, outbox, subscriptions
 from db.repositories import status as status_repo
-from db.repositories.status import NewReport
 
-__all__ = ["LinkOutcome", "LinkResult", "OperatorError", "judged_details", "link_case", "notify_subscribers",
-           "record_death_notification", "record_status", "resolve_case", "send_due_followups"]
+__all__ = ["LinkOutcome", "LinkResult", "candidate_of", "judged_details", "link_case", "record_death_notification",
+           "resolve_case", "send_disclosure"]
 
 
 class LinkOutcome(StrEnum):
@@ -51,7 +50,7 @@ class LinkResult:
     text: str | None = None
 
 
-def _candidate(session: Session, person: Person) -> Candidate:
+def candidate_of(session: Session, person: Person) -> Candidate:
     report = status_repo.latest_report(session, person.id)
     return Candidate(
         person_id=person.id, name=person.full_name, score=1.0, strong=True, nationality=person.nationality,
@@ -61,25 +60,6 @@ def _candidate(session: Session, person: Person) -> Candidate:
         verified_at=report.verified_at if report else None,
         listed_on=person.created_at.date() if person.created_at else None,
     )
-
-
-def _stated_for(session: Session, conversation: Conversation, *, person_id: int | None = None,
-                inquiry_id: int | None = None, fall_back_to_conversation: bool = False) -> Stated:
-    """What this relative said about the person they seek: the inquiry behind the case, else their
-    latest inquiry about ``person_id``. Details said about someone else must never vouch for this
-    record, so the conversation's current details are used only where asked for (a case with no
-    inquiry, e.g. a request for a person) and the policy still checks them against the record."""
-    details: dict = {}
-    inquiry = cases.get_inquiry(session, inquiry_id) if inquiry_id is not None else None
-    if inquiry is None and person_id is not None:
-        inquiry = cases.latest_inquiry_about(session, conversation.id, person_id)
-    if inquiry is not None:
-        details = dict(inquiry.details or {})
-    elif fall_back_to_conversation:
-        details = dict((conversation.state or {}).get("details") or {})
-    birth = details.get("birth_date")
-    return Stated(birth_date=date.fromisoformat(birth) if birth else None, age=details.get("age"),
-                  nationality=details.get("nationality"))
 
 
 def judged_details(session: Session, case: Case, conversation: Conversation) -> tuple[dict, str]:
@@ -109,7 +89,7 @@ def _stated_from(details: dict) -> Stated:
                   nationality=details.get("nationality"))
 
 
-def _send_disclosure(session: Session, conversation: Conversation, person_id: int, text: str, *,
+def send_disclosure(session: Session, conversation: Conversation, person_id: int, text: str, *,
                      actor: str, kind: str, priority: int) -> None:
     rendered = render_for_channel(conversation.channel, text)
     outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=rendered,
@@ -153,7 +133,7 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
     # Judged on what the relative said last about this person (the case page shows which details).
     stated = _stated_from(judged_details(session, case, conversation)[0])
     tz = ZoneInfo(settings.hotline_timezone)
-    decision = decide(stated, [_candidate(session, person)], set(), utcnow().astimezone(tz).date(),
+    decision = decide(stated, [candidate_of(session, person)], set(), utcnow().astimezone(tz).date(),
                       PolicyConfig(lookup_limit=10**9))
     if isinstance(decision, Disclose):
         if conversation.opted_out:
@@ -162,7 +142,7 @@ def link_case(session: Session, case: Case, person: Person, settings: Settings, 
             # The voice line cannot write to a caller: the verified answer is given on the phone.
             return LinkResult(False, LinkOutcome.VOICE_LINE)
         text = disclosure_text(decision.candidate, tz, texts.lang_of(conversation.state))
-        _send_disclosure(session, conversation, person.id, text, actor=actor, kind="operator",
+        send_disclosure(session, conversation, person.id, text, actor=actor, kind="operator",
                          priority=outbox.PRIORITY_REPLY)
         case.last_contact_at = utcnow()
         case.status = "waiting"
@@ -198,92 +178,3 @@ def resolve_case(session: Session, case: Case, *, actor: str, note: str) -> None
     case.next_followup_at = None
     audit.record(session, actor=actor, action="case_resolved", subject_type="case", subject_id=case.id,
                  details={"note": case.resolution})
-
-
-# --- status changes and the relatives who follow them -------------------------------------------------
-
-
-def record_status(session: Session, person: Person, report: NewReport, settings: Settings, *, actor: str,
-                  expected_version: int | None = None) -> StatusReport:
-    """Append a verified report and tell every subscribed relative through the policy."""
-    if report.status != "unconfirmed" and not (report.source and report.source.strip()):
-        raise OperatorError(StatusRefusal.SOURCE_REQUIRED)
-    before = status_repo.latest_report(session, person.id)
-    row = status_repo.append_report(session, person, report, actor=actor, expected_version=expected_version)
-    if _is_news(before, report):
-        notify_subscribers(session, person, settings, actor=actor)
-    return row
-
-
-def _is_news(before: StatusReport | None, report: NewReport) -> bool:
-    """Whether followers should hear about ``report``: a verified status or place they have not been
-    told yet. A repeated report (same status, same place, another list) is not news: telling
-    "hay información nueva" for it would be untrue; an unconfirmed one has nothing to tell."""
-    if report.status == "unconfirmed":
-        return False
-    if before is None or not before.is_verified:
-        return True
-    return (before.status, (before.location or "").strip()) != (report.status, (report.location or "").strip())
-
-
-def notify_subscribers(session: Session, person: Person, settings: Settings, *, actor: str) -> int:
-    """Each relative following ``person`` gets the new verified status if the policy allows it;
-    a death opens an urgent case for a person to call them instead. Returns messages queued."""
-    tz = ZoneInfo(settings.hotline_timezone)
-    today = utcnow().astimezone(tz).date()
-    candidate = _candidate(session, person)
-    queued = 0
-    for sub in subscriptions.active_followers(session, person.id):
-        conversation = subscriptions.conversation_of(session, sub)
-        if conversation is None or conversation.opted_out:
-            continue
-        if candidate.status == "deceased":
-            # Nothing is written to them: a trained person calls every follower (and checks, on the
-            # phone, who they are), so no follower is left in silence whatever they told the bot.
-            case_service.open_case(session, conversation, reason="death_notification", priority="urgent",
-                                   person_id=person.id, details={}, prefix=settings.hotline_case_prefix,
-                                   actor=actor, followup_interval_hours=settings.followup_interval_hours)
-            continue
-        decision = decide(_stated_for(session, conversation, person_id=person.id), [candidate], set(), today,
-                          PolicyConfig(lookup_limit=10**9))
-        if isinstance(decision, Disclose):
-            t = texts.for_state(conversation.state)
-            text = t.STATUS_UPDATE_INTRO + disclosure_text(decision.candidate, tz, texts.lang_of(conversation.state))
-            _send_disclosure(session, conversation, person.id, text, actor=actor, kind="notification",
-                             priority=outbox.PRIORITY_BULK)
-            queued += 1
-    return queued
-
-
-# --- work against silence -------------------------------------------------------------------------
-
-
-def send_due_followups(session: Session, settings: Settings, now: datetime | None = None, limit: int = 500) -> int:
-    """An honest "still reviewing" to every relative whose open case has been silent for the
-    follow-up interval. Death-notification cases are left to the person who will call."""
-    now = now or utcnow()
-    interval = timedelta(hours=settings.followup_interval_hours)
-    sent = 0
-    # Open and in-progress cases only: "waiting" means the relative has had an answer (a disclosure,
-    # an operator's question), and "no verified news yet" would then be untrue. Several workers run
-    # this: each case is taken by one of them (the others skip it).
-    for case in case_store.due_for_followup(session, now, limit):
-        conversation = cases.conversation_of(session, case)
-        if conversation is None or conversation.opted_out:
-            case.next_followup_at = now + interval
-            continue
-        # Silence is counted from the last contact: an operator's reply, or the relative writing
-        # (the bot answered them), moves the follow-up back.
-        contacts = [t for t in (case.last_contact_at, conversation.last_inbound_at) if t is not None]
-        last = max(contacts) if contacts else None
-        if last is not None and last + interval > now:
-            case.next_followup_at = last + interval
-            continue
-        case.next_followup_at = now + interval
-        t = texts.for_state(conversation.state)
-        text = render_for_channel(conversation.channel, t.render(t.FOLLOWUP, reference=case.reference))
-        outbox.enqueue(session, channel=conversation.channel, recipient=conversation.address, text=text,
-                       kind="followup", priority=outbox.PRIORITY_FOLLOWUP, conversation_id=conversation.id)
-        case.last_contact_at = now
-        sent += 1
-    return sent

@@ -1,6 +1,6 @@
 """Why an action on a case is refused, as codes.
 
-The services (bot/cases.py, bot/case_work.py, bot/operators.py) raise ``CaseRefused`` with a
+The services (bot/cases/opening.py, bot/cases/work.py, bot/cases/linking.py) raise ``CaseRefused`` with a
 ``CaseRefusal`` code and the values the words need (``holder``, ``colleague``). Each interface says
 it in its own words: the console in Spanish (api/console/cases.py), the JSON API in English
 (api/routers/cases.py). Nothing matches on a message's text to translate it.

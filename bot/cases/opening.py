@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.case_refusals import CaseRefusal, ReplyRefused
+from bot.cases.refusals import CaseRefusal, ReplyRefused
 from bot.matching.keys import fold
 from common.vocab import CasePriority
 from db.base import utcnow

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.case_refusals import CaseRefusal, CaseRefused
+from bot.cases.refusals import CaseRefusal, CaseRefused
 from db.base import utcnow
 from db.models import Case, ConsoleNotice, User
 from db.repositories import audit, cases, notices
