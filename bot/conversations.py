@@ -147,12 +147,11 @@ class DbPorts:
         return case
 
     def _record_inquiry(self, details: dict[str, Any], person_id: int | None, outcome: str) -> None:
-        inquiry = conv_repo.add_inquiry(self.session, self.conversation.id, person_id, dict(details), outcome,
-                                        self.now)
+        inquiry_id = conv_repo.add_inquiry(self.session, self.conversation.id, person_id, dict(details), outcome,
+                                           self.now)
         if self._opened_case is not None and self._opened_case.inquiry_id is None:
             # The case a person will review points at what the relative asked.
-            self.session.flush()
-            self._opened_case.inquiry_id = inquiry.id
+            self._opened_case.inquiry_id = inquiry_id
 
     def _record_disclosure(self, person_id: int, text: str) -> None:
         audit.record(self.session, actor="bot", action="disclosure", subject_type="person", subject_id=person_id,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    insert,
     literal_column,
     or_,
     select,
@@ -177,12 +178,15 @@ def record_said(session: Session, conversation: Conversation, text: str, now: da
 
 
 def add_inquiry(session: Session, conversation_id: int, person_id: int | None, details: dict[str, Any],
-                outcome: str, now: datetime) -> Inquiry:
-    """What a relative asked about a person and how it ended (in the caller's transaction)."""
-    inquiry = Inquiry(conversation_id=conversation_id, person_id=person_id, details=details, outcome=outcome,
-                      created_at=now)
-    session.add(inquiry)
-    return inquiry
+                outcome: str, now: datetime) -> int:
+    """What a relative asked about a person and how it ended, in the caller's transaction: one INSERT
+    at once, outside the unit of work (every turn that looks someone up writes one); its id."""
+    return int(session.connection().execute(_ADD_INQUIRY, {
+        "conversation_id": conversation_id, "person_id": person_id, "details": details, "outcome": outcome,
+        "created_at": now}).scalar_one())
+
+
+_ADD_INQUIRY = insert(Inquiry).returning(Inquiry.id)
 
 
 # A literal, not a bound value: only then can the planner use the partial index of pending rows

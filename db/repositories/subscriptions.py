@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from db.base import utcnow
 from db.models import Conversation, Subscription
 
 
@@ -32,17 +35,24 @@ def conversation_of(session: Session, subscription: Subscription) -> Conversatio
     return session.get(Conversation, subscription.conversation_id)
 
 
-def subscribe(session: Session, conversation_id: int, person_id: int | None, case_id: int | None) -> Subscription:
-    """The conversation follows this person and case: its subscription to exactly that pair made
-    active again, else a new one (in the caller's transaction)."""
-    existing = session.scalars(select(Subscription).where(
-        Subscription.conversation_id == conversation_id,
-        Subscription.person_id.is_(None) if person_id is None else Subscription.person_id == person_id,
-        Subscription.case_id.is_(None) if case_id is None else Subscription.case_id == case_id,
-    )).first()
-    if existing is not None:
-        existing.active = True
-        return existing
-    subscription = Subscription(conversation_id=conversation_id, person_id=person_id, case_id=case_id, active=True)
-    session.add(subscription)
-    return subscription
+def subscribe(session: Session, conversation_id: int, person_id: int | None, case_id: int | None) -> None:
+    """The conversation follows this person (in the caller's transaction). One subscription per
+    conversation and person (the unique constraint): a later "sí" makes it active again and points it
+    at the case just given, if any (a "sí" without a case keeps the one it had). One statement, an
+    upsert, outside the unit of work. A case whose person has no record yet is followed by its case."""
+    if person_id is None:
+        existing = session.scalars(select(Subscription).where(
+            Subscription.conversation_id == conversation_id, Subscription.person_id.is_(None),
+            Subscription.case_id.is_(None) if case_id is None else Subscription.case_id == case_id)).first()
+        if existing is not None:
+            existing.active = True
+        else:
+            session.add(Subscription(conversation_id=conversation_id, person_id=None, case_id=case_id, active=True))
+        return
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = dialect_insert(Subscription).values(conversation_id=conversation_id, person_id=person_id,
+                                               case_id=case_id, active=True, created_at=utcnow())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Subscription.conversation_id, Subscription.person_id],
+        set_={"active": True, "case_id": func.coalesce(stmt.excluded.case_id, Subscription.case_id)})
+    session.connection().execute(stmt)
