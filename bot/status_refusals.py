@@ -2,11 +2,10 @@
 
 The service (bot/status_review.py) raise ``OperatorError`` with a
 ``StatusRefusal`` code and the values the words need (``pending_id``, ``expected``, ``actual``).
-Each interface says it in its own words: the JSON API in English (api/routers/status_review.py,
-api/routers/persons.py), the console in Spanish with ``SPANISH`` below. The Spanish sentences live
-here, next to the codes, because a caller in ``bot/`` prints them too: the roster import's report
-(bot/roster/importer.py) shows ``str(exc)``, which is the Spanish sentence. Nothing matches on a
-message's text to translate it.
+Each interface says it in its own words, chosen by code: English (``ENGLISH``) for the JSON API
+(api/routers/status_review.py, api/routers/persons.py) and the roster import's report (a death not
+proposed, bot/roster/problems.py), Spanish (``SPANISH``) for the console, its import page included.
+Nothing matches on a message's text to translate it.
 """
 
 from __future__ import annotations
@@ -26,7 +25,24 @@ class StatusRefusal(StrEnum):
     REJECTION_NOTE_REQUIRED = "rejection_note_required"
 
 
-# What operators read (the console's pages, the roster import's report).
+# The JSON API's and the roster import report's words (English).
+ENGLISH: dict[StatusRefusal, str] = {
+    StatusRefusal.SOURCE_REQUIRED: "a verified status needs its source",
+    StatusRefusal.DEATH_SOURCE_REQUIRED: "a death needs its source (who confirmed it, and when)",
+    StatusRefusal.ALREADY_PENDING: "a proposal for this record is already pending (id {pending_id}): confirm or "
+                                   "reject it first",
+    StatusRefusal.PROPOSAL_NOT_FOUND: "the proposal does not exist",
+    StatusRefusal.ALREADY_CONFIRMED: "the proposal is already confirmed",
+    StatusRefusal.ALREADY_REJECTED: "the proposal is already rejected",
+    StatusRefusal.SAME_PERSON: "whoever proposed the death cannot confirm it: another person must",
+    StatusRefusal.CHANGED_SINCE_PROPOSAL: "the record changed since the proposal (version {expected}, now "
+                                          "{actual}): read its history, reject this proposal and, if need be, "
+                                          "propose again",
+    StatusRefusal.REJECTION_NOTE_REQUIRED: "say why the proposal is rejected",
+}
+
+
+# What operators read on the console's pages.
 SPANISH: dict[StatusRefusal, str] = {
     StatusRefusal.SOURCE_REQUIRED: "un estado verificado necesita su fuente",
     StatusRefusal.DEATH_SOURCE_REQUIRED: "un fallecimiento necesita su fuente (quién lo confirmó y cuándo)",

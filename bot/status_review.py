@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.auth import user_principal
 from bot.notifications import notify_subscribers
-from bot.status_refusals import SPANISH, OperatorError, StatusRefusal
+from bot.status_refusals import OperatorError, StatusRefusal
 from common.settings import Settings
 from db.base import utcnow
 from db.models import PendingStatusReport, Person, StatusReport, User
@@ -107,12 +107,6 @@ def propose_status(
                  details={"pending_id": pending.id, "status": report.status, "proposer": pending.proposer,
                           "location": report.location, "source": report.source})
     return pending
-
-
-def already_pending_reason(pending_id: int) -> str:
-    """Why a death is not proposed again while an earlier proposal waits for its second person
-    (Spanish: the roster import's report)."""
-    return SPANISH[StatusRefusal.ALREADY_PENDING].format(pending_id=pending_id)
 
 
 def propose_deaths_of_new_persons(

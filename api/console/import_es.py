@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.console.security import TEMPLATES
-from bot.roster.problems import ENCODINGS, Catalogue, Problem
+from bot import status_refusals
+from bot.roster.problems import ENCODINGS, Catalogue, Problem, refusal_words
 from bot.roster.problems import ProblemCode as P
 
 _STATUS = {"unconfirmed": "sin confirmar", "safe": "a salvo", "hospitalized": "hospitalizado",
@@ -64,8 +65,9 @@ SPANISH: Catalogue = {
                        "un external_id",
     P.STATUS_KEPT_NEWER: "línea {line}: el estado se deja como estaba, verificado más tarde "
                          "({recorded:%Y-%m-%d %H:%M} UTC) que el de esta lista ({listed:%Y-%m-%d %H:%M} UTC)",
-    # reason: a status refusal, already in the operators' words (bot/status_review.py)
-    P.DEATH_NOT_PROPOSED: "línea {line}: el fallecimiento no se propuso: {reason}",
+    # the status refusal's own Spanish words (bot/status_refusals.py)
+    P.DEATH_NOT_PROPOSED: lambda p: f"línea {p['line']}: el fallecimiento no se propuso: "
+                                    f"{refusal_words(p, status_refusals.SPANISH)}",
     P.DEATH_IS_PROPOSAL: _death_is_proposal,
 }
 

@@ -31,7 +31,7 @@ from api.schemas import (
 )
 from bot import status_review
 from bot.auth import principal_of
-from bot.status_refusals import OperatorError, StatusRefusal
+from bot.status_refusals import ENGLISH, OperatorError
 from db.models import PendingStatusReport
 
 router = APIRouter(prefix="/api/v1", tags=["status reports"], responses=error_responses(401, 403))
@@ -41,20 +41,8 @@ _CONFLICT = ("already decided, proposed by this same person, or the record chang
 
 # Why a status report or a proposal's review is refused, in this API's language (the console words
 # the same codes in Spanish, bot/status_refusals.py). Also used by api/routers/persons.py.
-REFUSALS: dict[StatusRefusal, str] = {
-    StatusRefusal.SOURCE_REQUIRED: "a verified status needs its source",
-    StatusRefusal.DEATH_SOURCE_REQUIRED: "a death needs its source (who confirmed it, and when)",
-    StatusRefusal.ALREADY_PENDING: "a proposal for this record is already pending (id {pending_id}): confirm or "
-                                   "reject it first",
-    StatusRefusal.PROPOSAL_NOT_FOUND: "the proposal does not exist",
-    StatusRefusal.ALREADY_CONFIRMED: "the proposal is already confirmed",
-    StatusRefusal.ALREADY_REJECTED: "the proposal is already rejected",
-    StatusRefusal.SAME_PERSON: "whoever proposed the death cannot confirm it: another person must",
-    StatusRefusal.CHANGED_SINCE_PROPOSAL: "the record changed since the proposal (version {expected}, now "
-                                          "{actual}): read its history, reject this proposal and, if need be, "
-                                          "propose again",
-    StatusRefusal.REJECTION_NOTE_REQUIRED: "say why the proposal is rejected",
-}
+# The API speaks English: the refusals' English words live with their codes.
+REFUSALS = ENGLISH
 
 
 def refused(refusal: OperatorError) -> ApiError:

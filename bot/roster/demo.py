@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from importlib import resources
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import status_review
 from bot.roster.importer import import_roster
 from common.settings import get_settings
-from db.models import Incident, Person
+from db.repositories import roster_import
 
 DEMO_INCIDENT_NAME = "Incendio en estación migratoria (ficticio)"
 DEMO_ACTOR = "import"
@@ -34,10 +33,8 @@ def ensure_demo_roster(session_factory: sessionmaker[Session]) -> int:
 
     Returns the number of persons loaded (0 when it was already there)."""
     with session_factory() as session:
-        loaded = session.scalar(
-            select(func.count(Person.id)).join(Incident, Incident.id == Person.incident_id)
-            .where(Incident.name == DEMO_INCIDENT_NAME)
-        )
+        incident = roster_import.find_incident(session, DEMO_INCIDENT_NAME)
+        loaded = incident is not None and roster_import.has_persons(session, incident.id)
     if loaded:
         return 0
     report = import_roster(session_factory, demo_roster_bytes(), incident_name=DEMO_INCIDENT_NAME,

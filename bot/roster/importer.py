@@ -58,10 +58,9 @@ from bot.roster.parse import (
 )
 from bot.roster.problems import Problem, problem
 from bot.roster.problems import ProblemCode as P
-from bot.status_refusals import OperatorError
+from bot.status_refusals import OperatorError, StatusRefusal
 from bot.status_review import (
     NEEDS_SECOND_PERSON,
-    already_pending_reason,
     propose_deaths_of_new_persons,
     propose_status,
     record_status,
@@ -70,7 +69,8 @@ from common.logging import get_logger
 from common.settings import Settings, get_settings
 from db.base import utcnow
 from db.bulk import IdAllocator, copy_lines, copy_rows, copy_text, is_postgres
-from db.models import AuditEvent, ImportRun, Incident, Person, StatusReport
+from db.models import ImportRun, Person, StatusReport
+from db.repositories import audit
 from db.repositories import roster_import as repo
 from db.repositories.roster_import import ImportStage, Match, StagedLine
 from db.repositories.status import NewReport
@@ -260,18 +260,13 @@ class _Writer:
         if incident is None:
             report.incident_created = True
             if not report.dry_run:
-                incident = Incident(name=report.incident_name)
-                session.add(incident)
-                session.flush()
-                incident_id = incident.id
+                incident_id = repo.add_incident(session, report.incident_name).id
         run: ImportRun | None = None
         if not report.dry_run:
             assert incident_id is not None
             # Written first: on SQLite this takes the database's write lock before any id is
             # allocated (db/bulk.py); the counts are filled in at the end.
-            run = ImportRun(incident_id=incident_id, filename=report.filename, rows=0, actor=self.actor)
-            session.add(run)
-            session.flush()
+            run = repo.start_run(session, incident_id, report.filename, self.actor)
             self._person_ids = IdAllocator(session, _PERSONS)
             self._report_ids = IdAllocator(session, _REPORTS)
         self._incident_id = incident_id
@@ -302,11 +297,12 @@ class _Writer:
             run.duration_seconds = round(time.perf_counter() - self.started, 3)
             report.import_run_id = run.id
             # Counts only: the audit trail of an import never copies the list's personal data.
-            session.add(AuditEvent(
+            audit.record(
+                session,
                 actor=self.actor,
                 action="roster_import",
                 subject_type="import_run",
-                subject_id=str(run.id),
+                subject_id=run.id,
                 details={
                     "incident_id": incident_id,
                     "incident_created": report.incident_created,
@@ -318,7 +314,7 @@ class _Writer:
                     "status_reports": report.status_reports,
                     "proposals": report.proposals,
                 },
-            ))
+            )
             session.flush()
 
     # --- one batch ---------------------------------------------------------------------------------
@@ -385,8 +381,9 @@ class _Writer:
                 elif match.same:  # an unchanged death: the report says whether it still waits
                     report.unchanged += 1
                     if match.pending_id is not None:
-                        report.warnings.append(problem(P.DEATH_NOT_PROPOSED, line=row.line,
-                                                       reason=already_pending_reason(match.pending_id)))
+                        report.warnings.append(problem(
+                            P.DEATH_NOT_PROPOSED, line=row.line, refusal=StatusRefusal.ALREADY_PENDING,
+                            refusal_params={"pending_id": match.pending_id}))
                 else:
                     changed.append((row, match.person_id))
             if changed:
@@ -467,8 +464,8 @@ class _Writer:
             if "given_names" in changes or "surnames" in changes:
                 for key, value in row.keys.items():
                     setattr(person, key, value)
-            session.add(AuditEvent(actor=self.actor, action="person_updated", subject_type="person",
-                                   subject_id=str(person.id), details={"fields": sorted(changes)}))
+            audit.record(session, actor=self.actor, action="person_updated", subject_type="person",
+                         subject_id=person.id, details={"fields": sorted(changes)})
         if new_report is not None:
             # The same path as an operator's report: appended (append_report), and every relative
             # following the person hears about it through the disclosure policy.
@@ -540,7 +537,8 @@ class _Writer:
                 pending = propose_status(session, person, new_report, self.settings, actor=self.actor,
                                          principal=self.principal)
         except OperatorError as exc:
-            self.report.warnings.append(problem(P.DEATH_NOT_PROPOSED, line=row.line, reason=str(exc)))
+            self.report.warnings.append(problem(P.DEATH_NOT_PROPOSED, line=row.line, refusal=exc.code,
+                                                refusal_params=dict(exc.params)))
             return
         self._warn_proposal(row, pending.id)
 

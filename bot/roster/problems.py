@@ -16,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from bot import status_refusals
 from bot.roster import vocab
 
 
@@ -55,7 +56,7 @@ class ProblemCode(StrEnum):
     AMBIGUOUS_MATCH = "ambiguous_match"
     # warnings about a line the import accepted
     STATUS_KEPT_NEWER = "status_kept_newer"  # line, recorded, listed (verification times, UTC)
-    DEATH_NOT_PROPOSED = "death_not_proposed"  # line, reason (already in the operators' words)
+    DEATH_NOT_PROPOSED = "death_not_proposed"  # line, refusal (a StatusRefusal), refusal_params
     DEATH_IS_PROPOSAL = "death_is_proposal"  # line, proposal (its id, or None on a dry run)
 
 
@@ -81,6 +82,11 @@ class Problem:
 
 def problem(code: ProblemCode, **params: Any) -> Problem:
     return Problem(code, MappingProxyType(params))
+
+
+def refusal_words(params: Mapping[str, Any], catalogue: Mapping[status_refusals.StatusRefusal, str]) -> str:
+    """Why a death was not proposed (``DEATH_NOT_PROPOSED``), in a catalogue's words."""
+    return catalogue[params["refusal"]].format(**params.get("refusal_params", {}))
 
 
 ENCODINGS = {"utf-8": "UTF-8", "cp1252": "Windows-1252 (Latin-1)", "latin-1": "Latin-1"}
@@ -130,6 +136,6 @@ ENGLISH: dict[ProblemCode, Words] = {
     P.AMBIGUOUS_MATCH: "matches several recorded persons with the same names and birth date; give it an external_id",
     P.STATUS_KEPT_NEWER: "line {line}: status left as recorded, verified later ({recorded:%Y-%m-%d %H:%M} UTC) "
                          "than this list's ({listed:%Y-%m-%d %H:%M} UTC)",
-    P.DEATH_NOT_PROPOSED: "line {line}: deceased not proposed: {reason}",
+    P.DEATH_NOT_PROPOSED: lambda p: f"line {p['line']}: deceased not proposed: {refusal_words(p, status_refusals.ENGLISH)}",
     P.DEATH_IS_PROPOSAL: _death_is_proposal,
 }

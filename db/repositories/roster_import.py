@@ -22,7 +22,7 @@ from sqlalchemy import Table, and_, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from db.bulk import Db, connection_of, is_postgres
-from db.models import Incident, Person, StatusReport
+from db.models import ImportRun, Incident, Person, StatusReport
 
 # SQLite's page cache while an import writes (its default is 2 MB): the name index's primary key and
 # the persons' indexes then stay in memory; about 40 % less CPU for the index rows. The connection's
@@ -54,6 +54,23 @@ def bulk_load(db: Db) -> Iterator[None]:
 
 def find_incident(session: Session, name: str) -> Incident | None:
     return session.scalars(select(Incident).where(Incident.name == name)).first()
+
+
+def add_incident(session: Session, name: str) -> Incident:
+    """A new incident, flushed (its id is known)."""
+    incident = Incident(name=name)
+    session.add(incident)
+    session.flush()
+    return incident
+
+
+def start_run(session: Session, incident_id: int, filename: str | None, actor: str) -> ImportRun:
+    """The import's run, flushed, its counts filled in at the end. On SQLite this first write takes
+    the database's write lock before any id is allocated (db/bulk.py)."""
+    run = ImportRun(incident_id=incident_id, filename=filename, rows=0, actor=actor)
+    session.add(run)
+    session.flush()
+    return run
 
 
 def has_persons(session: Session, incident_id: int) -> bool:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.console.import_es import SPANISH, in_spanish
 from bot.roster.problems import ProblemCode, problem
+from bot.status_refusals import StatusRefusal
 from tests.console.conftest import page_csrf
 
 Client = Callable[[str | None], TestClient]
@@ -53,6 +54,12 @@ def test_every_code_has_spanish_words_and_says_the_same_values() -> None:
                               listed=datetime(2023, 3, 28, 20, tzinfo=UTC))) == (
         "línea 2: el estado se deja como estaba, verificado más tarde (2023-03-30 16:00 UTC) que el de esta lista "
         "(2023-03-28 20:00 UTC)")
+    pending = problem(ProblemCode.DEATH_NOT_PROPOSED, line=4, refusal=StatusRefusal.ALREADY_PENDING,
+                      refusal_params={"pending_id": 12})
+    assert in_spanish(pending) == ("línea 4: el fallecimiento no se propuso: ya hay una propuesta pendiente para "
+                                   "este registro (n.º 12): confírmela o recházela primero")
+    assert str(pending) == ("line 4: deceased not proposed: a proposal for this record is already pending (id 12): "
+                            "confirm or reject it first")
     assert in_spanish(problem(ProblemCode.NOT_UTF8, encoding="cp1252", bom=False)) == (
         "el archivo no es UTF-8 válido; se leyó como Windows-1252 (Latin-1)")
     assert in_spanish(problem(ProblemCode.MISSING_COLUMN, aliases=("given_names", "nombres"))) == (

@@ -47,6 +47,6 @@ def test_an_imported_death_is_a_proposal_and_the_report_says_so(
         pending_id = pending.id
     # Importing the same list again proposes nothing new while the proposal waits.
     again = run_hotline(["roster", "import", str(path), "--incident", "Prueba (ficticio)"], env)
-    assert again.returncode == 0 and "deceased not proposed: ya hay una propuesta pendiente" in again.stdout
+    assert again.returncode == 0 and "deceased not proposed: a proposal for this record is already pending" in again.stdout
     with session_factory() as s:
         assert [p.id for p in status_review.list_pending(s)] == [pending_id]
