@@ -39,7 +39,8 @@ def subscribe(session: Session, conversation_id: int, person_id: int | None, cas
     """The conversation follows this person (in the caller's transaction). One subscription per
     conversation and person (the unique constraint): a later "sí" makes it active again and points it
     at the case just given, if any (a "sí" without a case keeps the one it had). One statement, an
-    upsert, outside the unit of work. A case whose person has no record yet is followed by its case."""
+    upsert, outside the unit of work: a ``Subscription`` this session already holds is not refreshed
+    (a turn reads none). A case whose person has no record yet is followed by its case."""
     if person_id is None:
         existing = session.scalars(select(Subscription).where(
             Subscription.conversation_id == conversation_id, Subscription.person_id.is_(None),
