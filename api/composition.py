@@ -30,11 +30,11 @@ def build_senders(settings: Settings, telegram_bot: Bot | None = None) -> dict[s
     # The local channels (terminal, web chat) deliver their own rows (db.repositories.local_channel).
     senders: dict[str, Sender] = {}
     if settings.telegram_enabled:
-        from bot.channels.telegram_sender import TelegramSender
+        from bot.channels.telegram_channel import TelegramSender
 
         senders["telegram"] = TelegramSender(telegram_bot) if telegram_bot else TelegramSender.from_settings(settings)
     if settings.twilio_enabled:
-        from bot.channels.twilio_sender import TwilioSender
+        from bot.channels.twilio_channel import TwilioSender
 
         twilio = TwilioSender.from_settings(settings)
         senders["sms"] = twilio

@@ -4,7 +4,7 @@ The message is recorded before we answer 200 (api/intake.py): a 200 must mean th
 (Telegram does not redeliver an acknowledged update). A turn worker runs the dialogue after
 (bot/turns.py). PTB's Application dispatch would log and swallow a handler's failure and still
 answer 200, so the webhook does not go through it; PTB's ``Bot`` is what sends
-(bot/channels/telegram_sender.py).
+(bot/channels/telegram_channel.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.intake import record_or_refuse
-from bot.channels.telegram_updates import translate_update
+from bot.channels.telegram_channel import translate_update
 from common.logging import get_logger
 from common.settings import Settings
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram_updates import translate_update
+from bot.channels.telegram_channel import translate_update
 from bot.conversations import handle_inbound
 from common.logging import get_logger
 from common.settings import Settings

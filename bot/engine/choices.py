@@ -1,7 +1,7 @@
 """What a reply asks for when the answer can be tapped, as plain data (SPEC 6: reply keyboards).
 
 The dialogue decides what it asks; a channel that has buttons shows them (Telegram: a reply
-keyboard, bot/channels/telegram_sender.py), the others send the text alone. The choices travel
+keyboard, bot/channels/telegram_channel.py), the others send the text alone. The choices travel
 with the reply through the outbox row (``outbound_messages.choices``, JSON) so that any worker,
 later, sends exactly what the turn decided, like the text itself.
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from bot import texts_es as T
 from bot.channels.telegram_bot import make_bot
+from bot.channels.telegram_channel import translate_update
 from bot.channels.telegram_poller import TelegramPoller
-from bot.channels.telegram_updates import translate_update
 from common.settings import Settings
 from db.models import Case, Conversation, InboundRecord, OutboundMessage
 from db.repositories.console import transcript as console_transcript

@@ -14,8 +14,8 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from bot.channels.twilio_channel import TwilioSender
 from bot.channels.twilio_client import make_twilio_client
-from bot.channels.twilio_sender import TwilioSender
 from bot.outbox.senders import PermanentError, WindowClosed
 from common.settings import Settings
 from tests.fakes import openapi_check

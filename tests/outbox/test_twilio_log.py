@@ -12,8 +12,8 @@ import httpx
 import pytest
 from twilio.rest import Client
 
+from bot.channels.twilio_channel import TwilioSender
 from bot.channels.twilio_http import RedirectingHttpClient
-from bot.channels.twilio_sender import TwilioSender
 from bot.outbox.senders import SendError
 from tests.fakes import FakeTwilio, openapi_check
 

@@ -1,4 +1,13 @@
-"""Outbox sender for SMS and WhatsApp through Twilio's REST API (the twilio SDK, in a thread).
+"""SMS and WhatsApp through Twilio, both directions: the inbound webhook's form translated into a
+neutral message (``inbound_message``), and the outbox sender through Twilio's REST API
+(``TwilioSender``, the twilio SDK, in a thread) with its error translation. The HTTP side of the
+webhooks (the signature, api/twilio_verification.py; the TwiML answer; recording, api/intake.py)
+stays in api/routers/webhooks_twilio.py.
+
+A signed request can be re-split (``MessageSid=SM…MessagingServiceSidMG…``: one parameter
+swallowing the next) and still verify, then pass for a new message. So the message id and the sender
+must also have the shape Twilio gives them (``InvalidForm``, a 400): ``SM``/``MM`` and 32 hex digits,
+``+E.164`` or ``whatsapp:+E.164``.
 
 Twilio keeps a log of the messages it accepted (``GET .../Messages.json?To=...&DateSent>=...``):
 ``find_sent`` reads it, so that a row whose send was under way when its worker died is recorded as
@@ -16,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -24,6 +34,7 @@ from twilio.rest import Client
 
 from bot.channels.twilio_client import make_twilio_client
 from bot.channels.twilio_http import RecordingHttpClient, retry_after_seconds
+from bot.messages import InboundMessage
 from bot.outbox.senders import PermanentError, RateLimited, SendError, WindowClosed
 from bot.sms import to_gsm7
 from common.settings import Settings
@@ -35,6 +46,44 @@ OUTSIDE_WINDOW_CODES = {63016}  # "Failed to send freeform message because you a
 # the default pool (a handful of threads), a send paced for now would go out late and then bunch up
 # with the next, above the number's limit at Twilio.
 _SEND_THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="twilio-send")
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
+E164 = re.compile(r"(whatsapp:)?\+[1-9][0-9]{6,14}")
+
+
+class InvalidForm(ValueError):
+    """A webhook form without the shape Twilio gives it; its text is the 400's detail."""
+
+
+def message_sid(params: dict[str, str], *names: str) -> str:
+    """The message id, in Twilio's shape; every one of ``names`` that is present must agree."""
+    given = [params[name] for name in names if name in params]
+    if not given:
+        raise InvalidForm(f"{names[0]} is required")
+    if any(not MESSAGE_SID.fullmatch(sid) for sid in given) or len(set(given)) > 1:
+        raise InvalidForm(f"{names[0]} is not a Twilio message id (SM or MM and 32 hex digits)")
+    return given[0]
+
+
+def media_kind(params: dict[str, str]) -> str | None:
+    try:
+        if int(params.get("NumMedia", "0") or 0) <= 0:
+            return None
+    except ValueError:
+        return None
+    content_type = params.get("MediaContentType0", "")
+    return {"audio": "voice", "image": "photo", "video": "video"}.get(content_type.split("/")[0], "document")
+
+
+def inbound_message(params: dict[str, str]) -> InboundMessage:
+    """The neutral message in an inbound SMS/WhatsApp webhook's form (``InvalidForm`` if misshapen);
+    the channel is WhatsApp when the sender is ``whatsapp:+E.164``, SMS otherwise."""
+    sid = message_sid(params, "MessageSid", "SmsSid", "SmsMessageSid")
+    sender = params.get("From", "")
+    if not E164.fullmatch(sender):
+        raise InvalidForm("From is not a +E.164 number (or whatsapp:+E.164)")
+    channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
+    return InboundMessage(channel=channel, address=sender, provider_id=sid, text=params.get("Body"),
+                          media_kind=media_kind(params))
 
 
 class TwilioSender:
