@@ -544,7 +544,8 @@ def faults_benchmark(url: str, rows: int, rate: float) -> dict[str, float]:
     return figures
 
 
-def shared_limit_benchmark(url: str, rows: int, rate: float, workers: int = 4) -> dict[str, float]:
+def shared_limit_benchmark(url: str, rows: int, rate: float, workers: int = 4,
+                           redis_url: str | None = None) -> dict[str, float]:
     from tests.fakes import FakeTelegram
 
     texts = _queue(url, "telegram", rows, "compartida")
@@ -552,6 +553,8 @@ def shared_limit_benchmark(url: str, rows: int, rate: float, workers: int = 4) -
     env = base_env(url, "http://127.0.0.1:9")
     env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.url,
                TELEGRAM_MESSAGES_PER_SECOND=str(rate), TELEGRAM_PER_CHAT_PER_SECOND="1")
+    if redis_url:  # the slots in Redis instead of PostgreSQL (REDIS_URL), under a prefix of this run's own
+        env.update(REDIS_URL=redis_url, REDIS_KEY_PREFIX=f"bench-{os.getpid()}")
     procs = [subprocess.Popen([HOTLINE, "worker"], env=env, cwd=ROOT) for _ in range(workers)]
     try:
         _wait_sent(url, rows, procs)
@@ -591,6 +594,7 @@ def main() -> None:
     parser.add_argument("--shared-rows", type=int, default=1800)
     parser.add_argument("--shared-rate", type=float, default=30.0,
                         help="TELEGRAM_MESSAGES_PER_SECOND shared by four workers in part 6")
+    parser.add_argument("--redis", metavar="URL", help="part 6 with the limit shared through Redis (REDIS_URL)")
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -644,8 +648,9 @@ def main() -> None:
                   f"{100 * f['faults_per_second'] / f['clean_per_second']:.0f} % (target >= 50 %)")
         if not args.skip_shared:
             print(f"\nfour hotline workers sharing TELEGRAM_MESSAGES_PER_SECOND={args.shared_rate} "
-                  f"({args.shared_rows} notifications)...", flush=True)
-            sh = shared_limit_benchmark(url, args.shared_rows, args.shared_rate)
+                  f"({args.shared_rows} notifications, slots in {'Redis' if args.redis else 'PostgreSQL'})...",
+                  flush=True)
+            sh = shared_limit_benchmark(url, args.shared_rows, args.shared_rate, redis_url=args.redis)
             print(f"{sh['senders']} workers sent; {sh['per_second']:.2f}/s overall, at most {sh['max_in_1s']} in any "
                   f"1 s (limit {args.shared_rate:.0f}, target <= {args.shared_rate * 1.1:.0f}); doubled "
                   f"{sh['doubled']}, lost {sh['lost']}")
