@@ -198,6 +198,15 @@ def deactivate_user(session: Session, user: User, *, actor: str) -> int:
     return ended
 
 
+def end_sessions(session: Session, user: User, *, actor: str) -> int:
+    """An administrator ends every console session of ``user`` now (they must log in again):
+    audited ``sessions_ended`` with how many. The console's users page and the command line."""
+    ended = console_sessions.end_all(session, user.id, reason="ended_by_admin")
+    audit.record(session, actor=actor, action="sessions_ended", subject_type="user", subject_id=user.id,
+                 details={"sessions_ended": ended})
+    return ended
+
+
 def reactivate_user(session: Session, user: User, *, actor: str) -> None:
     user.active = True
     audit.record(session, actor=actor, action="user_reactivated", subject_type="user", subject_id=user.id,

@@ -10,18 +10,17 @@ from typing import TypeVar
 import typer
 from sqlalchemy.orm import Session
 
-from bot import console_sessions
 from bot.auth import (
     AccountError,
     create_token,
     create_user,
     deactivate_user,
+    end_sessions,
     find_user,
     reactivate_user,
     set_password,
 )
 from db.models import User
-from db.repositories import audit
 from db.session import session_scope
 
 tokens_app = typer.Typer(help="API tokens", no_args_is_help=True)
@@ -124,10 +123,6 @@ def users_end_sessions(username: str = typer.Option(..., "--username")) -> None:
     """End every console session of the user now (they must log in again)."""
 
     def work(session: Session) -> int:
-        user = _user(session, username)
-        ended = console_sessions.end_all(session, user.id, reason="ended_by_admin")
-        audit.record(session, actor="cli", action="sessions_ended", subject_type="user", subject_id=user.id,
-                     details={"sessions_ended": ended})
-        return ended
+        return end_sessions(session, _user(session, username), actor="cli")
 
     typer.echo(f"{_run(work)} session(s) of {username!r} ended")

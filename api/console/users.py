@@ -22,9 +22,10 @@ from api.console.security import Admin, AdminForm, Operator, render
 from api.deps import SessionDep, SettingsDep
 from bot import console_sessions
 from bot.auth import deactivate_user, random_password, reactivate_user, set_password
+from bot.auth import end_sessions as end_user_sessions
 from common.settings import Settings
 from db.models import User
-from db.repositories import accounts, audit
+from db.repositories import accounts
 from db.repositories import console as repo
 
 router = APIRouter()
@@ -102,8 +103,6 @@ def end_sessions(user_id: UserId, request: Request, me: AdminForm, db: SessionDe
     user = _other_user(db, me, user_id)
     if (refused := _refuse_self(request, db, settings, me, user)) is not None:
         return refused
-    ended = console_sessions.end_all(db, user.id, reason="ended_by_admin")
-    audit.record(db, actor=me.actor, action="sessions_ended", subject_type="user", subject_id=user.id,
-                 details={"sessions_ended": ended})
+    end_user_sessions(db, user, actor=me.actor)
     db.commit()
     return RedirectResponse("/console/users?hecho=sesiones", status_code=303)

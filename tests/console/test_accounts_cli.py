@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import utcnow
-from db.models import ApiToken, User
+from db.models import ApiToken, AuditEvent, User
 from tests.console.conftest import PASSWORD, USERS, csrf_of
 from tests.support import hotline_env, run_hotline
 
@@ -51,6 +51,19 @@ def test_users_create_with_a_phone_stores_it_in_e164(env: dict[str, str], sessio
     assert bad.returncode == 2 and "not a valid number" in bad.stderr
     with session_factory() as s:
         assert [(u.username, u.phone) for u in s.scalars(select(User))] == [("nadia", "+50255510123")]
+
+
+def test_end_sessions_logs_the_user_out_at_once_and_is_audited(
+        env: dict[str, str], make_client: Client, session_factory: sessionmaker[Session]) -> None:
+    olga = make_client("operator")
+    assert _opens(olga)
+    result = run_hotline(["users", "end-sessions", "--username", USERS["operator"]], env)
+    assert result.returncode == 0, result.stderr
+    assert "1 session(s)" in result.stdout and "ended" in result.stdout
+    assert not _opens(olga)
+    with session_factory() as s:
+        [event] = s.scalars(select(AuditEvent).where(AuditEvent.action == "sessions_ended")).all()
+        assert (event.actor, event.details) == ("cli", {"sessions_ended": 1})
 
 
 def test_reset_password_ends_the_sessions_at_once_and_the_new_password_works(
