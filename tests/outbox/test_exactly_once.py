@@ -126,9 +126,18 @@ def test_a_worker_killed_mid_batch_repeats_no_sms_and_each_telegram_message_at_m
     telegram = enqueue_telegram(session_factory, 60)
     env = provider_env(twilio=fake_twilio, telegram=fake_telegram, OUTBOX_LEASE_SECONDS="1", LOG_LEVEL="INFO")
     first = WorkerProcess(db_url, env)
+
+    def both_channels_mid_send() -> bool:
+        # Well under way, and the kill is to land while sends of BOTH channels are in flight: which
+        # rows the one semaphore of in-flight calls holds at a given instant depends on the load.
+        if len(fake_twilio.messages) + len(fake_telegram.sent_messages) < 30:
+            return False
+        with session_factory() as s:
+            return set(s.scalars(select(OutboundMessage.channel).where(
+                OutboundMessage.status == "sending"))) >= {"sms", "telegram"}
+
     try:
-        wait_for(lambda: len(fake_twilio.messages) + len(fake_telegram.sent_messages) >= 30, 60,
-                 "the first worker to be well under way")
+        wait_for(both_channels_mid_send, 60, "the first worker to be sending on both channels", 0.02)
         first.kill()
     finally:
         if first.proc.poll() is None:
