@@ -77,9 +77,14 @@ def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[in
     now = utcnow()
     values = [{"kind": "reply", "priority": PRIORITY_REPLY, "conversation_id": None, "choices": None, **row,
                "status": "queued", "next_attempt_at": now} for row in rows]
-    result = session.connection().execute(_ENQUEUE_MANY, values)
+    if len(values) == 1:
+        # Most turns queue one reply: a plain one-row INSERT. SQLAlchemy's executemany with
+        # RETURNING renders and sorts a multi-row statement, which cost such a turn twice as much.
+        result = [int(session.connection().execute(_ENQUEUE_MANY, values[0]).scalar_one())]
+    else:
+        result = [int(i) for i in session.connection().execute(_ENQUEUE_MANY, values).scalars()]
     notify_once(session, OUTBOX)
-    return [int(i) for i in result.scalars()]
+    return result
 
 
 _ENQUEUE_MANY = insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import lru_cache
+
+from sqlalchemy import Insert, Integer, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -50,10 +52,18 @@ def subscribe(session: Session, conversation_id: int, person_id: int | None, cas
         else:
             session.add(Subscription(conversation_id=conversation_id, person_id=None, case_id=case_id, active=True))
         return
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(Subscription).values(conversation_id=conversation_id, person_id=person_id,
-                                               case_id=case_id, active=True, created_at=utcnow())
-    stmt = stmt.on_conflict_do_update(
+    session.connection().execute(_upsert_statement(session.get_bind().dialect.name), {
+        "conversation_id": conversation_id, "person_id": person_id, "case_id": case_id, "created_at": utcnow()})
+
+
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect: str) -> Insert:
+    """``subscribe``'s upsert (parameters: conversation_id, person_id, case_id, created_at), built
+    once per dialect: building it cost a "sí" turn more than running it."""
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = dialect_insert(Subscription).values(
+        conversation_id=bindparam("conversation_id"), person_id=bindparam("person_id"),
+        case_id=bindparam("case_id", type_=Integer), active=True, created_at=bindparam("created_at"))
+    return stmt.on_conflict_do_update(
         index_elements=[Subscription.conversation_id, Subscription.person_id],
         set_={"active": True, "case_id": func.coalesce(stmt.excluded.case_id, Subscription.case_id)})
-    session.connection().execute(stmt)
