@@ -154,7 +154,8 @@ class DbPorts:
             self._opened_case.inquiry_id = inquiry_id
 
     def _record_disclosure(self, person_id: int, text: str) -> None:
-        audit.record(self.session, actor="bot", action="disclosure", subject_type="person", subject_id=person_id,
+        # One INSERT at once, as the API's reads write theirs (a disclosure is every fourth turn or so).
+        audit.append(self.session, actor="bot", action="disclosure", subject_type="person", subject_id=person_id,
                      details={"conversation_id": self.conversation.id, "channel": self.conversation.channel,
                               "text": render_for_channel(self.conversation.channel, text)})
 

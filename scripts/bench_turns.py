@@ -46,6 +46,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -100,22 +101,18 @@ def failed(engine) -> int:  # type: ignore[no-untyped-def]
 # --- 1. the floor --------------------------------------------------------------------------------
 
 
-def floor(url: str, series: int, relatives: int, threads: int) -> dict[str, float]:
-    """Per message of a backlog like the workers': read the conversation and the person, insert one
-    reply row, commit (plain SQLAlchemy ORM, a plain engine)."""
+def _floor_process(url: str, series: int, relatives: int, threads: int, person_id: int, process: int,
+                   processes: int, times: Any) -> None:
+    """One floor process: ``threads`` lanes taking every ``threads * processes``-th message."""
     from db.base import utcnow
     from db.models import Conversation, OutboundMessage, Person
 
     engine = create_engine(url, pool_size=threads)
-    with engine.begin() as conn:  # the conversations the turns would have made
-        conn.execute(text("INSERT INTO conversations (channel, address, state, opted_out, created_at, updated_at) "
-                          "SELECT 'sms', a, '{}', false, now(), now() FROM unnest(CAST(:a AS text[])) AS a"),
-                     {"a": [address(series, k) for k in range(relatives)]})
-        person_id = conn.execute(text("SELECT max(id) FROM persons")).scalar_one()
     turns = relatives * len(channels.CONVERSATION)
+    stride = threads * processes
 
     def lane(first: int) -> None:
-        for i in range(first, turns, threads):
+        for i in range(first, turns, stride):
             recipient = address(series, i % relatives)
             with Session(engine) as s, s.begin():
                 conversation = s.scalars(select(Conversation).where(Conversation.channel == "sms",
@@ -126,17 +123,49 @@ def floor(url: str, series: int, relatives: int, threads: int) -> dict[str, floa
                                       text=f"Respuesta de prueba sobre {person.id} (ficticia)", kind="reply",
                                       priority=0, status="cancelled", next_attempt_at=utcnow()))
 
-    started = time.perf_counter()
-    workers = [threading.Thread(target=lane, args=(k,)) for k in range(threads)]
+    started = time.time()
+    workers = [threading.Thread(target=lane, args=(process * threads + k,)) for k in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    seconds = time.perf_counter() - started
+    times.put((started, time.time()))
+    engine.dispose()
+
+
+def floor(url: str, series: int, relatives: int, threads: int, processes: int = 1) -> dict[str, float]:
+    """Per message of a backlog like the workers': read the conversation and the person, insert one
+    reply row, commit (plain SQLAlchemy ORM, a plain engine), in ``processes`` processes of
+    ``threads`` threads each (the workers' shape). The time runs from the first process's start to
+    the last one's end."""
+    import multiprocessing
+
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the conversations the turns would have made
+        conn.execute(text("INSERT INTO conversations (channel, address, state, opted_out, created_at, updated_at) "
+                          "SELECT 'sms', a, '{}', false, now(), now() FROM unnest(CAST(:a AS text[])) AS a"),
+                     {"a": [address(series, k) for k in range(relatives)]})
+        person_id = conn.execute(text("SELECT max(id) FROM persons")).scalar_one()
+    engine.dispose()
+    turns = relatives * len(channels.CONVERSATION)
+    context = multiprocessing.get_context("fork")
+    times = context.Queue()
+    procs = [context.Process(target=_floor_process,
+                             args=(url, series, relatives, threads, person_id, k, processes, times))
+             for k in range(processes)]
+    for p in procs:
+        p.start()
+    spans = [times.get(timeout=900) for _ in procs]
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            raise SystemExit("a floor process failed")
+    seconds = max(end for _, end in spans) - min(start for start, _ in spans)
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM outbound_messages WHERE status = 'cancelled' AND text LIKE 'Respuesta de prueba%'"))
     engine.dispose()
-    return {"turns": turns, "seconds": seconds, "per_second": turns / seconds}
+    return {"processes": processes, "turns": turns, "seconds": seconds, "per_second": turns / seconds}
 
 
 # --- 2, 3. workers on a backlog -------------------------------------------------------------------
@@ -316,6 +345,12 @@ def main() -> None:
         ratio = f" = {one['per_second'] / f['per_second']:.2f} x the floor" if not args.skip_floor else ""
         print(f"one hotline worker, turns ({backlog}): {one['per_second']:.0f} turns/s{ratio}, failed "
               f"{one['failed']:.0f} ({load()})", flush=True)
+        if not args.skip_two and not args.skip_floor:
+            # The machine's own scaling, for the two workers below: the floor in two processes.
+            f2 = results["floor_two_processes"] = floor(url, 6, args.relatives, lanes, processes=2) \
+                | {"load": os.getloadavg()}
+            print(f"floor in two processes ({lanes} threads each, {backlog} turns): {f2['per_second']:.0f} turns/s = "
+                  f"{f2['per_second'] / f['per_second']:.2f} x one ({load()})", flush=True)
         if not args.skip_two:
             two = results["two_workers"] = workers_run(url, 3, args.relatives, 2, send=False) | {"load": os.getloadavg()}
             print(f"two hotline workers, turns ({backlog}): {two['per_second']:.0f} turns/s = "

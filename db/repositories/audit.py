@@ -43,7 +43,7 @@ def append(
     """Write one event at once, as a single INSERT in the caller's transaction (no unit of work, no id
     read back): what a read pays for its audit trail, on the API's busiest routes. It is durable
     when the caller commits, as any other write of the transaction."""
-    session.connection().execute(insert(AuditEvent), {
+    session.connection().execute(_APPEND, {
         "at": utcnow(),
         "actor": actor,
         "action": action,
@@ -51,6 +51,9 @@ def append(
         "subject_id": None if subject_id is None else str(subject_id),
         "details": details or {},
     })
+
+
+_APPEND = insert(AuditEvent)
 
 
 def list_events(

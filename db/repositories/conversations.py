@@ -33,6 +33,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from db import notify
 from db.base import UTCDateTime, utcnow
 from db.models import Conversation, InboundRecord, Inquiry, OutboundMessage
+from db.prepared import one_of
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -327,10 +328,18 @@ def persons_looked_up_since(session: Session, conversation_id: int, since: datet
                             outcomes: Collection[str]) -> set[int]:
     """The persons this conversation's inquiries since ``since`` ended about with one of ``outcomes``
     (the lookup limit passes the rule's own list, bot.policy.PROVEN_OUTCOMES)."""
-    rows = session.scalars(
+    rows = session.scalars(_looked_up_statement(session.get_bind().dialect.name), {
+        "conversation_id": conversation_id, "since": since, "outcomes": sorted(outcomes)})
+    return {int(r) for r in rows if r is not None}
+
+
+@lru_cache(maxsize=4)
+def _looked_up_statement(dialect: str) -> Select[int | None]:
+    # Built once (parameters: conversation_id, since, outcomes): every search turn runs it.
+    return (
         select(Inquiry.person_id)
-        .where(Inquiry.conversation_id == conversation_id, Inquiry.created_at >= since,
-               Inquiry.person_id.is_not(None), Inquiry.outcome.in_(sorted(outcomes)))
+        .where(Inquiry.conversation_id == bindparam("conversation_id", type_=Integer),
+               Inquiry.created_at >= bindparam("since", type_=UTCDateTime()),
+               Inquiry.person_id.is_not(None), one_of(dialect, Inquiry.outcome, "outcomes"))
         .distinct()
     )
-    return {int(r) for r in rows if r is not None}

@@ -12,14 +12,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Integer,
     Select,
     SmallInteger,
-    String,
     Table,
-    any_,
     bindparam,
     case,
     delete,
@@ -32,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from db.bulk import copy_block, copy_plain_rows
 from db.models import NameVariant, Person, PersonNameKey
+from db.prepared import one_of
 
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
 _BATCH = 5000
@@ -112,15 +110,6 @@ def add_variants(db: Session | Connection, rows: Iterable[tuple[str, str]]) -> N
         _insert_ignoring_duplicates(db, NameVariant, [{"variant": v, "token": t} for v, t in unique])
 
 
-def _one_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
-    """``column IN :name`` (a list of strings); on PostgreSQL ``= ANY(array)``, one statement text
-    whatever the number of values, so the driver prepares it once and the server plans it once.
-    One bound parameter either way: one SQL element per value costs more than the query."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
-    return column.in_(bindparam(name, expanding=True))
-
-
 def tokens_with_variants(db: Session | Connection, variants: Collection[str]) -> list[tuple[str, str]]:
     """The known (variant, token) rows for any of these variants."""
     if not variants:
@@ -134,7 +123,7 @@ def _variants_statement(dialect: str) -> Select[str, str]:
     # Built once per dialect (parameter: variants): building a statement costs about as much as
     # running it on the index.
     return select(NameVariant.variant, NameVariant.token).where(
-        _one_of(dialect, NameVariant.variant, "variants"))
+        one_of(dialect, NameVariant.variant, "variants"))
 
 
 def ranked_persons(
@@ -172,10 +161,10 @@ def _ranked_statement(dialect: str, weighted: bool, by_incident: bool) -> Select
     """The ranking statement of ``ranked_persons``, built once (parameters: keys, preferred, size,
     limit, incident_id): building it costs as much as running it on a small roster."""
     key = PersonNameKey.index_key
-    weight = case((_one_of(dialect, key, "preferred"), 2), else_=1) if weighted else literal(1)
+    weight = case((one_of(dialect, key, "preferred"), 2), else_=1) if weighted else literal(1)
     hits = func.sum(weight).label("hits")
     misfit = func.abs(func.min(PersonNameKey.name_size) - bindparam("size", type_=SmallInteger)).label("misfit")
-    ranked = select(PersonNameKey.person_id, hits, misfit).where(_one_of(dialect, key, "keys"))
+    ranked = select(PersonNameKey.person_id, hits, misfit).where(one_of(dialect, key, "keys"))
     if by_incident:
         ranked = ranked.join(Person, Person.id == PersonNameKey.person_id).where(
             Person.incident_id == bindparam("incident_id", type_=Integer)

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Person, StatusReport
+from db.prepared import one_of
 
 
 def get_person(session: Session, person_id: int) -> Person | None:
@@ -52,15 +54,18 @@ def list_persons(
 
 def current_reports(session: Session, persons: Iterable[Person]) -> dict[int, StatusReport]:
     """The latest report of each person, in one query (the one whose version is the cached one)."""
-    ids = [p.id for p in persons if p.status_version > 0]
+    ids = sorted(p.id for p in persons if p.status_version > 0)
     if not ids:
         return {}
-    rows = session.scalars(
-        select(StatusReport)
-        .join(
-            Person,
-            and_(StatusReport.person_id == Person.id, StatusReport.version == Person.status_version),
-        )
-        .where(Person.id.in_(ids))
-    )
+    rows = session.scalars(_current_reports_statement(session.get_bind().dialect.name), {"ids": ids})
     return {r.person_id: r for r in rows}
+
+
+@lru_cache(maxsize=4)
+def _current_reports_statement(dialect: str) -> Select[StatusReport]:
+    # Built once (parameter: ids): a search turn runs it, and building it cost as much as running it.
+    return (
+        select(StatusReport)
+        .join(Person, and_(StatusReport.person_id == Person.id, StatusReport.version == Person.status_version))
+        .where(one_of(dialect, Person.id, "ids", Integer))
+    )
