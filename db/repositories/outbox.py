@@ -23,14 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import Integer, Select, String, Update, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from db.base import utcnow
+from db.base import UTCDateTime, utcnow
 from db.models import Conversation, OutboundMessage
 from db.notify import OUTBOX, notify, notify_once
+from db.prepared import one_of
 
 PRIORITY_REPLY = 0  # a relative's replies and operators' answers go first
 PRIORITY_FOLLOWUP = 5
@@ -95,7 +97,7 @@ _ENQUEUE_MANY = insert(OutboundMessage).returning(OutboundMessage.id, sort_by_pa
 CLAIM_LOCK_KEY = 0x686F746C696E65  # "hotline"
 
 
-def _due_clause(now: datetime, in_doubt_before: datetime):  # type: ignore[no-untyped-def]
+def _due_clause(now: Any, in_doubt_before: Any):  # type: ignore[no-untyped-def]
     return or_(
         and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now,
              or_(OutboundMessage.claimed_until.is_(None), OutboundMessage.claimed_until < now)),
@@ -103,7 +105,7 @@ def _due_clause(now: datetime, in_doubt_before: datetime):  # type: ignore[no-un
     )
 
 
-def _older_row_holds_back(now: datetime, in_doubt_before: datetime, worker_id: str):  # type: ignore[no-untyped-def]
+def _older_row_holds_back(now: Any, in_doubt_before: Any, worker_id: Any):  # type: ignore[no-untyped-def]
     """An older unsent row to the same recipient that is backing off or held by another worker."""
     older = aliased(OutboundMessage)
     other = func.coalesce(older.claimed_by, "") != worker_id
@@ -117,6 +119,26 @@ def _older_row_holds_back(now: datetime, in_doubt_before: datetime, worker_id: s
             and_(older.status == "sending", older.claimed_until >= in_doubt_before, other),
         ),
     )
+
+
+_CLAIM_LOCK = select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY))
+
+
+@lru_cache(maxsize=8)
+def _claim_statement(dialect: str, by_channel: bool) -> Select[OutboundMessage]:
+    """``claim_due``'s query (parameters: now, in_doubt_before, worker_id, limit and, ``by_channel``,
+    channels), built once: building it cost a claim more than running it."""
+    now = bindparam("now", type_=UTCDateTime())
+    in_doubt_before = bindparam("in_doubt_before", type_=UTCDateTime())
+    worker_id = bindparam("worker_id", type_=String())
+    stmt = select(OutboundMessage).where(_due_clause(now, in_doubt_before),
+                                         ~_older_row_holds_back(now, in_doubt_before, worker_id))
+    if by_channel:
+        stmt = stmt.where(one_of(dialect, OutboundMessage.channel, "channels"))
+    stmt = stmt.order_by(OutboundMessage.priority, OutboundMessage.id).limit(bindparam("limit", type_=Integer))
+    if dialect == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=OutboundMessage)
+    return stmt
 
 
 def claim_due(
@@ -133,19 +155,16 @@ def claim_due(
     docstring): its earlier send may have reached the provider."""
     if limit <= 0:
         return []
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(_CLAIM_LOCK)
     now = utcnow()
     in_doubt_before = now - timedelta(seconds=lease_seconds if in_doubt_grace is None else in_doubt_grace)
-    stmt = select(OutboundMessage).where(_due_clause(now, in_doubt_before),
-                                         ~_older_row_holds_back(now, in_doubt_before, worker_id))
+    parameters: dict[str, Any] = {"now": now, "in_doubt_before": in_doubt_before, "worker_id": worker_id,
+                                  "limit": limit}
     if channels is not None:
-        stmt = stmt.where(OutboundMessage.channel.in_(channels))
-    stmt = stmt.order_by(OutboundMessage.priority, OutboundMessage.id).limit(limit)
-    if postgres:
-        stmt = stmt.with_for_update(skip_locked=True, of=OutboundMessage)
-    rows = list(session.scalars(stmt))
+        parameters["channels"] = list(channels)
+    rows = list(session.scalars(_claim_statement(dialect, channels is not None), parameters))
     until = now + timedelta(seconds=lease_seconds)
     for row in rows:
         row.claimed_by = worker_id
@@ -197,19 +216,29 @@ def confirm_send(session: Session, row_id: int, worker_id: str, *, lease_seconds
     the lease. The caller commits before calling the provider. Returns when the send began, or
     None: the claim was lost and the row must not be sent."""
     now = utcnow()
-    values: dict[str, object] = {
-        "status": "sending", "claimed_until": now + timedelta(seconds=lease_seconds),
-        "send_started_at": now, "attempts": OutboundMessage.attempts + 1,
+    result = session.execute(_confirm_statement(repeat), {
+        "row_id": row_id, "worker_id": worker_id, "now": now, "until": now + timedelta(seconds=lease_seconds)})
+    return now if _rowcount(result) == 1 else None
+
+
+@lru_cache(maxsize=2)
+def _confirm_statement(repeat: bool) -> Update:
+    """``confirm_send``'s UPDATE (parameters: row_id, worker_id, now, until), built once: every send
+    runs it."""
+    values: dict[str, Any] = {
+        "status": "sending", "claimed_until": bindparam("until", type_=UTCDateTime()),
+        "send_started_at": bindparam("now", type_=UTCDateTime()), "attempts": OutboundMessage.attempts + 1,
     }
     if repeat:
         values["repeats"] = OutboundMessage.repeats + 1
-    result = session.execute(
+    return (
         update(OutboundMessage)
-        .where(OutboundMessage.id == row_id, OutboundMessage.claimed_by == worker_id,
-               OutboundMessage.claimed_until > now, OutboundMessage.status.in_(("queued", "sending")))
+        .where(OutboundMessage.id == bindparam("row_id", type_=Integer),
+               OutboundMessage.claimed_by == bindparam("worker_id", type_=String()),
+               OutboundMessage.claimed_until > bindparam("now", type_=UTCDateTime()),
+               OutboundMessage.status.in_(("queued", "sending")))
         .values(**values)
     )
-    return now if _rowcount(result) == 1 else None
 
 
 def unsend(session: Session, row_id: int, worker_id: str) -> bool:
@@ -289,14 +318,19 @@ def mark_sent(session: Session, row_id: int, worker_id: str, provider_id: str | 
     """The provider accepted the message. Recorded as long as the row was not taken by another
     worker (its lease may have run out while the database was unreachable: still ours if no one
     claimed it). One UPDATE: this is the statement every send ends with."""
-    now = utcnow()
-    result = session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == row_id, OutboundMessage.claimed_by == worker_id,
-               OutboundMessage.status.in_(("queued", "sending")))
-        .values(status="sent", provider_id=provider_id, sent_at=now, claimed_until=None, last_error=None)
-    )
+    result = session.execute(_MARK_SENT, {"row_id": row_id, "worker_id": worker_id, "provider_id": provider_id,
+                                          "now": utcnow()})
     return _rowcount(result) == 1
+
+
+_MARK_SENT = (  # built once: every send ends with it
+    update(OutboundMessage)
+    .where(OutboundMessage.id == bindparam("row_id", type_=Integer),
+           OutboundMessage.claimed_by == bindparam("worker_id", type_=String()),
+           OutboundMessage.status.in_(("queued", "sending")))
+    .values(status="sent", provider_id=bindparam("provider_id", type_=String()),
+            sent_at=bindparam("now", type_=UTCDateTime()), claimed_until=None, last_error=None)
+)
 
 
 def mark_retry(session: Session, row_id: int, worker_id: str, error: str, *, delay_seconds: float,
