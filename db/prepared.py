@@ -23,5 +23,3 @@ def one_of(dialect: str, column: Any, name: str, item_type: TypeEngine[Any] | ty
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=postgresql.ARRAY(item_type)))
     return column.in_(bindparam(name, expanding=True))
-
-

@@ -102,7 +102,7 @@ def failed(engine) -> int:  # type: ignore[no-untyped-def]
 
 
 def _floor_process(url: str, series: int, relatives: int, threads: int, person_id: int, process: int,
-                   processes: int, times: Any) -> None:
+                   processes: int, start: Any, times: Any) -> None:
     """One floor process: ``threads`` lanes taking every ``threads * processes``-th message."""
     from db.base import utcnow
     from db.models import Conversation, OutboundMessage, Person
@@ -111,7 +111,15 @@ def _floor_process(url: str, series: int, relatives: int, threads: int, person_i
     turns = relatives * len(channels.CONVERSATION)
     stride = threads * processes
 
+    errors: list[str] = []
+
     def lane(first: int) -> None:
+        try:
+            run(first)
+        except Exception as exc:  # counted and reported: a floor with failed turns is no floor
+            errors.append(type(exc).__name__)
+
+    def run(first: int) -> None:
         for i in range(first, turns, stride):
             recipient = address(series, i % relatives)
             with Session(engine) as s, s.begin():
@@ -123,13 +131,14 @@ def _floor_process(url: str, series: int, relatives: int, threads: int, person_i
                                       text=f"Respuesta de prueba sobre {person.id} (ficticia)", kind="reply",
                                       priority=0, status="cancelled", next_attempt_at=utcnow()))
 
-    started = time.time()
+    start.wait()  # every process ready: none runs alone at the start
+    started = time.monotonic()  # system-wide on Linux: comparable between the processes
     workers = [threading.Thread(target=lane, args=(process * threads + k,)) for k in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    times.put((started, time.time()))
+    times.put((started, time.monotonic(), errors))
     engine.dispose()
 
 
@@ -150,8 +159,9 @@ def floor(url: str, series: int, relatives: int, threads: int, processes: int = 
     turns = relatives * len(channels.CONVERSATION)
     context = multiprocessing.get_context("fork")
     times = context.Queue()
+    start = context.Barrier(processes)
     procs = [context.Process(target=_floor_process,
-                             args=(url, series, relatives, threads, person_id, k, processes, times))
+                             args=(url, series, relatives, threads, person_id, k, processes, start, times))
              for k in range(processes)]
     for p in procs:
         p.start()
@@ -160,7 +170,9 @@ def floor(url: str, series: int, relatives: int, threads: int, processes: int = 
         p.join()
         if p.exitcode != 0:
             raise SystemExit("a floor process failed")
-    seconds = max(end for _, end in spans) - min(start for start, _ in spans)
+    if errors := [e for _, _, errs in spans for e in errs]:
+        raise SystemExit(f"the floor's turns failed: {errors[:5]}")
+    seconds = max(end for _, end, _ in spans) - min(began for began, _, _ in spans)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM outbound_messages WHERE status = 'cancelled' AND text LIKE 'Respuesta de prueba%'"))

@@ -238,6 +238,8 @@ def _confirm_statement(repeat: bool) -> Update:
                OutboundMessage.claimed_until > bindparam("now", type_=UTCDateTime()),
                OutboundMessage.status.in_(("queued", "sending")))
         .values(**values)
+        # Not "evaluate": with bound values it would match no loaded object. No caller holds the row.
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -330,6 +332,7 @@ _MARK_SENT = (  # built once: every send ends with it
            OutboundMessage.status.in_(("queued", "sending")))
     .values(status="sent", provider_id=bindparam("provider_id", type_=String()),
             sent_at=bindparam("now", type_=UTCDateTime()), claimed_until=None, last_error=None)
+    .execution_options(synchronize_session=False)  # as _confirm_statement: no caller holds the row
 )
 
 

@@ -19,7 +19,7 @@ def test_each_id_is_its_rows_and_the_rows_are_stored_as_given(session_factory: s
         conversation = Conversation(channel="sms", address="+50255550100", state={}, opted_out=False)
         s.add(conversation)
         s.flush()
-        # Interleave other writers' ids: a row's place, not the sequence alone, must decide.
+        # A row queued before, in the same transaction: the ids returned are only the new rows'.
         outbox.enqueue(s, channel="telegram", recipient="1234", text="antes (ficticio)")
         rows = [{"channel": "sms" if i % 2 else "telegram", "recipient": f"+5025555{i:04d}",
                  "text": f"respuesta {i} (ficticia)", "kind": "reply" if i % 3 else "followup",
