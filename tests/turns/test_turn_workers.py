@@ -499,7 +499,9 @@ def test_four_worker_processes_run_every_turn_once_and_in_order(
 def test_a_worker_killed_mid_backlog_loses_no_turn_and_doubles_none(
     db_url: str, session_factory: sessionmaker[Session], fake_telegram: FakeTelegram
 ) -> None:
-    n = 150
+    # Long enough that the kill lands in the middle even when this test's process is starved for a
+    # while (150 was not: on a loaded machine the worker once answered all of them before the kill).
+    n = 400
     chats = [820_000_000 + i for i in range(n)]  # fictional
     with session_factory() as s, s.begin():
         for chat in chats:
